@@ -1,0 +1,170 @@
+// Test helpers: real target processes, real signals, real WebSocket clients. Every wait is
+// for an event or a text, bounded by a deadline that fails the test instead of hanging it.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+/** Which build the targets import: prdb.js by default, prdb.ts with PRDB_ENTRY=ts. */
+export const entry = process.env.PRDB_ENTRY === 'ts' ? new URL('../prdb.ts', import.meta.url).href : new URL('../prdb.js', import.meta.url).href;
+export const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+const DEFAULT_DEADLINE_MS = 10_000;
+
+/** Resolves when `predicate()` is truthy, re-checked on each `emitter` event; rejects at the deadline. */
+export function waitUntil(emitter, event, predicate, what, deadlineMs = DEFAULT_DEADLINE_MS) {
+  const value = predicate();
+  if (value) return Promise.resolve(value);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, check);
+      reject(new Error(`timed out after ${deadlineMs} ms waiting for ${what}`));
+    }, deadlineMs);
+    function check() {
+      const result = predicate();
+      if (result) {
+        clearTimeout(timer);
+        emitter.off(event, check);
+        resolve(result);
+      }
+    }
+    emitter.on(event, check);
+  });
+}
+
+/**
+ * Starts a target that imports prdb. `options` go to setSignalHandler (port 0 by default so
+ * that tests never collide); `env` adds variables.
+ */
+export async function startTarget(t, { options = { port: 0 }, env = {}, script = fixture('target.js'), args = [], execArgv = [], node = process.execPath } = {}) {
+  const child = spawn(node, [...execArgv, script, ...args], {
+    cwd: root,
+    env: { ...process.env, PRDB_ENTRY: entry, PRDB_OPTIONS: options === null ? '' : JSON.stringify(options), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const target = {
+    child,
+    pid: child.pid,
+    stderr: '',
+    stdout: '',
+    exit: null,
+    exited: once(child, 'exit').then(([code, signal]) => (target.exit = { code, signal })),
+    waitForStderr(pattern, deadlineMs) {
+      return waitUntil(child.stderr, 'data', () => matchFrom(target.stderr, pattern), `stderr ${pattern}`, deadlineMs);
+    },
+    waitForStdout(pattern, deadlineMs) {
+      return waitUntil(child.stdout, 'data', () => matchFrom(target.stdout, pattern), `stdout ${pattern}`, deadlineMs);
+    },
+    signal(name = 'SIGUSR1') {
+      process.kill(child.pid, name);
+    },
+    /** Sends the signal and resolves with the URL printed after it. */
+    async activate(name = 'SIGUSR1') {
+      const before = target.stderr.length;
+      target.signal(name);
+      const match = await waitUntil(child.stderr, 'data', () => /prdb: console for pid (\d+) at (\S+)\n/.exec(target.stderr.slice(before)), 'the URL on stderr');
+      return parseConsoleUrl(match[2]);
+    },
+  };
+  child.stderr.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
+  child.stderr.on('data', (text) => (target.stderr += text));
+  child.stdout.on('data', (text) => (target.stdout += text));
+  t.after(async () => {
+    if (target.exit === null) {
+      child.kill('SIGKILL');
+      await target.exited;
+    }
+  });
+  await target.waitForStderr(/fixture: ready|prdb: /);
+  return target;
+}
+
+function matchFrom(text, pattern) {
+  if (typeof pattern === 'string') return text.includes(pattern) ? [pattern] : null;
+  return pattern.exec(text);
+}
+
+export function parseConsoleUrl(url) {
+  const parsed = new URL(url);
+  const token = parsed.hash.slice(1);
+  return { url, token, origin: parsed.origin, host: parsed.host, port: Number(parsed.port), wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws?token=${encodeURIComponent(token)}` };
+}
+
+/**
+ * A session as a page would have it, through the `ws` package: `output` is the terminal text
+ * received so far, `messages` the control messages. Acknowledges output like the page does.
+ */
+export async function connect(t, consoleUrl, { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {}) {
+  const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
+  const session = {
+    socket,
+    output: '',
+    outputBytes: 0,
+    messages: [],
+    closed: null,
+    hello: null,
+    type(text) {
+      socket.send(Buffer.from(text));
+    },
+    send(message) {
+      socket.send(JSON.stringify(message));
+    },
+    /** Resolves when the output since `from` (default: since the last mark) matches. */
+    waitForOutput(pattern, { from = session.mark, deadlineMs } = {}) {
+      return waitUntil(session.events, 'update', () => matchFrom(stripAnsi(session.output.slice(from)), pattern), `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}`, deadlineMs);
+    },
+    waitForMessage(type, deadlineMs) {
+      return waitUntil(session.events, 'update', () => session.messages.find((message) => message.type === type), `message ${type}`, deadlineMs);
+    },
+    waitForClose(deadlineMs) {
+      return waitUntil(session.events, 'update', () => session.closed, 'close', deadlineMs);
+    },
+    /** Sets the mark: later waits look only at output from here on. */
+    markOutput() {
+      session.mark = session.output.length;
+    },
+    mark: 0,
+    events: new (await import('node:events')).EventEmitter(),
+    /** Types a line and resolves with the output up to the next prompt. */
+    async evaluate(line, deadlineMs) {
+      session.markOutput();
+      session.type(`${line}\r`);
+      const from = session.mark;
+      await session.waitForOutput(/\n> $/, { from, deadlineMs });
+      return stripAnsi(session.output.slice(from));
+    },
+  };
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) {
+      session.output += data.toString('utf8');
+      session.outputBytes += data.length;
+      if (acknowledge) socket.send(JSON.stringify({ type: 'ack', bytes: data.length }));
+    } else {
+      const message = JSON.parse(data.toString('utf8'));
+      if (message.type === 'hello') session.hello = message;
+      session.messages.push(message);
+    }
+    session.events.emit('update');
+  });
+  socket.on('close', (code, reason) => {
+    session.closed = { code, reason: reason.toString() };
+    session.events.emit('update');
+  });
+  socket.on('error', (error) => {
+    session.error = error;
+    session.events.emit('update');
+  });
+  t.after(() => socket.terminate());
+  await waitUntil(session.events, 'update', () => session.hello || session.closed || session.error, 'the hello message');
+  if (!session.hello) throw new Error(`no session: ${session.error?.message ?? JSON.stringify(session.closed)}`);
+  session.send({ type: 'resize', cols: columns, rows });
+  await session.waitForOutput(/> $/, { from: 0 });
+  return session;
+}
+
+/** Removes terminal escape sequences and carriage returns, for assertions on visible text. */
+export function stripAnsi(text) {
+  return text.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
+}
