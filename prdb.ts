@@ -201,7 +201,17 @@ export function removeSignalHandler(): void {
  */
 export function start(options?: PrdbOptions): Promise<string> {
   if (options !== undefined) activeSettings = validateOptions(options);
-  return activate();
+  const ready = activate();
+  // The caller awaits the URL: hold the process open until it is known, and no longer.
+  const running = activation;
+  if (running !== null && running.url === null) {
+    setChildReferenced(running, true);
+    ready.then(
+      () => setChildReferenced(running, false),
+      () => setChildReferenced(running, false),
+    );
+  }
+  return ready;
 }
 
 /** Stops the console server and ends its sessions; the target carries on. */
@@ -598,8 +608,7 @@ function startServerChild(settings: ServerSettings): Activation {
   const running: Activation = { child, url: null, ready, watchdog: null };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
-  child.unref();
-  (child.channel as unknown as { unref(): void } | undefined)?.unref();
+  setChildReferenced(running, false);
 
   child.on('error', (error) => report(`server child error: ${describeError(error)}`));
   child.on('message', (message: ChildMessage) => {
@@ -639,6 +648,17 @@ function startServerChild(settings: ServerSettings): Activation {
   };
   sendToChild(running, start);
   return running;
+}
+
+function setChildReferenced(running: Activation, referenced: boolean): void {
+  const channel = running.child.channel as unknown as { ref(): void; unref(): void } | undefined;
+  if (referenced) {
+    running.child.ref();
+    channel?.ref();
+  } else {
+    running.child.unref();
+    channel?.unref();
+  }
 }
 
 function sendToChild(running: Activation, message: TargetMessage): void {

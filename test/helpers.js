@@ -77,7 +77,7 @@ export async function startTarget(t, { options = { port: 0 }, env = {}, script =
       await target.exited;
     }
   });
-  await target.waitForStderr(/fixture: ready|prdb: /);
+  await target.waitForStderr(/fixture: |prdb: /);
   return target;
 }
 

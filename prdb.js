@@ -1,0 +1,1589 @@
+/**
+ * prdb: the console of a running Node.js process, with its live state, in a browser tab.
+ *
+ * Import this file and nothing happens but a signal handler. Later, `kill -USR1 <pid>` makes
+ * the process print a URL; the page there is a terminal running a Node REPL *inside* the
+ * process, on its real globals: what you change, changes. Closing the tab leaves the process
+ * as it was. It is the Node version of the Python tool of the same name, written after hours
+ * of training were lost for want of a way into a running process to save a checkpoint.
+ *
+ * One file, three roles:
+ *   - target: where prdb is imported. It installs the signal handler; on the signal it forks
+ *     this same file as the server child, and for each browser session it runs a
+ *     `node:repl` REPLServer on a fake TTY, bridged to the child over the IPC channel.
+ *   - server child: `node:http` serves client.html and upgrades `/ws` to a WebSocket
+ *     (framing written here, RFC 6455), checks token, Host and Origin, and relays bytes.
+ *     Being another process, it stays responsive while the target's event loop is blocked.
+ *   - watchdog: a worker thread in the target, started with the server, that the child can
+ *     reach while the target's main thread is busy: it reports the main thread's stack and
+ *     interrupts a runaway evaluation typed in a session, and only such an evaluation.
+ *
+ * Zero dependencies, `node:` built-ins only, loaded on first use rather than at import, so
+ * that importing prdb costs nothing until the signal.
+ */
+// ---------------------------------------------------------------------------------------------
+// RFC 6455 constants
+// ---------------------------------------------------------------------------------------------
+/** §1.3: appended to Sec-WebSocket-Key before hashing into Sec-WebSocket-Accept. */
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** §5.2 opcodes; 0x3-0x7 and 0xB-0xF are reserved and fail the connection. */
+export const OPCODE_CONTINUATION = 0x0;
+export const OPCODE_TEXT = 0x1;
+export const OPCODE_BINARY = 0x2;
+export const OPCODE_CLOSE = 0x8;
+export const OPCODE_PING = 0x9;
+export const OPCODE_PONG = 0xa;
+/** §7.4.1 close codes that prdb sends. */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_PROTOCOL_ERROR = 1002;
+export const CLOSE_INVALID_PAYLOAD = 1007;
+export const CLOSE_POLICY_VIOLATION = 1008;
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
+export const CLOSE_INTERNAL_ERROR = 1011;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** §5.5: control frames carry at most 125 bytes and are never fragmented. */
+const MAX_CONTROL_PAYLOAD = 125;
+/** §4.1: the key is the base64 of 16 random bytes, hence 24 characters ending in "==". */
+const WEBSOCKET_KEY_PATTERN = /^[A-Za-z0-9+/]{22}==$/;
+// ---------------------------------------------------------------------------------------------
+// Limits and defaults, each with its reason
+// ---------------------------------------------------------------------------------------------
+const DEFAULT_HOST = '127.0.0.1';
+/** The Python prdb's port, so muscle memory carries over. */
+const DEFAULT_PORT = 4242;
+/** SIGUSR1 without a listener would start Node's inspector on 9229; with ours it does not. */
+const DEFAULT_SIGNAL = 'SIGUSR1';
+/** Enough for a few tabs; each session is a REPL in the target, so unbounded would be a DoS. */
+const DEFAULT_MAX_SESSIONS = 8;
+/** A server nobody uses stops itself; the next signal starts it again with a new token. */
+const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Keystrokes and control messages are tiny; a pasted script is rarely above a few KiB. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A browser that vanished without a close frame is noticed within two of these. */
+const DEFAULT_KEEPALIVE_MS = 15_000;
+/** Node's own default is 16 KiB; a browser's upgrade request is under 2 KiB. */
+const MAX_HEADER_BYTES = 8 * 1024;
+/** A client that has not finished its request headers by then is dropped (slowloris). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Many tiny fragments are a way to make a server work hard for one message. */
+const MAX_FRAGMENTS_PER_MESSAGE = 1024;
+/** Bytes of output in flight to the page before the target waits for its acknowledgements. */
+const OUTPUT_WINDOW_BYTES = 1024 * 1024;
+/** Output held in the target beyond the window; more than this is dropped, and said so. */
+const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+/** How often the child checks that the target's event loop still turns, while a page is open. */
+const HEARTBEAT_INTERVAL_MS = 250;
+/** A target that has not answered a heartbeat for this long is reported busy. */
+const BUSY_AFTER_MS = 500;
+/** Lines of REPL history shared by the sessions of one process. */
+const HISTORY_SIZE = 1000;
+/** argv marker that makes this file run as the server child instead of a library. */
+const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+/**
+ * Installs (or replaces) the handler of `options.signal` that starts the console. Importing
+ * prdb calls it once with the defaults; call it again to change them.
+ */
+export function setSignalHandler(options = {}) {
+    const settings = validateOptions(options);
+    const signal = options.signal ?? DEFAULT_SIGNAL;
+    if (installedSignal !== null)
+        process.removeListener(installedSignal, onActivationSignal);
+    activeSettings = settings;
+    installedSignal = signal;
+    process.on(signal, onActivationSignal);
+}
+/** Removes prdb's signal handler; a running server keeps running until `stop()`. */
+export function removeSignalHandler() {
+    if (installedSignal !== null)
+        process.removeListener(installedSignal, onActivationSignal);
+    installedSignal = null;
+}
+/**
+ * Starts the console server now, as the signal would, and resolves with its URL (the same
+ * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
+ */
+export function start(options) {
+    if (options !== undefined)
+        activeSettings = validateOptions(options);
+    const ready = activate();
+    // The caller awaits the URL: hold the process open until it is known, and no longer.
+    const running = activation;
+    if (running !== null && running.url === null) {
+        setChildReferenced(running, true);
+        ready.then(() => setChildReferenced(running, false), () => setChildReferenced(running, false));
+    }
+    return ready;
+}
+/** Stops the console server and ends its sessions; the target carries on. */
+export function stop() {
+    const running = activation;
+    if (running === null)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        running.child.once('exit', () => resolve());
+        sendToChild(running, { type: 'stop' });
+    });
+}
+/** Where prdb writes the URL for process `pid`: a file only its owner can read. */
+export function urlFilePath(pid = process.pid) {
+    const path = builtin('node:path');
+    const os = builtin('node:os');
+    const uid = typeof process.getuid === 'function' ? process.getuid() : os.userInfo().username;
+    return path.join(os.tmpdir(), `prdb-${uid}`, `${pid}.url`);
+}
+// ---------------------------------------------------------------------------------------------
+// WebSocket framing (RFC 6455 §5), pure: bytes in, frames out; frames in, bytes out
+// ---------------------------------------------------------------------------------------------
+/** A failure that must fail the WebSocket connection with `code` (§7.1.7). */
+export class WebSocketError extends Error {
+    code;
+    constructor(code, message) {
+        super(message);
+        this.name = 'WebSocketError';
+        this.code = code;
+    }
+}
+/** Encodes one frame (§5.2). */
+export function encodeFrame(options) {
+    const { opcode, payload, fin = true, mask } = options;
+    const length = payload.length;
+    const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
+    const maskBytes = mask === undefined ? 0 : 4;
+    const headerLength = 2 + lengthBytes + maskBytes;
+    const frame = Buffer.allocUnsafe(headerLength + length);
+    frame[0] = (fin ? 0x80 : 0) | opcode;
+    const maskBit = mask === undefined ? 0 : 0x80;
+    if (lengthBytes === 0) {
+        frame[1] = maskBit | length;
+    }
+    else if (lengthBytes === 2) {
+        frame[1] = maskBit | 126;
+        frame.writeUInt16BE(length, 2);
+    }
+    else {
+        frame[1] = maskBit | 127;
+        frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+        frame.writeUInt32BE(length >>> 0, 6);
+    }
+    if (mask === undefined) {
+        frame.set(payload, headerLength);
+    }
+    else {
+        frame.set(mask, headerLength - 4);
+        for (let i = 0; i < length; i++)
+            frame[headerLength + i] = payload[i] ^ mask[i & 3];
+    }
+    return frame;
+}
+/** Encodes a close frame: a code and a UTF-8 reason of at most 123 bytes (§5.5.1). */
+export function encodeCloseFrame(options) {
+    const reason = Buffer.from(options.reason ?? '').subarray(0, MAX_CONTROL_PAYLOAD - 2);
+    const payload = Buffer.allocUnsafe(2 + reason.length);
+    payload.writeUInt16BE(options.code, 0);
+    reason.copy(payload, 2);
+    return encodeFrame({ opcode: OPCODE_CLOSE, payload, mask: options.mask });
+}
+/**
+ * Parses a byte stream into messages (§5): `push(chunk)` yields what the new bytes complete,
+ * and throws `WebSocketError` at the first byte that breaks the protocol, before buffering a
+ * payload that could never be valid. Fragmented messages are reassembled, and text is checked
+ * for UTF-8 as its bytes arrive, so invalid text fails as early as §8.1 asks.
+ */
+export class MessageReader {
+    expectMasked;
+    maxMessageSize;
+    maxFragments;
+    state = 'header';
+    chunks = [];
+    bufferedBytes = 0;
+    fin = false;
+    opcode = 0;
+    masked = false;
+    payloadLength = 0;
+    maskKey = Buffer.alloc(4);
+    payloadOffset = 0;
+    framePieces = [];
+    /** Opcode of the data message being reassembled, or -1 between messages. */
+    messageOpcode = -1;
+    messagePieces = [];
+    messageBytes = 0;
+    fragments = 0;
+    textDecoder = null;
+    textParts = [];
+    closed = false;
+    constructor(options) {
+        this.expectMasked = options.expectMasked;
+        this.maxMessageSize = options.maxMessageSize;
+        this.maxFragments = options.maxFragments ?? MAX_FRAGMENTS_PER_MESSAGE;
+    }
+    *push(chunk) {
+        // §5.5.1: after a close frame, the endpoint ignores whatever follows.
+        if (this.closed)
+            return;
+        if (chunk.length > 0) {
+            this.chunks.push(chunk);
+            this.bufferedBytes += chunk.length;
+        }
+        for (;;) {
+            if (this.closed)
+                return;
+            if (this.state === 'header') {
+                if (this.bufferedBytes < 2)
+                    return;
+                this.readHeader(this.take(2));
+            }
+            else if (this.state === 'length16') {
+                if (this.bufferedBytes < 2)
+                    return;
+                this.setPayloadLength(this.take(2).readUInt16BE(0));
+            }
+            else if (this.state === 'length64') {
+                if (this.bufferedBytes < 8)
+                    return;
+                const bytes = this.take(8);
+                const high = bytes.readUInt32BE(0);
+                // §5.2: the most significant bit must be 0; and nothing near 2^53 is acceptable anyway.
+                if (high & 0x80000000)
+                    throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'payload length has its most significant bit set');
+                if (high > 0x1fffff)
+                    throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, 'payload length too large');
+                this.setPayloadLength(high * 2 ** 32 + bytes.readUInt32BE(4));
+            }
+            else if (this.state === 'maskKey') {
+                if (this.bufferedBytes < 4)
+                    return;
+                this.maskKey = this.take(4);
+                this.state = 'payload';
+            }
+            else {
+                const wanted = this.payloadLength - this.payloadOffset;
+                if (wanted > 0) {
+                    if (this.bufferedBytes === 0)
+                        return;
+                    const piece = this.take(Math.min(wanted, this.bufferedBytes));
+                    if (this.masked)
+                        unmask(piece, this.maskKey, this.payloadOffset);
+                    this.payloadOffset += piece.length;
+                    this.acceptPayloadPiece(piece);
+                    if (this.payloadOffset < this.payloadLength)
+                        return;
+                }
+                const event = this.finishFrame();
+                if (event !== null)
+                    yield event;
+            }
+        }
+    }
+    /** §5.2 base header: every rule that needs no payload is checked here. */
+    readHeader(header) {
+        const first = header[0];
+        const second = header[1];
+        this.fin = (first & 0x80) !== 0;
+        // §5.2: RSV1-3 must be 0 unless an extension defines them; prdb negotiates none.
+        if (first & 0x70)
+            throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'reserved bits set without an extension');
+        this.opcode = first & 0x0f;
+        const isControl = this.opcode >= 0x8;
+        if (isControl) {
+            if (this.opcode !== OPCODE_CLOSE && this.opcode !== OPCODE_PING && this.opcode !== OPCODE_PONG)
+                throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `reserved opcode 0x${this.opcode.toString(16)}`);
+            // §5.5: control frames must not be fragmented.
+            if (!this.fin)
+                throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'fragmented control frame');
+        }
+        else if (this.opcode === OPCODE_CONTINUATION) {
+            // §5.4: a continuation needs a message to continue.
+            if (this.messageOpcode === -1)
+                throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'continuation frame with nothing to continue');
+        }
+        else if (this.opcode === OPCODE_TEXT || this.opcode === OPCODE_BINARY) {
+            // §5.4: fragments of one message must not interleave with another data message.
+            if (this.messageOpcode !== -1)
+                throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'new data frame inside a fragmented message');
+        }
+        else {
+            throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `reserved opcode 0x${this.opcode.toString(16)}`);
+        }
+        this.masked = (second & 0x80) !== 0;
+        // §5.1: a server must fail on an unmasked client frame; a client on a masked server frame.
+        if (this.masked !== this.expectMasked)
+            throw new WebSocketError(CLOSE_PROTOCOL_ERROR, this.expectMasked ? 'client frame not masked' : 'server frame masked');
+        const length = second & 0x7f;
+        if (isControl && length > MAX_CONTROL_PAYLOAD)
+            throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'control frame payload over 125 bytes');
+        if (length === 126)
+            this.state = 'length16';
+        else if (length === 127)
+            this.state = 'length64';
+        else
+            this.setPayloadLength(length);
+    }
+    setPayloadLength(length) {
+        const isControl = this.opcode >= 0x8;
+        if (!isControl) {
+            if (this.messageBytes + length > this.maxMessageSize)
+                throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, `message over ${this.maxMessageSize} bytes`);
+            if (this.opcode !== OPCODE_CONTINUATION) {
+                this.messageOpcode = this.opcode;
+                this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true }) : null;
+            }
+            if (++this.fragments > this.maxFragments)
+                throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
+        }
+        this.payloadLength = length;
+        this.payloadOffset = 0;
+        this.framePieces = [];
+        this.state = this.masked ? 'maskKey' : 'payload';
+    }
+    acceptPayloadPiece(piece) {
+        if (this.opcode >= 0x8) {
+            this.framePieces.push(piece);
+            return;
+        }
+        this.messageBytes += piece.length;
+        if (this.textDecoder !== null) {
+            // Streaming decode: invalid bytes throw now, an unfinished code point waits for more.
+            try {
+                this.textParts.push(this.textDecoder.decode(piece, { stream: true }));
+            }
+            catch {
+                throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'text message is not valid UTF-8');
+            }
+        }
+        else {
+            this.messagePieces.push(piece);
+        }
+    }
+    finishFrame() {
+        this.state = 'header';
+        if (this.opcode >= 0x8) {
+            const payload = this.framePieces.length === 1 ? this.framePieces[0] : Buffer.concat(this.framePieces);
+            this.framePieces = [];
+            if (this.opcode === OPCODE_PING)
+                return { type: 'ping', data: payload };
+            if (this.opcode === OPCODE_PONG)
+                return { type: 'pong', data: payload };
+            this.closed = true;
+            return parseClosePayload(payload);
+        }
+        if (!this.fin)
+            return null;
+        const messageOpcode = this.messageOpcode;
+        this.messageOpcode = -1;
+        this.messageBytes = 0;
+        this.fragments = 0;
+        if (messageOpcode === OPCODE_TEXT) {
+            const decoder = this.textDecoder;
+            let tail;
+            try {
+                tail = decoder.decode();
+            }
+            catch {
+                throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'text message ends inside a UTF-8 sequence');
+            }
+            const data = this.textParts.join('') + tail;
+            this.textParts = [];
+            this.textDecoder = null;
+            return { type: 'text', data };
+        }
+        const pieces = this.messagePieces;
+        this.messagePieces = [];
+        return { type: 'binary', data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
+    }
+    /** Removes `count` buffered bytes; copies only when they span chunks. */
+    take(count) {
+        this.bufferedBytes -= count;
+        const first = this.chunks[0];
+        if (first.length === count) {
+            this.chunks.shift();
+            return first;
+        }
+        if (first.length > count) {
+            this.chunks[0] = first.subarray(count);
+            return first.subarray(0, count);
+        }
+        const result = Buffer.allocUnsafe(count);
+        let filled = 0;
+        while (filled < count) {
+            const chunk = this.chunks[0];
+            const used = Math.min(chunk.length, count - filled);
+            chunk.copy(result, filled, 0, used);
+            filled += used;
+            if (used === chunk.length)
+                this.chunks.shift();
+            else
+                this.chunks[0] = chunk.subarray(used);
+        }
+        return result;
+    }
+}
+/** §5.5.1 and §7.4: a close payload is empty, or a valid code and a UTF-8 reason. */
+function parseClosePayload(payload) {
+    if (payload.length === 0)
+        return { type: 'close', code: null, reason: '' };
+    if (payload.length === 1)
+        throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'close payload of one byte');
+    const code = payload.readUInt16BE(0);
+    if (!isValidCloseCode(code))
+        throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `invalid close code ${code}`);
+    let reason;
+    try {
+        reason = new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(2));
+    }
+    catch {
+        throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'close reason is not valid UTF-8');
+    }
+    return { type: 'close', code, reason };
+}
+/** §7.4.1 and the IANA registry: 1004-1006 and 1015 must never be sent; 3000-4999 are free. */
+export function isValidCloseCode(code) {
+    return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+/** §5.3: XOR with the 4-byte key, continuing at `offset` within the frame's payload. */
+function unmask(bytes, maskKey, offset) {
+    for (let i = 0; i < bytes.length; i++)
+        bytes[i] ^= maskKey[(offset + i) & 3];
+}
+/** §4.2.2: the value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key. */
+export function acceptKey(key) {
+    return builtin('node:crypto').createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+}
+let installedSignal = null;
+let activeSettings = null;
+let activation = null;
+function onActivationSignal() {
+    if (activation?.url) {
+        // A second signal while the server runs: the same server, the URL once more.
+        printUrl(activation.url);
+        return;
+    }
+    activate().catch(() => {
+        // Already reported on stderr; the target goes on either way.
+    });
+}
+function activate() {
+    if (activation !== null)
+        return activation.ready;
+    try {
+        return startServerChild(activeSettings ?? validateOptions({})).ready;
+    }
+    catch (error) {
+        report(`could not start the console: ${describeError(error)}`);
+        return Promise.reject(error);
+    }
+}
+function startServerChild(settings) {
+    const { fork } = builtin('node:child_process');
+    const selfPath = ownFilePath();
+    const child = fork(selfPath, [SERVER_ROLE_ARGUMENT], {
+        // stderr is shared so that the child's `prdb:` reports reach the same place as ours.
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
+        serialization: 'advanced',
+        execArgv: childExecArgv(selfPath),
+    });
+    let resolveReady = () => { };
+    let rejectReady = () => { };
+    const ready = new Promise((resolve, reject) => {
+        resolveReady = resolve;
+        rejectReady = reject;
+    });
+    ready.catch(() => { });
+    const running = { child, url: null, ready, watchdog: null };
+    activation = running;
+    // prdb must never keep the target alive nor delay its exit.
+    setChildReferenced(running, false);
+    child.on('error', (error) => report(`server child error: ${describeError(error)}`));
+    child.on('message', (message) => {
+        try {
+            if (message.type === 'ready') {
+                running.url = message.url;
+                if (message.notice)
+                    report(message.notice);
+                printUrl(message.url);
+                running.watchdog = startWatchdog(message.watchdogPort, message.watchdogSecret);
+                resolveReady(message.url);
+            }
+            else if (message.type === 'failed') {
+                report(message.message);
+                rejectReady(new Error(message.message));
+            }
+            else {
+                onSessionMessage(running, message);
+            }
+        }
+        catch (error) {
+            report(`internal error: ${describeError(error)}`);
+        }
+    });
+    child.on('exit', (code, signal) => {
+        if (activation === running)
+            activation = null;
+        closeAllSessions();
+        running.watchdog?.terminate().catch(() => { });
+        if (running.url !== null && settings.urlFile !== null)
+            removeFileQuietly(settings.urlFile);
+        if (running.url === null)
+            rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
+        else if (code !== 0)
+            report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`);
+    });
+    const start = {
+        type: 'start',
+        settings,
+        token: builtin('node:crypto').randomBytes(32).toString('base64url'),
+        targetPid: process.pid,
+        targetTitle: process.title,
+        nodeVersion: process.version,
+    };
+    sendToChild(running, start);
+    return running;
+}
+function setChildReferenced(running, referenced) {
+    const channel = running.child.channel;
+    if (referenced) {
+        running.child.ref();
+        channel?.ref();
+    }
+    else {
+        running.child.unref();
+        channel?.unref();
+    }
+}
+function sendToChild(running, message) {
+    if (!running.child.connected)
+        return;
+    try {
+        running.child.send(message, (error) => {
+            if (error)
+                closeAllSessions();
+        });
+    }
+    catch {
+        // The channel closed under us; the 'exit' handler cleans up.
+    }
+}
+function printUrl(url) {
+    writeStderr(`prdb: console for pid ${process.pid} at ${url}\n`);
+}
+/**
+ * Node >= 22.18 runs prdb.ts directly; older versions that need a flag get the one the
+ * target was started with. Nothing else is inherited: the target's --inspect, --import or
+ * --require must not run again in the child.
+ */
+function childExecArgv(selfPath) {
+    if (!selfPath.endsWith('.ts'))
+        return [];
+    const typeFlags = process.execArgv.filter((flag) => /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag));
+    return [...typeFlags, '--disable-warning=ExperimentalWarning'];
+}
+const sessions = new Map();
+let sessionContext = null;
+let sharedHistory = [];
+const originalConsoleMethods = new Map();
+const consoleRedirects = new Map();
+function onSessionMessage(running, message) {
+    if (message.type === 'heartbeat') {
+        sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
+        return;
+    }
+    if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed')
+        return;
+    if (message.type === 'open') {
+        if (!sessions.has(message.sessionId))
+            openSession(running, message.sessionId, message.columns, message.rows);
+        return;
+    }
+    const session = sessions.get(message.sessionId);
+    if (session === undefined)
+        return;
+    if (message.type === 'input')
+        session.input.write(message.data);
+    else if (message.type === 'resize')
+        resizeSession(session, message.columns, message.rows);
+    else if (message.type === 'ack')
+        acknowledgeOutput(session, message.bytes);
+    else if (message.type === 'close')
+        endSession(session, null);
+}
+function openSession(running, sessionId, columns, rows) {
+    const { PassThrough, Writable } = builtin('node:stream');
+    const { Console } = builtin('node:console');
+    const repl = builtin('node:repl');
+    const input = new PassThrough();
+    input.isTTY = true;
+    input.isRaw = true;
+    input.setRawMode = setRawModeNoop;
+    const session = { sessionId, activation: running, input };
+    const output = new Writable({
+        decodeStrings: true,
+        write(chunk, _encoding, callback) {
+            sendOutput(session, chunk);
+            callback();
+        },
+    });
+    output.isTTY = true;
+    output.columns = columns;
+    output.rows = rows;
+    output.getColorDepth = terminalColorDepth;
+    output.hasColors = terminalHasColors;
+    session.output = output;
+    session.consoleOutput = new Writable({
+        decodeStrings: true,
+        write(chunk, _encoding, callback) {
+            writeConsoleOutput(session, chunk);
+            callback();
+        },
+    });
+    Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
+    session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
+    session.evaluating = false;
+    session.redrawPending = false;
+    session.bytesInFlight = 0;
+    session.backlog = [];
+    session.backlogBytes = 0;
+    session.droppedBytes = 0;
+    session.flushPending = false;
+    session.ended = false;
+    installConsoleRedirect();
+    sessions.set(sessionId, session);
+    const server = repl.start({
+        input,
+        output,
+        prompt: '> ',
+        terminal: true,
+        useColors: true,
+        useGlobal: true,
+        preview: true,
+        historySize: HISTORY_SIZE,
+    });
+    session.server = server;
+    const history = server.history;
+    history.push(...sharedHistory);
+    const originalEval = server.eval;
+    server.eval = function evaluateInSession(code, context, file, callback) {
+        evaluate(session, originalEval, code, context, file, callback);
+    };
+    server.on('exit', () => endSession(session, 'exit'));
+}
+/**
+ * Runs one evaluation with the session as its async context, so that console output of the
+ * typed code, and of the timers and promises it starts, reaches this session and nobody else.
+ * The script is named after the session, which lets the watchdog recognise its frames.
+ */
+function evaluate(session, originalEval, code, context, file, callback) {
+    session.evaluating = true;
+    let finished = false;
+    const finish = (error, result) => {
+        if (finished)
+            return;
+        finished = true;
+        session.evaluating = false;
+        callback(error, result);
+    };
+    sessionContext.run(session, () => {
+        originalEval.call(session.server, code, context, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+    });
+}
+function sessionScriptPrefix(sessionId) {
+    return `prdb-session-${sessionId}-`;
+}
+function resizeSession(session, columns, rows) {
+    session.output.columns = columns;
+    session.output.rows = rows;
+    Object.assign(session.consoleOutput, { columns, rows });
+    session.output.emit('resize');
+}
+/** Output written while no evaluation runs (a timer's console.log) must not mangle the line being typed. */
+function writeConsoleOutput(session, chunk) {
+    if (session.evaluating || session.ended) {
+        sendOutput(session, chunk);
+        return;
+    }
+    if (!session.redrawPending) {
+        session.redrawPending = true;
+        // Carriage return and erase to the end of the screen: the prompt line and its preview.
+        sendOutput(session, Buffer.from('\r\x1b[J'));
+        setImmediate(redrawPrompt, session);
+    }
+    sendOutput(session, chunk);
+}
+function redrawPrompt(session) {
+    session.redrawPending = false;
+    if (session.ended || session.evaluating)
+        return;
+    session.server.prompt(true);
+}
+/**
+ * Every byte for the page passes here: bare LF becomes CRLF (a real TTY's line discipline
+ * would do that, ONLCR), and output beyond the credit the page has granted waits in a
+ * bounded backlog; past that it is dropped and counted, so a runaway print loop cannot
+ * exhaust the target's memory.
+ */
+function sendOutput(session, chunk) {
+    if (session.ended)
+        return;
+    const translated = translateNewlines(chunk);
+    if (session.backlogBytes + translated.length > OUTPUT_BACKLOG_BYTES + OUTPUT_WINDOW_BYTES - session.bytesInFlight) {
+        session.droppedBytes += translated.length;
+    }
+    else {
+        session.backlog.push(translated);
+        session.backlogBytes += translated.length;
+    }
+    if (!session.flushPending) {
+        session.flushPending = true;
+        queueMicrotask(() => flushOutput(session));
+    }
+}
+function flushOutput(session) {
+    session.flushPending = false;
+    if (session.ended)
+        return;
+    if (session.droppedBytes > 0 && session.backlogBytes < OUTPUT_BACKLOG_BYTES / 2) {
+        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+        session.droppedBytes = 0;
+        session.backlog.push(notice);
+        session.backlogBytes += notice.length;
+    }
+    const budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
+    if (budget <= 0 || session.backlogBytes === 0)
+        return;
+    let data;
+    if (session.backlogBytes <= budget) {
+        data = session.backlog.length === 1 ? session.backlog[0] : Buffer.concat(session.backlog, session.backlogBytes);
+        session.backlog = [];
+        session.backlogBytes = 0;
+    }
+    else {
+        const all = Buffer.concat(session.backlog, session.backlogBytes);
+        data = all.subarray(0, budget);
+        session.backlog = [all.subarray(budget)];
+        session.backlogBytes = all.length - budget;
+    }
+    session.bytesInFlight += data.length;
+    sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
+}
+function acknowledgeOutput(session, bytes) {
+    session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+        flushOutput(session);
+}
+function translateNewlines(chunk) {
+    let index = chunk.indexOf(10);
+    if (index === -1)
+        return chunk;
+    let count = 0;
+    for (let at = index; at !== -1; at = chunk.indexOf(10, at + 1))
+        if (at === 0 || chunk[at - 1] !== 13)
+            count++;
+    if (count === 0)
+        return chunk;
+    const result = Buffer.allocUnsafe(chunk.length + count);
+    let written = 0;
+    let start = 0;
+    for (; index !== -1; index = chunk.indexOf(10, index + 1)) {
+        if (index > 0 && chunk[index - 1] === 13)
+            continue;
+        written += chunk.copy(result, written, start, index);
+        result[written++] = 13;
+        start = index;
+    }
+    chunk.copy(result, written, start);
+    return result;
+}
+/**
+ * Ends a session: from the REPL (Ctrl+D, `.exit`: reason "exit") or from the child (the page
+ * went away: reason null). The REPL is closed and forgotten; the target keeps running.
+ */
+function endSession(session, reason) {
+    if (session.ended)
+        return;
+    // Flush what the REPL printed last, then stop.
+    if (session.backlogBytes > 0)
+        flushOutput(session);
+    session.ended = true;
+    sessions.delete(session.sessionId);
+    sharedHistory = session.server.history.slice(0, HISTORY_SIZE);
+    if (reason !== null)
+        sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
+    else
+        session.server.close();
+    session.input.end();
+    if (sessions.size === 0)
+        removeConsoleRedirect();
+}
+function closeAllSessions() {
+    for (const session of [...sessions.values()])
+        endSession(session, null);
+}
+/**
+ * Console capture: the global console's methods are wrapped once, and send their output to
+ * the session whose evaluation is the current async context, or to the original otherwise.
+ * The app's own logging is untouched. The wrappers are removed when the last session ends,
+ * unless something else replaced them meanwhile.
+ */
+function installConsoleRedirect() {
+    if (sessionContext === null)
+        sessionContext = new (builtin('node:async_hooks').AsyncLocalStorage)();
+    if (consoleRedirects.size > 0)
+        return;
+    const target = console;
+    for (const name of Object.keys(target)) {
+        const original = target[name];
+        if (typeof original !== 'function' || name === 'Console')
+            continue;
+        const redirect = function (...args) {
+            const session = sessionContext?.getStore();
+            if (session !== undefined && !session.ended)
+                return session.console[name](...args);
+            return original.apply(this, args);
+        };
+        Object.defineProperty(redirect, 'name', { value: name });
+        originalConsoleMethods.set(name, original);
+        consoleRedirects.set(name, redirect);
+        target[name] = redirect;
+    }
+}
+function removeConsoleRedirect() {
+    const target = console;
+    for (const [name, redirect] of consoleRedirects) {
+        if (target[name] === redirect)
+            target[name] = originalConsoleMethods.get(name);
+    }
+    consoleRedirects.clear();
+    originalConsoleMethods.clear();
+}
+function setRawModeNoop(mode) {
+    this.isRaw = mode;
+    return this;
+}
+function terminalColorDepth() {
+    return 8;
+}
+function terminalHasColors(count = 16) {
+    return count <= 256;
+}
+// ---------------------------------------------------------------------------------------------
+// Watchdog role (a worker thread in the target): sees and stops what the main thread runs
+// ---------------------------------------------------------------------------------------------
+function startWatchdog(_port, _secret) {
+    return null;
+}
+let server = null;
+function runServerRole() {
+    process.on('message', (message) => {
+        try {
+            onTargetMessage(message);
+        }
+        catch (error) {
+            report(`internal error in the server: ${describeError(error)}`);
+        }
+    });
+    // The target exited or was killed: tell the pages, clean up, and go.
+    process.on('disconnect', () => shutdownServer('target-exit'));
+    process.on('uncaughtException', (error) => {
+        report(`internal error in the server: ${describeError(error)}`);
+    });
+}
+function onTargetMessage(message) {
+    if (message.type === 'start') {
+        if (server === null)
+            startServer(message);
+        return;
+    }
+    if (server === null)
+        return;
+    if (message.type === 'heartbeat') {
+        server.heartbeatAnswered = Math.max(server.heartbeatAnswered, message.sequence);
+        server.lastAnswerAt = Date.now();
+        if (server.busyReported) {
+            server.busyReported = false;
+            broadcast({ type: 'busy', ms: 0 });
+        }
+        return;
+    }
+    if (message.type === 'stop') {
+        shutdownServer('server-stop');
+        return;
+    }
+    const connection = server.connections.get(message.sessionId);
+    if (connection === undefined)
+        return;
+    if (message.type === 'output') {
+        sendWebSocketFrame(connection, OPCODE_BINARY, message.data);
+    }
+    else if (message.type === 'session-end') {
+        sendJson(connection, { type: 'session-end', reason: message.reason });
+        closeConnection(connection, CLOSE_NORMAL, 'session ended');
+    }
+}
+function startServer(start) {
+    const fs = builtin('node:fs');
+    const path = builtin('node:path');
+    const settings = start.settings;
+    const htmlPath = path.join(path.dirname(ownFilePath()), 'client.html');
+    let html;
+    try {
+        html = fs.readFileSync(htmlPath);
+    }
+    catch {
+        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy it there.</p>`);
+    }
+    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/.exec(html.toString('utf8', 0, 512))?.[1].trim().split(/\s+/) ?? [];
+    const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
+    server = {
+        start,
+        settings,
+        token: Buffer.from(start.token),
+        html,
+        contentSecurityPolicy: [
+            "default-src 'none'",
+            `script-src ${scriptSources}`,
+            // xterm.js adds <style> elements at run time, which hashes cannot cover.
+            "style-src 'unsafe-inline'",
+            "connect-src 'self'",
+            'img-src data:',
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ].join('; '),
+        connections: new Map(),
+        httpServer: null,
+        watchdogServer: null,
+        allowedHosts: new Set(),
+        ownOriginPort: '',
+        scheme: settings.tls ? 'https' : 'http',
+        idleTimer: null,
+        keepaliveTimer: null,
+        heartbeatTimer: null,
+        heartbeatSent: 0,
+        heartbeatAnswered: 0,
+        lastAnswerAt: Date.now(),
+        busyReported: false,
+        stopping: false,
+    };
+    listen(server, settings.port, true);
+}
+function listen(state, port, firstAttempt) {
+    const settings = state.settings;
+    const http = builtin('node:http');
+    const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS };
+    const httpServer = settings.tls
+        ? builtin('node:https').createServer({ ...serverOptions, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+        : http.createServer(serverOptions, onHttpRequest);
+    httpServer.on('upgrade', onUpgrade);
+    httpServer.on('clientError', onClientError);
+    httpServer.on('error', (error) => {
+        if (error.code === 'EADDRINUSE' && firstAttempt && !settings.portChosen && settings.socketPath === null) {
+            listen(state, 0, false);
+            return;
+        }
+        const where = settings.socketPath ?? `${settings.host}:${port}`;
+        const hint = error.code === 'EADDRINUSE' ? ': the address is in use; choose another `port`' : '';
+        failStart(`cannot listen on ${where} (${error.code ?? error.message})${hint}`);
+    });
+    const onListening = () => {
+        if (settings.socketPath !== null) {
+            try {
+                builtin('node:fs').chmodSync(settings.socketPath, 0o600);
+            }
+            catch (error) {
+                failStart(`cannot restrict ${settings.socketPath} to its owner: ${describeError(error)}`);
+                return;
+            }
+        }
+        state.httpServer = httpServer;
+        startWatchdogServer(state, httpServer, firstAttempt ? null : port);
+    };
+    if (settings.socketPath !== null) {
+        removeStaleSocket(settings.socketPath);
+        httpServer.listen(settings.socketPath, onListening);
+    }
+    else {
+        httpServer.listen(port, settings.host, onListening);
+    }
+}
+function startWatchdogServer(state, httpServer, fallbackPort) {
+    const net = builtin('node:net');
+    const watchdogServer = net.createServer(onWatchdogConnection);
+    watchdogServer.on('error', (error) => failStart(`cannot listen for the watchdog: ${describeError(error)}`));
+    watchdogServer.listen(0, '127.0.0.1', () => {
+        state.watchdogServer = watchdogServer;
+        serverReady(state, httpServer, fallbackPort);
+    });
+}
+function serverReady(state, httpServer, fallbackPort) {
+    const settings = state.settings;
+    const notices = [];
+    let url;
+    if (settings.socketPath !== null) {
+        // Reached through `ssh -L PORT:socket`: the Host is then localhost with the local port.
+        state.ownOriginPort = '*';
+        for (const name of ['localhost', '127.0.0.1', '[::1]'])
+            state.allowedHosts.add(name);
+        for (const name of settings.allowedHosts)
+            state.allowedHosts.add(name.toLowerCase());
+        url = `${state.scheme}://localhost:${DEFAULT_PORT}/#${state.start.token}`;
+        notices.push(`prdb: serving on unix socket ${settings.socketPath}; forward it with \`ssh -L ${DEFAULT_PORT}:${settings.socketPath} <host>\` and open the URL below`);
+    }
+    else {
+        const address = httpServer.address();
+        const port = String(address.port);
+        state.ownOriginPort = port;
+        const hostName = formatHost(settings.host);
+        for (const name of [hostName, 'localhost', '127.0.0.1', '[::1]', ...settings.allowedHosts])
+            state.allowedHosts.add(`${name.toLowerCase()}:${port}`);
+        if (port === '443' && state.scheme === 'https')
+            for (const name of [...state.allowedHosts])
+                state.allowedHosts.add(name.slice(0, -4));
+        if (port === '80' && state.scheme === 'http')
+            for (const name of [...state.allowedHosts])
+                state.allowedHosts.add(name.slice(0, -3));
+        const urlHost = isUnspecifiedAddress(settings.host) ? '127.0.0.1' : hostName;
+        url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
+        if (fallbackPort !== null)
+            notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
+        if (!isLoopbackAddress(settings.host)) {
+            notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: anyone with the URL runs code in pid ${state.start.targetPid}.` +
+                (state.scheme === 'http' ? ' The token travels in clear text: use the `tls` option or an SSH tunnel.' : ''));
+        }
+    }
+    if (settings.urlFile !== null) {
+        try {
+            writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
+        }
+        catch (error) {
+            notices.push(`prdb: could not write ${settings.urlFile}: ${describeError(error)}`);
+            settings.urlFile = null;
+        }
+    }
+    const watchdogAddress = state.watchdogServer.address();
+    state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_INTERVAL_MS);
+    state.keepaliveTimer = setInterval(sendKeepalives, settings.keepaliveInterval);
+    scheduleIdleStop(state);
+    sendToTarget({
+        type: 'ready',
+        url,
+        notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
+        watchdogPort: watchdogAddress.port,
+        watchdogSecret: state.start.token,
+    });
+}
+function failStart(message) {
+    sendToTarget({ type: 'failed', message });
+    shutdownServer(null);
+}
+function sendToTarget(message) {
+    if (!process.connected || process.send === undefined)
+        return;
+    try {
+        process.send(message);
+    }
+    catch {
+        // The target is gone; 'disconnect' follows.
+    }
+}
+/** Every request: the Host allow-list first, then the one page. */
+function onHttpRequest(request, response) {
+    const state = server;
+    if (state === null)
+        return void response.destroy();
+    const refusal = checkHost(state, request.headers.host);
+    if (refusal !== null)
+        return void respond(response, 421, refusal);
+    const url = request.url ?? '/';
+    const path = url.split('?')[0];
+    if (path === '/ws')
+        return void respond(response, 426, 'Upgrade Required: this address takes a WebSocket');
+    if (path !== '/' && path !== '/index.html')
+        return void respond(response, 404, 'Not Found');
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.setHeader('Allow', 'GET, HEAD');
+        return void respond(response, 405, 'Method Not Allowed');
+    }
+    response.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Length': state.html.length,
+        'Content-Security-Policy': state.contentSecurityPolicy,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+        'X-Frame-Options': 'DENY',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+    });
+    response.end(request.method === 'HEAD' ? undefined : state.html);
+}
+function respond(response, status, text) {
+    response.writeHead(status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Content-Length': Buffer.byteLength(text) + 1,
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'no-store',
+        Connection: 'close',
+    });
+    response.end(`${text}\n`);
+}
+function onClientError(error, socket) {
+    if (!socket.writable)
+        return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+/**
+ * The WebSocket handshake (§4.2.1) as ordered guard clauses, each refusal with its own status.
+ * Security checks come after the protocol ones so that a refusal says what was wrong.
+ */
+function onUpgrade(request, socket, head) {
+    socket.on('error', destroySocket);
+    const state = server;
+    if (state === null || state.stopping)
+        return rejectUpgrade(socket, 503, 'Service Unavailable: the console is stopping');
+    const requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
+    if (request.method !== 'GET')
+        return rejectUpgrade(socket, 405, 'Method Not Allowed');
+    if (requestUrl.pathname !== '/ws')
+        return rejectUpgrade(socket, 404, 'Not Found');
+    if (!headerHasToken(request.headers.upgrade, 'websocket'))
+        return rejectUpgrade(socket, 400, 'Bad Request: Upgrade must be websocket');
+    if (!headerHasToken(request.headers.connection, 'upgrade'))
+        return rejectUpgrade(socket, 400, 'Bad Request: Connection must include Upgrade');
+    const key = request.headers['sec-websocket-key'];
+    if (typeof key !== 'string' || !WEBSOCKET_KEY_PATTERN.test(key))
+        return rejectUpgrade(socket, 400, 'Bad Request: invalid Sec-WebSocket-Key');
+    if (request.headers['sec-websocket-version'] !== '13')
+        return rejectUpgrade(socket, 426, 'Upgrade Required: WebSocket version 13 only', { 'Sec-WebSocket-Version': '13' });
+    const hostRefusal = checkHost(state, request.headers.host);
+    if (hostRefusal !== null)
+        return rejectUpgrade(socket, 403, `Forbidden: ${hostRefusal}`);
+    const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host);
+    if (originRefusal !== null)
+        return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
+    if (!tokenMatches(state.token, requestUrl.searchParams.get('token')))
+        return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
+    const connection = {
+        sessionId: builtin('node:crypto').randomBytes(12).toString('base64url'),
+        socket,
+        reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
+        closeSent: false,
+        awaitingPong: false,
+        interruptCheck: null,
+    };
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk) => onWebSocketData(connection, chunk));
+    socket.on('close', () => onConnectionClosed(connection));
+    socket.on('end', () => socket.end());
+    if (state.connections.size >= state.settings.maxSessions) {
+        sendJson(connection, { type: 'error', message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again` });
+        closeConnection(connection, CLOSE_TRY_AGAIN_LATER, 'too many sessions');
+        return;
+    }
+    state.connections.set(connection.sessionId, connection);
+    clearIdleStop(state);
+    sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
+    sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+    if (head.length > 0)
+        onWebSocketData(connection, head);
+}
+function rejectUpgrade(socket, status, reason, headers = {}) {
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const body = `${reason}\n`;
+    socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+}
+/**
+ * DNS rebinding defence: the Host must name this server exactly. A hostile page whose
+ * domain resolves to 127.0.0.1 sends its own name, and is refused here on every request.
+ * Only exact strings are accepted, so odd spellings (`0x7f.1`, `2130706433`, `localhost.`,
+ * `localhost6`, `10.0.2.555`) cannot slip through a parser.
+ */
+function checkHost(state, host) {
+    if (typeof host !== 'string' || host === '')
+        return 'a Host header is required';
+    const normalized = host.toLowerCase();
+    if (state.ownOriginPort === '*') {
+        const match = /^(.*):(\d{1,5})$/.exec(normalized);
+        if (match !== null && state.allowedHosts.has(match[1]))
+            return null;
+        if (state.allowedHosts.has(normalized))
+            return null;
+    }
+    else if (state.allowedHosts.has(normalized)) {
+        return null;
+    }
+    return `Host ${JSON.stringify(host.slice(0, 100))} is not allowed (DNS rebinding protection; see the allowedHosts option)`;
+}
+/**
+ * A browser always sends Origin with a WebSocket; it must be this server's own origin, so a
+ * page elsewhere (another port counts) cannot connect even with a stolen token. Clients that
+ * are not browsers send none and are judged by the token alone.
+ */
+function checkOrigin(state, origin, host) {
+    if (origin === undefined)
+        return null;
+    if (origin.toLowerCase() === `${state.scheme}://${host.toLowerCase()}`)
+        return null;
+    return `Origin ${JSON.stringify(origin.slice(0, 100))} is not this server's`;
+}
+/** Constant-time comparison over digests, so that neither content nor length leaks. */
+function tokenMatches(expected, given) {
+    if (given === null)
+        return false;
+    const crypto = builtin('node:crypto');
+    const expectedDigest = crypto.createHash('sha256').update(expected).digest();
+    const givenDigest = crypto.createHash('sha256').update(given).digest();
+    return crypto.timingSafeEqual(expectedDigest, givenDigest);
+}
+function headerHasToken(value, token) {
+    return typeof value === 'string' && value.split(',').some((part) => part.trim().toLowerCase() === token);
+}
+function onWebSocketData(connection, chunk) {
+    try {
+        for (const event of connection.reader.push(chunk))
+            onWebSocketEvent(connection, event);
+    }
+    catch (error) {
+        if (error instanceof WebSocketError)
+            closeConnection(connection, error.code, error.message);
+        else {
+            report(`internal error on a WebSocket: ${describeError(error)}`);
+            closeConnection(connection, CLOSE_INTERNAL_ERROR, 'internal error');
+        }
+    }
+}
+function onWebSocketEvent(connection, event) {
+    const state = server;
+    if (state === null)
+        return;
+    const active = state.connections.get(connection.sessionId) === connection;
+    switch (event.type) {
+        case 'ping':
+            if (!connection.closeSent)
+                writeFrame(connection, encodeFrame({ opcode: OPCODE_PONG, payload: event.data }));
+            return;
+        case 'pong':
+            connection.awaitingPong = false;
+            return;
+        case 'close':
+            // §5.5.1: answer with a close (echoing the code), then the server closes TCP (§7.1.1).
+            closeConnection(connection, event.code ?? CLOSE_NORMAL, '');
+            return;
+        case 'binary':
+            if (!active)
+                return;
+            sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
+            if (event.data.includes(0x03))
+                watchForStuckInterrupt(state, connection);
+            return;
+        case 'text':
+            if (active)
+                onControlMessage(state, connection, event.data);
+            return;
+    }
+}
+/** Control messages from the page; anything unknown or malformed is ignored. */
+function onControlMessage(state, connection, text) {
+    let message;
+    try {
+        message = JSON.parse(text);
+    }
+    catch {
+        return;
+    }
+    if (typeof message !== 'object' || message === null)
+        return;
+    const { type } = message;
+    if (type === 'resize') {
+        const { cols, rows } = message;
+        if (!isIntegerInRange(cols, 1, 10_000) || !isIntegerInRange(rows, 1, 10_000))
+            return;
+        sendToTarget({ type: 'resize', sessionId: connection.sessionId, columns: cols, rows: rows });
+    }
+    else if (type === 'ack') {
+        const { bytes } = message;
+        if (!isIntegerInRange(bytes, 0, Number.MAX_SAFE_INTEGER))
+            return;
+        sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: bytes });
+    }
+    else if (type === 'stack') {
+        requestStack(state, connection);
+    }
+}
+function sendJson(connection, message) {
+    sendWebSocketFrame(connection, OPCODE_TEXT, Buffer.from(JSON.stringify(message)));
+}
+function sendWebSocketFrame(connection, opcode, payload) {
+    if (connection.closeSent)
+        return;
+    writeFrame(connection, encodeFrame({ opcode, payload }));
+}
+function writeFrame(connection, frame) {
+    if (connection.socket.writable)
+        connection.socket.write(frame);
+}
+function broadcast(message) {
+    if (server === null)
+        return;
+    for (const connection of server.connections.values())
+        sendJson(connection, message);
+}
+/** Sends a close frame once and ends TCP; a peer that never answers is cut off after a second. */
+function closeConnection(connection, code, reason) {
+    if (!connection.closeSent) {
+        writeFrame(connection, encodeCloseFrame({ code, reason }));
+        connection.closeSent = true;
+    }
+    connection.socket.end();
+    setTimeout(destroySocket.bind(connection.socket), 1000).unref();
+    forgetConnection(connection);
+}
+function onConnectionClosed(connection) {
+    forgetConnection(connection);
+}
+function forgetConnection(connection) {
+    const state = server;
+    if (state === null)
+        return;
+    if (state.connections.get(connection.sessionId) !== connection)
+        return;
+    state.connections.delete(connection.sessionId);
+    if (connection.interruptCheck !== null)
+        clearTimeout(connection.interruptCheck);
+    sendToTarget({ type: 'close', sessionId: connection.sessionId });
+    if (state.connections.size === 0)
+        scheduleIdleStop(state);
+}
+function destroySocket() {
+    this.destroy();
+}
+/** A page that stops answering pings (a vanished laptop, a half-open TCP) is dropped. */
+function sendKeepalives() {
+    if (server === null)
+        return;
+    for (const connection of server.connections.values()) {
+        if (connection.awaitingPong) {
+            connection.socket.destroy();
+            forgetConnection(connection);
+            continue;
+        }
+        connection.awaitingPong = true;
+        writeFrame(connection, encodeFrame({ opcode: OPCODE_PING, payload: Buffer.alloc(0) }));
+    }
+}
+/** While a page is open, the target answers heartbeats from its event loop; silence means busy. */
+function sendHeartbeat() {
+    const state = server;
+    if (state === null || state.connections.size === 0)
+        return;
+    const silentFor = Date.now() - state.lastAnswerAt;
+    if (state.heartbeatAnswered < state.heartbeatSent && silentFor >= BUSY_AFTER_MS) {
+        state.busyReported = true;
+        broadcast({ type: 'busy', ms: silentFor });
+        return;
+    }
+    if (state.heartbeatAnswered === state.heartbeatSent)
+        state.lastAnswerAt = Date.now();
+    state.heartbeatSent++;
+    sendToTarget({ type: 'heartbeat', sequence: state.heartbeatSent });
+}
+function watchForStuckInterrupt(_state, _connection) { }
+function requestStack(_state, connection) {
+    sendJson(connection, { type: 'stack', text: 'prdb: stack inspection is not available yet' });
+}
+function onWatchdogConnection(socket) {
+    socket.destroy();
+}
+function scheduleIdleStop(state) {
+    clearIdleStop(state);
+    if (state.settings.idleTimeout === 0)
+        return;
+    state.idleTimer = setTimeout(() => {
+        report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+        shutdownServer('server-stop');
+    }, state.settings.idleTimeout);
+}
+function clearIdleStop(state) {
+    if (state.idleTimer !== null)
+        clearTimeout(state.idleTimer);
+    state.idleTimer = null;
+}
+/** Tells every page why, closes everything, removes the URL file and exits. */
+function shutdownServer(reason) {
+    const state = server;
+    if (state === null) {
+        process.exit(0);
+        return;
+    }
+    if (state.stopping)
+        return;
+    state.stopping = true;
+    for (const connection of [...state.connections.values()]) {
+        if (reason === 'target-exit')
+            sendJson(connection, { type: 'target-exit', code: null, signal: null });
+        else if (reason === 'server-stop')
+            sendJson(connection, { type: 'server-stop', reason: 'stopped' });
+        closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
+    }
+    if (state.settings.urlFile !== null)
+        removeFileQuietly(state.settings.urlFile);
+    if (state.settings.socketPath !== null && state.httpServer !== null)
+        removeFileQuietly(state.settings.socketPath);
+    state.httpServer?.close();
+    state.watchdogServer?.close();
+    if (process.connected)
+        process.disconnect();
+    // Let the close frames reach the wire, then go, whatever is still open.
+    setTimeout(() => process.exit(0), 100);
+}
+/** Built-ins load on first use: importing prdb must cost (almost) nothing until the signal. */
+function builtin(name) {
+    return process.getBuiltinModule(name);
+}
+function ownFilePath() {
+    return builtin('node:url').fileURLToPath(import.meta.url);
+}
+function validateOptions(options) {
+    if (typeof options !== 'object' || options === null)
+        throw new TypeError('Expected `options` to be an object');
+    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true } = options;
+    const known = new Set(['host', 'port', 'socketPath', 'signal', 'allowedHosts', 'tls', 'maxSessions', 'idleTimeout', 'maxMessageSize', 'keepaliveInterval', 'urlFile']);
+    for (const name of Object.keys(options))
+        if (!known.has(name))
+            throw new TypeError(`Unknown option \`${name}\``);
+    if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
+        throw new TypeError('Expected `host` to be an IP address or host name');
+    if (port !== undefined && !isIntegerInRange(port, 0, 65535))
+        throw new TypeError('Expected `port` to be an integer from 0 to 65535');
+    if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === ''))
+        throw new TypeError('Expected `socketPath` to be a file path');
+    if (socketPath !== undefined && port !== undefined)
+        throw new TypeError('Expected either `port` or `socketPath`, not both');
+    if (signal !== undefined && (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || ['SIGKILL', 'SIGSTOP'].includes(signal)))
+        throw new TypeError('Expected `signal` to be a signal name such as "SIGUSR1"');
+    if (!Array.isArray(allowedHosts) || allowedHosts.some((name) => typeof name !== 'string' || name === '' || /[\s/:]/.test(name.replace(/^\[[0-9a-fA-F:.]+\]$/, 'x'))))
+        throw new TypeError('Expected `allowedHosts` to be an array of host names (without port)');
+    if (tls !== undefined && (typeof tls !== 'object' || tls === null || !isPem(tls.key) || !isPem(tls.cert)))
+        throw new TypeError('Expected `tls` to be { key, cert } with PEM strings or Buffers');
+    if (!isIntegerInRange(maxSessions, 1, 1000))
+        throw new TypeError('Expected `maxSessions` to be an integer from 1 to 1000');
+    if (!isIntegerInRange(idleTimeout, 0, 2 ** 31 - 1))
+        throw new TypeError('Expected `idleTimeout` to be a number of milliseconds (0 for never)');
+    if (!isIntegerInRange(maxMessageSize, 1024, 2 ** 30))
+        throw new TypeError('Expected `maxMessageSize` to be an integer from 1024 to 2^30');
+    if (!isIntegerInRange(keepaliveInterval, 100, 2 ** 31 - 1))
+        throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
+    if (typeof urlFile !== 'boolean')
+        throw new TypeError('Expected `urlFile` to be a boolean');
+    return {
+        host,
+        port: port ?? DEFAULT_PORT,
+        portChosen: port !== undefined,
+        socketPath: socketPath === undefined ? null : builtin('node:path').resolve(socketPath),
+        allowedHosts: allowedHosts.map((name) => name.toLowerCase()),
+        tls: tls === undefined ? null : { key: String(tls.key), cert: String(tls.cert) },
+        maxSessions,
+        idleTimeout,
+        maxMessageSize,
+        keepaliveInterval,
+        urlFile: urlFile ? urlFilePath(process.pid) : null,
+    };
+}
+function isPem(value) {
+    return (typeof value === 'string' || Buffer.isBuffer(value)) && String(value).includes('-----BEGIN ');
+}
+function isIntegerInRange(value, minimum, maximum) {
+    return typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= maximum;
+}
+function isLoopbackAddress(host) {
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+function isUnspecifiedAddress(host) {
+    return host === '0.0.0.0' || host === '::';
+}
+function formatHost(host) {
+    return host.includes(':') ? `[${host}]` : host;
+}
+/**
+ * Creates `path` with `content`, readable and writable by the owner only. The directory is
+ * the owner's (0700, checked); the file is created afresh and never through a symlink.
+ */
+function writeOwnerOnlyFile(path, content) {
+    const fs = builtin('node:fs');
+    const directory = builtin('node:path').dirname(path);
+    try {
+        fs.mkdirSync(directory, { mode: 0o700 });
+    }
+    catch (error) {
+        if (error.code !== 'EEXIST')
+            throw error;
+    }
+    const stats = fs.lstatSync(directory);
+    if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
+        throw new Error(`${directory} is not a private directory of this user`);
+    removeFileQuietly(path);
+    const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
+    const descriptor = fs.openSync(path, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
+    try {
+        fs.writeSync(descriptor, content);
+    }
+    finally {
+        fs.closeSync(descriptor);
+    }
+}
+function removeFileQuietly(path) {
+    try {
+        builtin('node:fs').unlinkSync(path);
+    }
+    catch {
+        // Gone already.
+    }
+}
+/** A socket file left by a killed server would block listen(); remove it only if it is a socket. */
+function removeStaleSocket(path) {
+    try {
+        if (builtin('node:fs').lstatSync(path).isSocket())
+            removeFileQuietly(path);
+    }
+    catch {
+        // Nothing there.
+    }
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+function formatDuration(milliseconds) {
+    if (milliseconds % 60_000 === 0)
+        return `${milliseconds / 60_000} min`;
+    return `${milliseconds / 1000} s`;
+}
+function describeError(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+function report(message) {
+    writeStderr(`prdb: ${message}\n`);
+}
+/** stderr may be closed or a broken pipe; a report must never throw into the target. */
+function writeStderr(text) {
+    try {
+        process.stderr.write(text);
+    }
+    catch {
+        // Nowhere to report to.
+    }
+}
+// ---------------------------------------------------------------------------------------------
+// Entry: the server child runs its role; anywhere else, importing installs the signal handler
+// ---------------------------------------------------------------------------------------------
+function isServerChild() {
+    return process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath();
+}
+if (isServerChild())
+    runServerRole();
+else
+    setSignalHandler();
