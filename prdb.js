@@ -78,8 +78,16 @@ const HEARTBEAT_INTERVAL_MS = 250;
 const BUSY_AFTER_MS = 500;
 /** Lines of REPL history shared by the sessions of one process. */
 const HISTORY_SIZE = 1000;
+/** After Ctrl+C, a target still silent this long is stuck: the watchdog looks at its stack. */
+const INTERRUPT_AFTER_MS = 300;
+/** How long a request waits for the watchdog thread to connect before it is answered without it. */
+const WATCHDOG_WAIT_MS = 3000;
+/** A main thread that has not paused this soon runs no JavaScript: it is idle. */
+const PAUSE_GRACE_MS = 300;
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
+/** argv marker of the watchdog worker thread. */
+const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
 // ---------------------------------------------------------------------------------------------
 // Public API
 // ---------------------------------------------------------------------------------------------
@@ -871,8 +879,140 @@ function terminalHasColors(count = 16) {
 // ---------------------------------------------------------------------------------------------
 // Watchdog role (a worker thread in the target): sees and stops what the main thread runs
 // ---------------------------------------------------------------------------------------------
-function startWatchdog(_port, _secret) {
-    return null;
+/**
+ * Starts the watchdog thread. It connects to the child on its own socket, so the child can
+ * reach it while the main thread is stuck; it uses `node:inspector` on the main thread only
+ * when asked (a stack, an interrupt), and never keeps the process alive.
+ */
+function startWatchdog(port, secret) {
+    try {
+        const { Worker } = builtin('node:worker_threads');
+        const worker = new Worker(new URL(import.meta.url), {
+            argv: [WATCHDOG_ROLE_ARGUMENT],
+            workerData: { port, secret },
+            execArgv: childExecArgv(ownFilePath()),
+            stdout: false,
+            stderr: false,
+        });
+        worker.unref();
+        worker.on('error', (error) => report(`watchdog error: ${describeError(error)}`));
+        return worker;
+    }
+    catch (error) {
+        report(`the watchdog could not start (no stack or interrupt): ${describeError(error)}`);
+        return null;
+    }
+}
+function runWatchdogRole() {
+    const { workerData } = builtin('node:worker_threads');
+    const { port, secret } = workerData;
+    const socket = builtin('node:net').connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    // The server is gone: so is the reason for this thread.
+    socket.on('close', () => process.exit(0));
+    socket.write(`${secret}\n`);
+    readJsonLines(socket, (request) => {
+        answerWatchdogRequest(request).then((answer) => socket.write(`${JSON.stringify(answer)}\n`), (error) => socket.write(`${JSON.stringify({ type: request.type, requestId: request.requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`));
+    });
+}
+async function answerWatchdogRequest(request) {
+    if (request.type === 'stack') {
+        const frames = await inspectMainThread(() => undefined);
+        const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
+        return { type: 'stack', requestId: request.requestId, text };
+    }
+    const prefix = sessionScriptPrefix(request.sessionId);
+    let interrupted = false;
+    const frames = await inspectMainThread((paused) => {
+        if (!paused.some((frame) => frame.url.startsWith(prefix)))
+            return undefined;
+        interrupted = interruptPausedEvaluation(paused);
+        return undefined;
+    });
+    let text;
+    if (frames === null)
+        text = 'prdb: the process is no longer busy.';
+    else if (interrupted)
+        text = 'prdb: interrupted the evaluation.';
+    else if (frames.some((frame) => frame.url.startsWith(prefix)))
+        text = `prdb: this evaluation cannot be interrupted safely where it runs now:\n${formatFrames(frames)}`;
+    else
+        text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
+    return { type: 'interrupt', requestId: request.requestId, text, interrupted };
+}
+/** Placeholder until the safe interruption lands: decides nothing, interrupts nothing. */
+function interruptPausedEvaluation(_frames) {
+    return false;
+}
+/**
+ * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
+ * resumes it. A main thread that runs no JavaScript does not pause within the grace time:
+ * that answers null, and the pending pause is cancelled by disabling the debugger.
+ */
+async function inspectMainThread(whilePaused) {
+    const inspector = builtin('node:inspector');
+    const session = new inspector.Session();
+    session.connectToMainThread();
+    const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+    const scriptUrls = new Map();
+    session.on('Debugger.scriptParsed', (message) => scriptUrls.set(message.params.scriptId, message.params.url));
+    try {
+        await post('Debugger.enable');
+        const paused = new Promise((resolve) => {
+            const timer = setTimeout(() => resolve(null), PAUSE_GRACE_MS);
+            session.once('Debugger.paused', (message) => {
+                clearTimeout(timer);
+                resolve(message.params);
+            });
+        });
+        await post('Debugger.pause');
+        const event = await paused;
+        if (event === null)
+            return null;
+        const frames = event.callFrames.map((frame) => ({
+            functionName: frame.functionName,
+            url: scriptUrls.get(frame.location.scriptId) ?? '',
+            lineNumber: frame.location.lineNumber,
+            columnNumber: frame.location.columnNumber,
+        }));
+        try {
+            whilePaused(frames);
+        }
+        finally {
+            await post('Debugger.resume');
+        }
+        return frames;
+    }
+    finally {
+        await post('Debugger.disable').catch(() => { });
+        session.disconnect();
+    }
+}
+function formatFrames(frames) {
+    return frames
+        .slice(0, 40)
+        .map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`)
+        .join('\n');
+}
+/** Calls `onMessage` with each JSON line read from `socket`; a line that is not JSON is skipped. */
+function readJsonLines(socket, onMessage) {
+    let pending = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text) => {
+        pending += text;
+        let newline;
+        while ((newline = pending.indexOf('\n')) !== -1) {
+            const line = pending.slice(0, newline);
+            pending = pending.slice(newline + 1);
+            try {
+                onMessage(JSON.parse(line));
+            }
+            catch {
+                // A malformed line from our own peer: ignore it rather than fail.
+            }
+        }
+    });
 }
 let server = null;
 function runServerRole() {
@@ -955,6 +1095,10 @@ function startServer(start) {
         connections: new Map(),
         httpServer: null,
         watchdogServer: null,
+        watchdogSocket: null,
+        watchdogRequests: 0,
+        watchdogWaiting: new Map(),
+        watchdogQueue: [],
         allowedHosts: new Set(),
         ownOriginPort: '',
         scheme: settings.tls ? 'https' : 'http',
@@ -1392,12 +1536,75 @@ function sendHeartbeat() {
     state.heartbeatSent++;
     sendToTarget({ type: 'heartbeat', sequence: state.heartbeatSent });
 }
-function watchForStuckInterrupt(_state, _connection) { }
-function requestStack(_state, connection) {
-    sendJson(connection, { type: 'stack', text: 'prdb: stack inspection is not available yet' });
+/**
+ * Ctrl+C reached the target as a keystroke; if the target answers nothing for a moment, its
+ * main thread is stuck, and the REPL cannot see that keystroke: the watchdog steps in.
+ */
+function watchForStuckInterrupt(state, connection) {
+    if (connection.interruptCheck !== null)
+        return;
+    state.heartbeatSent++;
+    const sequence = state.heartbeatSent;
+    sendToTarget({ type: 'heartbeat', sequence });
+    connection.interruptCheck = setTimeout(() => {
+        connection.interruptCheck = null;
+        if (state.heartbeatAnswered >= sequence || state.connections.get(connection.sessionId) !== connection)
+            return;
+        askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
+    }, INTERRUPT_AFTER_MS);
 }
+function requestStack(state, connection) {
+    askWatchdog(state, connection, { type: 'stack' });
+}
+function askWatchdog(state, connection, request) {
+    const requestId = ++state.watchdogRequests;
+    state.watchdogWaiting.set(requestId, connection);
+    const line = `${JSON.stringify({ ...request, requestId })}\n`;
+    if (state.watchdogSocket !== null) {
+        state.watchdogSocket.write(line);
+        return;
+    }
+    // The watchdog starts with the server and may be a moment late; wait for it, a little.
+    state.watchdogQueue.push(line);
+    setTimeout(() => {
+        if (!state.watchdogWaiting.has(requestId) || state.watchdogSocket !== null)
+            return;
+        onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
+    }, WATCHDOG_WAIT_MS).unref();
+}
+function onWatchdogAnswer(state, answer) {
+    const connection = state.watchdogWaiting.get(answer.requestId);
+    state.watchdogWaiting.delete(answer.requestId);
+    if (connection === undefined || typeof answer.text !== 'string')
+        return;
+    sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
+}
+/** The watchdog proves itself with the secret on its first line; anyone else is dropped. */
 function onWatchdogConnection(socket) {
-    socket.destroy();
+    socket.on('error', destroySocket);
+    const state = server;
+    if (state === null || state.watchdogSocket !== null)
+        return void socket.destroy();
+    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+    let authenticated = false;
+    readJsonLines(socket, (message) => {
+        if (authenticated)
+            onWatchdogAnswer(state, message);
+    });
+    socket.once('data', (text) => {
+        const firstLine = text.split('\n')[0];
+        if (!text.includes('\n') || !tokenMatches(state.token, firstLine) || state.watchdogSocket !== null)
+            return void socket.destroy();
+        clearTimeout(timer);
+        authenticated = true;
+        state.watchdogSocket = socket;
+        for (const line of state.watchdogQueue.splice(0))
+            socket.write(line);
+        socket.on('close', () => {
+            if (state.watchdogSocket === socket)
+                state.watchdogSocket = null;
+        });
+    });
 }
 function scheduleIdleStop(state) {
     clearIdleStop(state);
@@ -1580,10 +1787,15 @@ function writeStderr(text) {
 // ---------------------------------------------------------------------------------------------
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------
+function isWatchdog() {
+    return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread;
+}
 function isServerChild() {
     return process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath();
 }
 if (isServerChild())
     runServerRole();
+else if (isWatchdog())
+    runWatchdogRole();
 else
     setSignalHandler();

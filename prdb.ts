@@ -95,8 +95,17 @@ const BUSY_AFTER_MS = 500;
 /** Lines of REPL history shared by the sessions of one process. */
 const HISTORY_SIZE = 1000;
 
+/** After Ctrl+C, a target still silent this long is stuck: the watchdog looks at its stack. */
+const INTERRUPT_AFTER_MS = 300;
+/** How long a request waits for the watchdog thread to connect before it is answered without it. */
+const WATCHDOG_WAIT_MS = 3000;
+/** A main thread that has not paused this soon runs no JavaScript: it is idle. */
+const PAUSE_GRACE_MS = 300;
+
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
+/** argv marker of the watchdog worker thread. */
+const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -1006,8 +1015,148 @@ function terminalHasColors(count = 16): boolean {
 // Watchdog role (a worker thread in the target): sees and stops what the main thread runs
 // ---------------------------------------------------------------------------------------------
 
-function startWatchdog(_port: number, _secret: string): Worker | null {
-  return null;
+/**
+ * Starts the watchdog thread. It connects to the child on its own socket, so the child can
+ * reach it while the main thread is stuck; it uses `node:inspector` on the main thread only
+ * when asked (a stack, an interrupt), and never keeps the process alive.
+ */
+function startWatchdog(port: number, secret: string): Worker | null {
+  try {
+    const { Worker } = builtin('node:worker_threads');
+    const worker = new Worker(new URL(import.meta.url), {
+      argv: [WATCHDOG_ROLE_ARGUMENT],
+      workerData: { port, secret },
+      execArgv: childExecArgv(ownFilePath()),
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on('error', (error) => report(`watchdog error: ${describeError(error)}`));
+    return worker;
+  } catch (error) {
+    report(`the watchdog could not start (no stack or interrupt): ${describeError(error)}`);
+    return null;
+  }
+}
+
+/** Requests from the child to the watchdog, one JSON object per line. */
+type WatchdogRequest = { type: 'stack'; requestId: number } | { type: 'interrupt'; requestId: number; sessionId: string };
+/** Answers from the watchdog: text for the page. */
+type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: string; interrupted?: boolean };
+
+function runWatchdogRole(): void {
+  const { workerData } = builtin('node:worker_threads');
+  const { port, secret } = workerData as { port: number; secret: string };
+  const socket = builtin('node:net').connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  // The server is gone: so is the reason for this thread.
+  socket.on('close', () => process.exit(0));
+  socket.write(`${secret}\n`);
+  readJsonLines(socket, (request) => {
+    answerWatchdogRequest(request as WatchdogRequest).then(
+      (answer) => socket.write(`${JSON.stringify(answer)}\n`),
+      (error) => socket.write(`${JSON.stringify({ type: (request as WatchdogRequest).type, requestId: (request as WatchdogRequest).requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`),
+    );
+  });
+}
+
+/** What the main thread was doing when paused: frames with script URLs resolved. */
+type PausedFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
+
+async function answerWatchdogRequest(request: WatchdogRequest): Promise<WatchdogAnswer> {
+  if (request.type === 'stack') {
+    const frames = await inspectMainThread(() => undefined);
+    const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
+    return { type: 'stack', requestId: request.requestId, text };
+  }
+  const prefix = sessionScriptPrefix(request.sessionId);
+  let interrupted = false;
+  const frames = await inspectMainThread((paused) => {
+    if (!paused.some((frame) => frame.url.startsWith(prefix))) return undefined;
+    interrupted = interruptPausedEvaluation(paused);
+    return undefined;
+  });
+  let text: string;
+  if (frames === null) text = 'prdb: the process is no longer busy.';
+  else if (interrupted) text = 'prdb: interrupted the evaluation.';
+  else if (frames.some((frame) => frame.url.startsWith(prefix))) text = `prdb: this evaluation cannot be interrupted safely where it runs now:\n${formatFrames(frames)}`;
+  else text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
+  return { type: 'interrupt', requestId: request.requestId, text, interrupted };
+}
+
+/** Placeholder until the safe interruption lands: decides nothing, interrupts nothing. */
+function interruptPausedEvaluation(_frames: PausedFrame[]): boolean {
+  return false;
+}
+
+/**
+ * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
+ * resumes it. A main thread that runs no JavaScript does not pause within the grace time:
+ * that answers null, and the pending pause is cancelled by disabling the debugger.
+ */
+async function inspectMainThread(whilePaused: (frames: PausedFrame[]) => void): Promise<PausedFrame[] | null> {
+  const inspector = builtin('node:inspector');
+  const session = new inspector.Session();
+  session.connectToMainThread();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  const scriptUrls = new Map<string, string>();
+  session.on('Debugger.scriptParsed', (message: { params: { scriptId: string; url: string } }) => scriptUrls.set(message.params.scriptId, message.params.url));
+  try {
+    await post('Debugger.enable');
+    const paused = new Promise<{ callFrames: Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }> } | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), PAUSE_GRACE_MS);
+      session.once('Debugger.paused', (message: { params: never }) => {
+        clearTimeout(timer);
+        resolve(message.params);
+      });
+    });
+    await post('Debugger.pause');
+    const event = await paused;
+    if (event === null) return null;
+    const frames = event.callFrames.map((frame) => ({
+      functionName: frame.functionName,
+      url: scriptUrls.get(frame.location.scriptId) ?? '',
+      lineNumber: frame.location.lineNumber,
+      columnNumber: frame.location.columnNumber,
+    }));
+    try {
+      whilePaused(frames);
+    } finally {
+      await post('Debugger.resume');
+    }
+    return frames;
+  } finally {
+    await post('Debugger.disable').catch(() => {});
+    session.disconnect();
+  }
+}
+
+function formatFrames(frames: PausedFrame[]): string {
+  return frames
+    .slice(0, 40)
+    .map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`)
+    .join('\n');
+}
+
+/** Calls `onMessage` with each JSON line read from `socket`; a line that is not JSON is skipped. */
+function readJsonLines(socket: Socket, onMessage: (message: unknown) => void): void {
+  let pending = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (text: string) => {
+    pending += text;
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      try {
+        onMessage(JSON.parse(line));
+      } catch {
+        // A malformed line from our own peer: ignore it rather than fail.
+      }
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1033,6 +1182,10 @@ type ServerState = {
   connections: Map<string, Connection>;
   httpServer: HttpServer | null;
   watchdogServer: NetServer | null;
+  watchdogSocket: Socket | null;
+  watchdogRequests: number;
+  watchdogWaiting: Map<number, Connection>;
+  watchdogQueue: string[];
   allowedHosts: Set<string>;
   ownOriginPort: string;
   scheme: 'http' | 'https';
@@ -1124,6 +1277,10 @@ function startServer(start: StartMessage): void {
     connections: new Map(),
     httpServer: null,
     watchdogServer: null,
+    watchdogSocket: null,
+    watchdogRequests: 0,
+    watchdogWaiting: new Map(),
+    watchdogQueue: [],
     allowedHosts: new Set(),
     ownOriginPort: '',
     scheme: settings.tls ? 'https' : 'http',
@@ -1533,14 +1690,70 @@ function sendHeartbeat(): void {
   sendToTarget({ type: 'heartbeat', sequence: state.heartbeatSent });
 }
 
-function watchForStuckInterrupt(_state: ServerState, _connection: Connection): void {}
-
-function requestStack(_state: ServerState, connection: Connection): void {
-  sendJson(connection, { type: 'stack', text: 'prdb: stack inspection is not available yet' });
+/**
+ * Ctrl+C reached the target as a keystroke; if the target answers nothing for a moment, its
+ * main thread is stuck, and the REPL cannot see that keystroke: the watchdog steps in.
+ */
+function watchForStuckInterrupt(state: ServerState, connection: Connection): void {
+  if (connection.interruptCheck !== null) return;
+  state.heartbeatSent++;
+  const sequence = state.heartbeatSent;
+  sendToTarget({ type: 'heartbeat', sequence });
+  connection.interruptCheck = setTimeout(() => {
+    connection.interruptCheck = null;
+    if (state.heartbeatAnswered >= sequence || state.connections.get(connection.sessionId) !== connection) return;
+    askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
+  }, INTERRUPT_AFTER_MS);
 }
 
+function requestStack(state: ServerState, connection: Connection): void {
+  askWatchdog(state, connection, { type: 'stack' });
+}
+
+function askWatchdog(state: ServerState, connection: Connection, request: { type: 'stack' } | { type: 'interrupt'; sessionId: string }): void {
+  const requestId = ++state.watchdogRequests;
+  state.watchdogWaiting.set(requestId, connection);
+  const line = `${JSON.stringify({ ...request, requestId })}\n`;
+  if (state.watchdogSocket !== null) {
+    state.watchdogSocket.write(line);
+    return;
+  }
+  // The watchdog starts with the server and may be a moment late; wait for it, a little.
+  state.watchdogQueue.push(line);
+  setTimeout(() => {
+    if (!state.watchdogWaiting.has(requestId) || state.watchdogSocket !== null) return;
+    onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
+  }, WATCHDOG_WAIT_MS).unref();
+}
+
+function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
+  const connection = state.watchdogWaiting.get(answer.requestId);
+  state.watchdogWaiting.delete(answer.requestId);
+  if (connection === undefined || typeof answer.text !== 'string') return;
+  sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
+}
+
+/** The watchdog proves itself with the secret on its first line; anyone else is dropped. */
 function onWatchdogConnection(socket: Socket): void {
-  socket.destroy();
+  socket.on('error', destroySocket);
+  const state = server;
+  if (state === null || state.watchdogSocket !== null) return void socket.destroy();
+  const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
+  let authenticated = false;
+  readJsonLines(socket, (message) => {
+    if (authenticated) onWatchdogAnswer(state, message as WatchdogAnswer);
+  });
+  socket.once('data', (text: string) => {
+    const firstLine = text.split('\n')[0];
+    if (!text.includes('\n') || !tokenMatches(state.token, firstLine) || state.watchdogSocket !== null) return void socket.destroy();
+    clearTimeout(timer);
+    authenticated = true;
+    state.watchdogSocket = socket;
+    for (const line of state.watchdogQueue.splice(0)) socket.write(line);
+    socket.on('close', () => {
+      if (state.watchdogSocket === socket) state.watchdogSocket = null;
+    });
+  });
 }
 
 function scheduleIdleStop(state: ServerState): void {
@@ -1735,9 +1948,14 @@ function writeStderr(text: string): void {
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------
 
+function isWatchdog(): boolean {
+  return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread;
+}
+
 function isServerChild(): boolean {
   return process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath();
 }
 
 if (isServerChild()) runServerRole();
+else if (isWatchdog()) runWatchdogRole();
 else setSignalHandler();
