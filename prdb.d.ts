@@ -78,6 +78,11 @@ export declare function removeSignalHandler(): void;
 export declare function start(options?: PrdbOptions): Promise<string>;
 /** Stops the console server and ends its sessions; the target carries on. */
 export declare function stop(): Promise<void>;
+/** Whether the console runs, at which URL, and how many sessions are open in this process. */
+export declare function status(): {
+    url: string | null;
+    sessions: number;
+};
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
 export declare function urlFilePath(pid?: number): string;
 /** A failure that must fail the WebSocket connection with `code` (§7.1.7). */

@@ -78,8 +78,8 @@ const HEARTBEAT_INTERVAL_MS = 250;
 const BUSY_AFTER_MS = 500;
 /** Lines of REPL history shared by the sessions of one process. */
 const HISTORY_SIZE = 1000;
-/** After Ctrl+C, a target still silent this long is stuck: the watchdog looks at its stack. */
-const INTERRUPT_AFTER_MS = 300;
+/** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
+const STUCK_AFTER_MS = 300;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
@@ -135,6 +135,10 @@ export function stop() {
         running.child.once('exit', () => resolve());
         sendToChild(running, { type: 'stop' });
     });
+}
+/** Whether the console runs, at which URL, and how many sessions are open in this process. */
+export function status() {
+    return { url: activation?.url ?? null, sessions: sessions.size };
 }
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
 export function urlFilePath(pid = process.pid) {
@@ -654,7 +658,6 @@ function openSession(running, sessionId, columns, rows) {
     session.bytesInFlight = 0;
     session.backlog = [];
     session.backlogBytes = 0;
-    session.droppedBytes = 0;
     session.flushPending = false;
     session.ended = false;
     installConsoleRedirect();
@@ -737,7 +740,12 @@ function sendOutput(session, chunk) {
         return;
     const translated = translateNewlines(chunk);
     if (session.backlogBytes + translated.length > OUTPUT_BACKLOG_BYTES + OUTPUT_WINDOW_BYTES - session.bytesInFlight) {
-        session.droppedBytes += translated.length;
+        // Where the output was cut, the page will say so, with how much.
+        const last = session.backlog[session.backlog.length - 1];
+        if (last !== undefined && 'droppedBytes' in last)
+            last.droppedBytes += translated.length;
+        else
+            session.backlog.push({ droppedBytes: translated.length });
     }
     else {
         session.backlog.push(translated);
@@ -748,37 +756,43 @@ function sendOutput(session, chunk) {
         queueMicrotask(() => flushOutput(session));
     }
 }
+/** Sends as much of the backlog as the page's credit allows, as one message. */
 function flushOutput(session) {
     session.flushPending = false;
     if (session.ended)
         return;
-    if (session.droppedBytes > 0 && session.backlogBytes < OUTPUT_BACKLOG_BYTES / 2) {
-        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
-        session.droppedBytes = 0;
-        session.backlog.push(notice);
-        session.backlogBytes += notice.length;
+    let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
+    const pieces = [];
+    while (budget > 0 && session.backlog.length > 0) {
+        const entry = session.backlog[0];
+        if ('droppedBytes' in entry) {
+            const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${entry.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+            pieces.push(notice);
+            budget -= notice.length;
+            session.backlog.shift();
+        }
+        else if (entry.length <= budget) {
+            pieces.push(entry);
+            budget -= entry.length;
+            session.backlogBytes -= entry.length;
+            session.backlog.shift();
+        }
+        else {
+            pieces.push(entry.subarray(0, budget));
+            session.backlog[0] = entry.subarray(budget);
+            session.backlogBytes -= budget;
+            budget = 0;
+        }
     }
-    const budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
-    if (budget <= 0 || session.backlogBytes === 0)
+    if (pieces.length === 0)
         return;
-    let data;
-    if (session.backlogBytes <= budget) {
-        data = session.backlog.length === 1 ? session.backlog[0] : Buffer.concat(session.backlog, session.backlogBytes);
-        session.backlog = [];
-        session.backlogBytes = 0;
-    }
-    else {
-        const all = Buffer.concat(session.backlog, session.backlogBytes);
-        data = all.subarray(0, budget);
-        session.backlog = [all.subarray(budget)];
-        session.backlogBytes = all.length - budget;
-    }
+    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
     session.bytesInFlight += data.length;
     sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
 }
 function acknowledgeOutput(session, bytes) {
     session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+    if (session.backlog.length > 0)
         flushOutput(session);
 }
 function translateNewlines(chunk) {
@@ -812,7 +826,7 @@ function endSession(session, reason) {
     if (session.ended)
         return;
     // Flush what the REPL printed last, then stop.
-    if (session.backlogBytes > 0)
+    if (session.backlog.length > 0)
         flushOutput(session);
     session.ended = true;
     sessions.delete(session.sessionId);
@@ -1543,18 +1557,35 @@ function sendHeartbeat() {
 function watchForStuckInterrupt(state, connection) {
     if (connection.interruptCheck !== null)
         return;
+    connection.interruptCheck = whenStuck(state, connection, () => {
+        connection.interruptCheck = null;
+        askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
+    }, () => {
+        connection.interruptCheck = null;
+    });
+}
+/**
+ * A stack is worth a pause of the main thread only when it is stuck; a responsive one is
+ * simply waiting for events, and is left alone.
+ */
+function requestStack(state, connection) {
+    whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => {
+        sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
+    });
+}
+/** Sends a heartbeat now; calls `onStuck` if the target has not answered it in a moment. */
+function whenStuck(state, connection, onStuck, onResponsive) {
     state.heartbeatSent++;
     const sequence = state.heartbeatSent;
     sendToTarget({ type: 'heartbeat', sequence });
-    connection.interruptCheck = setTimeout(() => {
-        connection.interruptCheck = null;
-        if (state.heartbeatAnswered >= sequence || state.connections.get(connection.sessionId) !== connection)
+    return setTimeout(() => {
+        if (state.connections.get(connection.sessionId) !== connection)
             return;
-        askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
-    }, INTERRUPT_AFTER_MS);
-}
-function requestStack(state, connection) {
-    askWatchdog(state, connection, { type: 'stack' });
+        if (state.heartbeatAnswered >= sequence)
+            onResponsive();
+        else
+            onStuck();
+    }, STUCK_AFTER_MS);
 }
 function askWatchdog(state, connection, request) {
     const requestId = ++state.watchdogRequests;

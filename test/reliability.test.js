@@ -1,0 +1,122 @@
+// Faults survived and a console that cannot harm its target: busy targets, vanished
+// browsers, output without end, and many sessions coming and going.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { startTarget, connect, stripAnsi, waitUntil } from './helpers.js';
+
+function childPidOf(pid) {
+  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+}
+
+function residentKilobytes(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+}
+
+function openFileCount(pid) {
+  return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' }).trim().split('\n').length;
+}
+
+test('a blocked target is reported busy within a second, its stack on demand, and the session goes on', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const worker = await connect(t, consoleUrl);
+  const observer = await connect(t, consoleUrl);
+  worker.markOutput();
+  const started = Date.now();
+  worker.type('const until = Date.now() + 2500; while (Date.now() < until) {} "done"\r');
+  const busy = await observer.waitForMessage('busy');
+  assert.ok(Date.now() - started < 1000, `busy reported after ${Date.now() - started} ms`);
+  assert.ok(busy.ms >= 500 && busy.ms < 1000);
+  observer.send({ type: 'stack' });
+  const stack = await observer.waitForMessage('stack');
+  assert.match(stack.text, /The main thread is running:\n\s+at .*prdb-session-/);
+  await worker.waitForOutput(/'done'\n> $/);
+  await waitUntil(observer.events, 'update', () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0), 'busy 0');
+  assert.match(await observer.evaluate('appState.name'), /'fixture'/);
+  // An idle main thread is said to be idle.
+  const before = observer.messages.length;
+  observer.send({ type: 'stack' });
+  await waitUntil(observer.events, 'update', () => observer.messages.slice(before).find((message) => message.type === 'stack'), 'second stack');
+  assert.match(observer.messages.slice(before).find((message) => message.type === 'stack').text, /idle/);
+  assert.ok(!target.stderr.includes('Debugger'), 'nothing about the inspector in the target');
+});
+
+test('a browser that vanishes without a close frame is dropped by keepalive and its session freed', async (t) => {
+  const target = await startTarget(t, { options: { port: 0, keepaliveInterval: 200 } });
+  const consoleUrl = await target.activate();
+  const observer = await connect(t, consoleUrl);
+  // A raw client that completes the handshake and then never answers anything: a half-open TCP.
+  const socket = net.connect(consoleUrl.port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.write(`GET /ws?token=${consoleUrl.token} HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+  await waitUntil(socket, 'data', () => received.includes('101 Switching Protocols') && received.includes('"hello"'), 'the upgrade');
+  assert.match(await observer.evaluate('prdb.status().sessions'), /\n2\n/);
+  await waitUntil(socket, 'close', () => socket.destroyed, 'the server to drop the silent client', 5000);
+  assert.match(await observer.evaluate('prdb.status().sessions'), /\n1\n/);
+});
+
+test('output without end keeps memory bounded and the page in control', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  // A page that draws nothing: it never acknowledges.
+  const stalled = await connect(t, consoleUrl, { acknowledge: false });
+  const childPid = childPidOf(target.pid);
+  const targetBefore = residentKilobytes(target.pid);
+  stalled.type('for (let i = 0; i < 400; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r');
+  // The target holds the window in flight and a bounded backlog; the rest is dropped.
+  await stalled.waitForOutput(/0000000\d/);
+  const receivedWhileStalled = stalled.outputBytes;
+  assert.ok(receivedWhileStalled <= 1024 * 1024 + 4096, `${receivedWhileStalled} bytes sent without credit`);
+  const observer = await connect(t, consoleUrl);
+  assert.match(await observer.evaluate('appState.name'), /'fixture'/, 'the target is responsive');
+  assert.ok(residentKilobytes(target.pid) - targetBefore < 60 * 1024, 'target memory bounded');
+  assert.ok(residentKilobytes(childPid) < 120 * 1024, 'child memory bounded');
+  // Credit flows again: the backlog arrives, then the notice of what was dropped, then the prompt.
+  stalled.send({ type: 'ack', bytes: stalled.outputBytes });
+  await waitUntil(stalled.events, 'update', () => {
+    if (stalled.outputBytes > receivedWhileStalled) stalled.send({ type: 'ack', bytes: stalled.outputBytes - (stalled.acked ?? receivedWhileStalled) });
+    stalled.acked = stalled.outputBytes;
+    return /bytes of output dropped[^\n]*\n'printed'\n> $/.test(stripAnsi(stalled.output));
+  }, 'the dropped-output notice and the prompt', 15000).catch((error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(stripAnsi(stalled.output.slice(-300)))} ${stalled.outputBytes}`);
+  });
+  // A 100 MB string printed in one call costs a bounded amount too.
+  const big = await observer.evaluate('console.log("y".repeat(100 * 1024 * 1024)); "big printed"', 20000);
+  assert.match(big, /'big printed'/);
+  assert.match(observer.output, /bytes of output dropped/);
+});
+
+test('1000 sessions come and go without growth in the target or the child', async (t) => {
+  const target = await startTarget(t, { execArgv: ['--expose-gc'] });
+  const consoleUrl = await target.activate();
+  const childPid = childPidOf(target.pid);
+  const observer = await connect(t, consoleUrl);
+  const measure = async () => {
+    const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions].join(" ")');
+    const [heap, resources, listeners, open] = /(\d+) (\d+) (\d+) (\d+)/.exec(text).slice(1).map(Number);
+    return { heap, resources, listeners, open, childFiles: openFileCount(childPid), childMemory: residentKilobytes(childPid), targetFiles: openFileCount(target.pid) };
+  };
+  const cycle = async (count) => {
+    for (let i = 0; i < count; i++) {
+      const session = await connect(t, consoleUrl);
+      session.socket.close();
+      await session.waitForClose();
+    }
+  };
+  await cycle(100);
+  const before = await measure();
+  await cycle(1000);
+  const after = await measure();
+  assert.equal(after.open, 1, 'only the observer is open');
+  assert.equal(after.resources, before.resources, 'target handles');
+  assert.equal(after.listeners, before.listeners);
+  assert.ok(after.childFiles - before.childFiles <= 2, `child descriptors ${before.childFiles} -> ${after.childFiles}`);
+  assert.ok(after.targetFiles - before.targetFiles <= 2, `target descriptors ${before.targetFiles} -> ${after.targetFiles}`);
+  assert.ok(after.heap - before.heap < 4 * 1024 * 1024, `target heap ${before.heap} -> ${after.heap}`);
+  assert.ok(after.childMemory - before.childMemory < 20 * 1024, `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`);
+});
