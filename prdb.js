@@ -598,6 +598,8 @@ let sessionContext = null;
 let sharedHistory = [];
 const originalConsoleMethods = new Map();
 const consoleRedirects = new Map();
+/** Globals the REPL added to globalThis, removed again when the last session ends. */
+const replGlobals = new Set();
 function onSessionMessage(running, message) {
     if (message.type === 'heartbeat') {
         sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
@@ -662,6 +664,11 @@ function openSession(running, sessionId, columns, rows) {
     session.ended = false;
     installConsoleRedirect();
     sessions.set(sessionId, session);
+    const globalsBefore = new Set(Reflect.ownKeys(globalThis));
+    if (sessions.size === 1)
+        for (const name of ['_', '_error'])
+            if (!globalsBefore.has(name))
+                replGlobals.add(name);
     const server = repl.start({
         input,
         output,
@@ -673,6 +680,9 @@ function openSession(running, sessionId, columns, rows) {
         historySize: HISTORY_SIZE,
     });
     session.server = server;
+    for (const name of Reflect.ownKeys(globalThis))
+        if (!globalsBefore.has(name))
+            replGlobals.add(name);
     const history = server.history;
     history.push(...sharedHistory);
     const originalEval = server.eval;
@@ -836,8 +846,10 @@ function endSession(session, reason) {
     else
         session.server.close();
     session.input.end();
-    if (sessions.size === 0)
+    if (sessions.size === 0) {
         removeConsoleRedirect();
+        removeReplGlobals();
+    }
 }
 function closeAllSessions() {
     for (const session of [...sessions.values()])
@@ -879,6 +891,20 @@ function removeConsoleRedirect() {
     }
     consoleRedirects.clear();
     originalConsoleMethods.clear();
+}
+/**
+ * With `useGlobal`, the REPL defines `require`, `module`, the built-in module names, `_` and
+ * `_error` on the real globalThis. They go when the last session ends, so that the process
+ * is left as it was (an ES module app that tests `typeof require` must not see a change).
+ * What the user defined in a session stays: that is the point of a live console.
+ */
+function removeReplGlobals() {
+    for (const name of replGlobals) {
+        const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
+        if (descriptor?.configurable)
+            Reflect.deleteProperty(globalThis, name);
+    }
+    replGlobals.clear();
 }
 function setRawModeNoop(mode) {
     this.isRaw = mode;

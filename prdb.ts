@@ -739,6 +739,8 @@ let sessionContext: AsyncLocalStorage<ReplSession> | null = null;
 let sharedHistory: string[] = [];
 const originalConsoleMethods = new Map<string, (...args: unknown[]) => unknown>();
 const consoleRedirects = new Map<string, (...args: unknown[]) => unknown>();
+/** Globals the REPL added to globalThis, removed again when the last session ends. */
+const replGlobals = new Set<string | symbol>();
 
 function onSessionMessage(running: Activation, message: ChildMessage): void {
   if (message.type === 'heartbeat') {
@@ -803,6 +805,8 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   installConsoleRedirect();
   sessions.set(sessionId, session);
 
+  const globalsBefore = new Set(Reflect.ownKeys(globalThis));
+  if (sessions.size === 1) for (const name of ['_', '_error']) if (!globalsBefore.has(name)) replGlobals.add(name);
   const server = repl.start({
     input,
     output,
@@ -814,6 +818,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     historySize: HISTORY_SIZE,
   } as Parameters<typeof repl.start>[0] & { historySize: number });
   session.server = server;
+  for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) replGlobals.add(name);
   const history = (server as unknown as { history: string[] }).history;
   history.push(...sharedHistory);
   const originalEval = server.eval;
@@ -969,7 +974,10 @@ function endSession(session: ReplSession, reason: string | null): void {
   if (reason !== null) sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
   else session.server.close();
   session.input.end();
-  if (sessions.size === 0) removeConsoleRedirect();
+  if (sessions.size === 0) {
+    removeConsoleRedirect();
+    removeReplGlobals();
+  }
 }
 
 function closeAllSessions(): void {
@@ -1008,6 +1016,20 @@ function removeConsoleRedirect(): void {
   }
   consoleRedirects.clear();
   originalConsoleMethods.clear();
+}
+
+/**
+ * With `useGlobal`, the REPL defines `require`, `module`, the built-in module names, `_` and
+ * `_error` on the real globalThis. They go when the last session ends, so that the process
+ * is left as it was (an ES module app that tests `typeof require` must not see a change).
+ * What the user defined in a session stays: that is the point of a live console.
+ */
+function removeReplGlobals(): void {
+  for (const name of replGlobals) {
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
+    if (descriptor?.configurable) Reflect.deleteProperty(globalThis, name);
+  }
+  replGlobals.clear();
 }
 
 function setRawModeNoop(this: ReplSession['input'], mode: boolean): ReplSession['input'] {

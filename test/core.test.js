@@ -157,6 +157,18 @@ test('Ctrl+C clears the line; Ctrl+D ends the session and the target keeps runni
   assert.equal(target.exit, null);
 });
 
+test('when the last session ends, the REPL globals go and the user globals stay', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  assert.match(await session.evaluate('typeof require + " " + typeof fs'), /'function object'/);
+  await session.evaluate('globalThis.keptByUser = "yes"');
+  session.type('.exit\r');
+  await session.waitForMessage('session-end');
+  target.signal('SIGUSR2');
+  await target.waitForStdout(/fixture: globals .*\n/);
+  assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=yes/);
+});
+
 test('several tabs are independent sessions', async (t) => {
   const target = await startTarget(t);
   const consoleUrl = await target.activate();
