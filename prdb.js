@@ -193,7 +193,15 @@ export function encodeFrame(options) {
 }
 /** Encodes a close frame: a code and a UTF-8 reason of at most 123 bytes (§5.5.1). */
 export function encodeCloseFrame(options) {
-    const reason = Buffer.from(options.reason ?? '').subarray(0, MAX_CONTROL_PAYLOAD - 2);
+    let reason = Buffer.from(options.reason ?? '');
+    if (reason.length > MAX_CONTROL_PAYLOAD - 2) {
+        // Cut before a code point that would not fit whole: a reason that is not UTF-8 makes the
+        // peer fail the connection with 1007 (§5.5.1, §8.1) over our own close frame.
+        let end = MAX_CONTROL_PAYLOAD - 2;
+        while ((reason[end] & 0xc0) === 0x80)
+            end--;
+        reason = reason.subarray(0, end);
+    }
     const payload = Buffer.allocUnsafe(2 + reason.length);
     payload.writeUInt16BE(options.code, 0);
     reason.copy(payload, 2);
@@ -240,6 +248,19 @@ export class MessageReader {
             this.chunks.push(chunk);
             this.bufferedBytes += chunk.length;
         }
+        try {
+            yield* this.parse();
+        }
+        catch (error) {
+            // §7.1.7: once the connection is failed, no more data is processed: the parser's state
+            // is mid-frame and whatever follows would be read as garbage headers.
+            this.closed = true;
+            this.chunks = [];
+            this.bufferedBytes = 0;
+            throw error;
+        }
+    }
+    *parse() {
         for (;;) {
             if (this.closed)
                 return;
@@ -341,7 +362,8 @@ export class MessageReader {
                 throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, `message over ${this.maxMessageSize} bytes`);
             if (this.opcode !== OPCODE_CONTINUATION) {
                 this.messageOpcode = this.opcode;
-                this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true }) : null;
+                // ignoreBOM: a leading U+FEFF is part of the text (§5.6), not a mark to strip.
+                this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) : null;
             }
             if (++this.fragments > this.maxFragments)
                 throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
@@ -444,7 +466,7 @@ function parseClosePayload(payload) {
         throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `invalid close code ${code}`);
     let reason;
     try {
-        reason = new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(2));
+        reason = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload.subarray(2));
     }
     catch {
         throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'close reason is not valid UTF-8');
@@ -603,6 +625,20 @@ function childExecArgv(selfPath) {
 }
 const sessions = new Map();
 let sessionContext = null;
+/**
+ * The async context of a session's evaluations. On Node 20 the context is stored on every
+ * promise the typed code creates, where util.inspect shows it: so it is a small object that
+ * inspects as one line, not the session with its REPL and streams.
+ */
+class SessionContext {
+    session;
+    constructor(session) {
+        this.session = session;
+    }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+        return `[prdb session ${this.session.sessionId}]`;
+    }
+}
 let sharedHistory = [];
 const originalConsoleMethods = new Map();
 const consoleRedirects = new Map();
@@ -663,6 +699,7 @@ function openSession(running, sessionId, columns, rows) {
     });
     Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
     session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
+    session.context = new SessionContext(session);
     session.evaluating = false;
     session.redrawPending = false;
     session.bytesInFlight = 0;
@@ -714,7 +751,10 @@ function evaluate(session, originalEval, code, context, file, callback) {
         session.evaluating = false;
         callback(error, result);
     };
-    sessionContext.run(session, () => {
+    // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
+    // function has no name (normally the typed code's own), so an anonymous frame down here
+    // would show the REPL's internals under every error.
+    sessionContext.run(session.context, function evaluateInSessionContext() {
         originalEval.call(session.server, code, context, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
     });
 }
@@ -880,7 +920,7 @@ function installConsoleRedirect() {
         if (typeof original !== 'function' || name === 'Console')
             continue;
         const redirect = function (...args) {
-            const session = sessionContext?.getStore();
+            const session = sessionContext?.getStore()?.session;
             if (session !== undefined && !session.ended)
                 return session.console[name](...args);
             return original.apply(this, args);

@@ -302,7 +302,14 @@ export function encodeFrame(options: FrameOptions): Buffer {
 
 /** Encodes a close frame: a code and a UTF-8 reason of at most 123 bytes (§5.5.1). */
 export function encodeCloseFrame(options: { code: number; reason?: string; mask?: Uint8Array }): Buffer {
-  const reason = Buffer.from(options.reason ?? '').subarray(0, MAX_CONTROL_PAYLOAD - 2);
+  let reason = Buffer.from(options.reason ?? '');
+  if (reason.length > MAX_CONTROL_PAYLOAD - 2) {
+    // Cut before a code point that would not fit whole: a reason that is not UTF-8 makes the
+    // peer fail the connection with 1007 (§5.5.1, §8.1) over our own close frame.
+    let end = MAX_CONTROL_PAYLOAD - 2;
+    while ((reason[end] & 0xc0) === 0x80) end--;
+    reason = reason.subarray(0, end);
+  }
   const payload = Buffer.allocUnsafe(2 + reason.length);
   payload.writeUInt16BE(options.code, 0);
   reason.copy(payload, 2);
@@ -371,6 +378,19 @@ export class MessageReader {
       this.chunks.push(chunk);
       this.bufferedBytes += chunk.length;
     }
+    try {
+      yield* this.parse();
+    } catch (error) {
+      // §7.1.7: once the connection is failed, no more data is processed: the parser's state
+      // is mid-frame and whatever follows would be read as garbage headers.
+      this.closed = true;
+      this.chunks = [];
+      this.bufferedBytes = 0;
+      throw error;
+    }
+  }
+
+  private *parse(): Generator<WebSocketEvent> {
     for (;;) {
       if (this.closed) return;
       if (this.state === 'header') {
@@ -448,7 +468,8 @@ export class MessageReader {
         throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, `message over ${this.maxMessageSize} bytes`);
       if (this.opcode !== OPCODE_CONTINUATION) {
         this.messageOpcode = this.opcode;
-        this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true }) : null;
+        // ignoreBOM: a leading U+FEFF is part of the text (§5.6), not a mark to strip.
+        this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) : null;
       }
       if (++this.fragments > this.maxFragments)
         throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
@@ -544,7 +565,7 @@ function parseClosePayload(payload: Buffer): WebSocketEvent {
   if (!isValidCloseCode(code)) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `invalid close code ${code}`);
   let reason: string;
   try {
-    reason = new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(2));
+    reason = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload.subarray(2));
   } catch {
     throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'close reason is not valid UTF-8');
   }
@@ -731,6 +752,7 @@ type ReplSession = {
   /** The stream behind the session's console: redraws the prompt around idle-time output. */
   consoleOutput: Writable;
   console: Console;
+  context: SessionContext;
   server: REPLServer;
   evaluating: boolean;
   redrawPending: boolean;
@@ -744,7 +766,22 @@ type ReplSession = {
 };
 
 const sessions = new Map<string, ReplSession>();
-let sessionContext: AsyncLocalStorage<ReplSession> | null = null;
+let sessionContext: AsyncLocalStorage<SessionContext> | null = null;
+
+/**
+ * The async context of a session's evaluations. On Node 20 the context is stored on every
+ * promise the typed code creates, where util.inspect shows it: so it is a small object that
+ * inspects as one line, not the session with its REPL and streams.
+ */
+class SessionContext {
+  readonly session: ReplSession;
+  constructor(session: ReplSession) {
+    this.session = session;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `[prdb session ${this.session.sessionId}]`;
+  }
+}
 let sharedHistory: string[] = [];
 const originalConsoleMethods = new Map<string, (...args: unknown[]) => unknown>();
 const consoleRedirects = new Map<string, (...args: unknown[]) => unknown>();
@@ -803,6 +840,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   });
   Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
   session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
+  session.context = new SessionContext(session);
   session.evaluating = false;
   session.redrawPending = false;
   session.bytesInFlight = 0;
@@ -853,7 +891,10 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
     session.evaluating = false;
     callback(error, result);
   };
-  (sessionContext as AsyncLocalStorage<ReplSession>).run(session, () => {
+  // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
+  // function has no name (normally the typed code's own), so an anonymous frame down here
+  // would show the REPL's internals under every error.
+  (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, function evaluateInSessionContext() {
     originalEval.call(session.server, code, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
   });
 }
@@ -1007,7 +1048,7 @@ function installConsoleRedirect(): void {
     const original = target[name];
     if (typeof original !== 'function' || name === 'Console') continue;
     const redirect = function (this: unknown, ...args: unknown[]): unknown {
-      const session = sessionContext?.getStore();
+      const session = sessionContext?.getStore()?.session;
       if (session !== undefined && !session.ended) return (session.console as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };

@@ -87,6 +87,11 @@ test('REPL features: await, _, multi-line input, .help, .editor, errors, complet
   // A thrown error prints in the session and the target carries on.
   assert.match(await session.evaluate('throw new Error("boom from session")'), /Uncaught Error: boom from session/);
   assert.match(await session.evaluate('null.property'), /TypeError/);
+  // A rejected promise is shown, and nothing of prdb's own state leaks into its inspection.
+  const rejected = await session.evaluate('Promise.reject(new Error("rejected in session"))');
+  assert.match(rejected, /Promise \{\n  <rejected> Error: rejected in session/);
+  assert.doesNotMatch(rejected, /PassThrough|activation|bytesInFlight/);
+  assert.match(await session.evaluate('(async () => { throw new Error("async boom") })(); 5'), /\n5\n/);
   assert.match(await session.evaluate('setTimeout(() => { throw new Error("later") }, 10); "scheduled"'), /scheduled/);
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
   // Tab completion of properties.
