@@ -1,0 +1,441 @@
+// The page, in real Chromium: the printed URL opens a terminal on a REPL inside the target,
+// with the page's strict CSP in force. Keys are typed with the keyboard, and what the user
+// would see is read back from xterm's DOM renderer (.xterm-rows). Every wait is for a text
+// or a state, bounded; none is a fixed sleep.
+//
+// PRDB_SCREENSHOT=/some/file.png saves a screenshot of a session with some output.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startTarget, connect, waitUntil } from './helpers.js';
+
+const CHROMIUM = process.env.PRDB_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 900, height: 560 };
+const WAIT_MS = 5000;
+/** The app's own periodic log line (test/fixtures/target.js), on the target's stdout. */
+const APP_LOG = { FIXTURE_APP_LOG_MS: '50' };
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/**
+ * Runs in the page: the terminal's visible rows as text, trailing blanks removed. With a
+ * pattern ({ source, flags }) it is a predicate for waitForFunction: the text when it
+ * matches, false otherwise.
+ */
+function readScreen(pattern) {
+  const rows = [...document.querySelectorAll('.xterm-rows > div')].map((row) => row.textContent.replace(/\u00a0/g, ' ').trimEnd());
+  const text = rows.join('\n').trimEnd();
+  if (!pattern) return text;
+  return new RegExp(pattern.source, pattern.flags).test(text) ? text : false;
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Opens a console page in `context` and records everything that would show up as a page problem. */
+async function openPage(context, consoleUrl) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  // Injected by the browser itself (not subject to the page's CSP), before the page's scripts.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    window.addEventListener('securitypolicyviolation', (event) => {
+      window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`);
+    }, true);
+  });
+  await page.goto(consoleUrl.url);
+  // Loading means parsing the inlined xterm.js: the slowest step on a busy machine.
+  await waitForScreen(page, /^>$/m, 2 * WAIT_MS);
+  return {
+    page,
+    /** Fails the test if the page logged errors or warnings, threw, or violated its CSP. */
+    async assertClean() {
+      const violations = page.isClosed() ? [] : await page.evaluate(() => window.__cspViolations);
+      assert.deepEqual([...problems, ...violations], [], 'no console errors, page errors or CSP violations');
+    },
+  };
+}
+
+/** A fresh browser context (its own tabs and storage) for one test. */
+async function newContext(t) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  t.after(() => context.close());
+  return context;
+}
+
+async function screen(page) {
+  return page.evaluate(readScreen);
+}
+
+/** Waits until the visible rows (joined with \n, trailing blanks trimmed) match `pattern`. */
+async function waitForScreen(page, pattern, timeout = WAIT_MS) {
+  try {
+    const handle = await page.waitForFunction(readScreen, { source: pattern.source, flags: pattern.flags }, { timeout });
+    return await handle.jsonValue();
+  } catch (error) {
+    const text = page.isClosed() ? '(page closed)' : await screen(page).catch(() => '(unreadable)');
+    throw new Error(`${error.message.split('\n')[0]}: waiting for ${pattern} on the screen:\n${text}`);
+  }
+}
+
+/** Resolves when the target's stdout, from now on, matches `pattern`. */
+function nextStdout(target, pattern) {
+  const from = target.stdout.length;
+  return waitUntil(target.child.stdout, 'data', () => pattern.exec(target.stdout.slice(from)), `stdout ${pattern} after ${JSON.stringify(target.stdout.slice(from))}`);
+}
+
+/** The last non-blank visible row: where the cursor is while the REPL waits for input. */
+async function lastRow(page) {
+  const text = await screen(page);
+  return text.slice(text.lastIndexOf('\n') + 1);
+}
+
+/**
+ * Enters text at the terminal. Short text is typed key by key; longer text (setup lines, not
+ * what a test is about) is inserted as one input event, which xterm turns into the same
+ * onData as typing, because Playwright spends some 20 ms on every key.
+ */
+async function typeText(page, text) {
+  if (text.length <= 24) await page.keyboard.type(text);
+  else await page.keyboard.insertText(text);
+}
+
+/**
+ * Runs in the page: the text of the cursor's row up to the cursor (the REPL's grey preview of
+ * a completion comes after it). With `expected`, a predicate for waitForFunction.
+ */
+function beforeCursor(expected) {
+  const buffer = window.prdb.term.buffer.active;
+  const text = buffer.getLine(buffer.baseY + buffer.cursorY).translateToString(true, 0, buffer.cursorX);
+  return expected === undefined ? text : text === expected;
+}
+
+/** Waits until the input line, up to the cursor, is `text` (for example '> appState.name'). */
+async function waitForInput(page, text, timeout = WAIT_MS) {
+  try {
+    await page.waitForFunction(beforeCursor, text, { timeout });
+  } catch (error) {
+    throw new Error(`${error.message.split('\n')[0]}: waiting for the input line ${JSON.stringify(text)}, it is ${JSON.stringify(await page.evaluate(beforeCursor))}; on the screen:\n${await screen(page)}`);
+  }
+}
+
+/** Types `line`, presses Enter and waits for `result` (a regexp source) and a fresh prompt, at the bottom. */
+async function evaluate(page, line, result) {
+  await typeText(page, line);
+  await page.keyboard.press('Enter');
+  return waitForScreen(page, new RegExp(`(?:^|\\n)> ${escapeRegExp(line)}\\n${result}\\n>$`));
+}
+
+test('the printed URL opens the terminal on the REPL, with the status bar filled in, under a strict CSP', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
+
+  assert.equal(await lastRow(page), '>');
+  const status = await page.evaluate(() => ({
+    state: document.querySelector('#state').dataset.state,
+    stateText: document.querySelector('#state').textContent,
+    pid: document.querySelector('#pid').textContent,
+    title: document.querySelector('#title').textContent,
+    node: document.querySelector('#node').textContent,
+    documentTitle: document.title,
+    sessionId: window.prdb.sessionId,
+    focused: document.activeElement?.classList.contains('xterm-helper-textarea'),
+  }));
+  assert.equal(status.state, 'connected');
+  assert.equal(status.stateText, 'connected');
+  assert.equal(status.pid, String(target.pid));
+  assert.equal(status.node, process.version);
+  assert.ok(status.title.length > 0, 'the target title is shown');
+  assert.equal(status.documentTitle, `prdb: ${status.title} (${target.pid})`);
+  assert.equal(typeof status.sessionId, 'string');
+  assert.ok(status.focused, 'the terminal has the keyboard focus');
+
+  await assertClean();
+
+  // The CSP is really in force (checked after the clean report, since it reports a refusal):
+  // an inline script the page did not ship is refused, which makes "no violations" meaningful.
+  const refused = await page.evaluate(() => new Promise((resolve) => {
+    window.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective), { once: true });
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true';
+    document.body.append(script);
+  }));
+  assert.equal(refused, 'script-src-elem');
+  assert.equal(await page.evaluate(() => window.__injected), undefined);
+});
+
+test('typed expressions evaluate in the target, in color; an assignment changes what the app itself reads', async (t) => {
+  const target = await startTarget(t, { env: APP_LOG });
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+
+  await evaluate(page, 'appState.name', "'fixture'");
+  await evaluate(page, "appState.name = 'changed'", "'changed'");
+  await evaluate(page, 'appState.name', "'changed'");
+  // The app's own timer, in its own code, now logs the new value.
+  await target.waitForStdout(/app tick \d+ name=changed\n/);
+  // Errors read as in Node's own REPL: the message, without the REPL's (or prdb's) frames.
+  await evaluate(page, 'nope', 'Uncaught ReferenceError: nope is not defined');
+  await evaluate(page, 'function fail() { throw new Error("deep") }; fail()', 'Uncaught Error: deep\\n +at fail \\(prdb-session-[\\w-]+-REPL\\d+:1:\\d+\\)');
+
+  // Colors, as xterm's DOM renderer shows them.
+  await evaluate(page, '6 * 7', '42');
+  await evaluate(page, 'undefined', 'undefined');
+  const classes = await page.evaluate(() => {
+    const spans = [...document.querySelectorAll('.xterm-rows > div > span')];
+    const classOf = (text) => spans.find((span) => span.textContent === text)?.className ?? null;
+    return { number: classOf('42'), string: classOf("'fixture'"), undefined: classOf('undefined'), input: classOf('> 6 * 7') };
+  });
+  // util.inspect's styles: numbers yellow (3), strings green (2), undefined grey (bright black, 8).
+  assert.match(classes.number, /\bxterm-fg-3\b/);
+  assert.match(classes.string, /\bxterm-fg-2\b/);
+  assert.match(classes.undefined, /\bxterm-fg-8\b/);
+  assert.doesNotMatch(classes.input ?? '', /xterm-fg-/, 'typed input keeps the default color');
+
+  if (process.env.PRDB_SCREENSHOT) {
+    await evaluate(page, 'appState.saved.push(1, "two", { three: [3n, null, true] }), appState', "\\{[^]*saved: [^]*\\}");
+    await evaluate(page, "console.log('%s ticks so far', appState.ticks)", '\\d+ ticks so far\\nundefined');
+    await page.keyboard.type('process.ver');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await waitForScreen(page, /^process\.version +process\.versions$/m);
+    await page.screenshot({ path: process.env.PRDB_SCREENSHOT });
+  }
+  await assertClean();
+});
+
+test('keys: Tab completes, Arrow Up recalls the previous line, Ctrl+C clears the line', async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+
+  // One candidate: completed in place.
+  await page.keyboard.type('appState.na');
+  await waitForInput(page, '> appState.na');
+  await page.keyboard.press('Tab');
+  await waitForInput(page, '> appState.name');
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /^> appState\.name\n'fixture'\n>$/m);
+
+  // Two candidates (version, versions): completed to their common prefix; a second Tab lists them.
+  await page.keyboard.type('process.ver');
+  await waitForInput(page, '> process.ver');
+  await page.keyboard.press('Tab');
+  await waitForInput(page, '> process.version');
+  await page.keyboard.press('Tab');
+  await waitForScreen(page, /^process\.version +process\.versions$/m);
+  await waitForInput(page, '> process.version');
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, new RegExp(`^> process\\.version\\n'${escapeRegExp(process.version)}'\\n>$`, 'm'));
+
+  // History: the previous line comes back, and runs again.
+  await evaluate(page, '20 + 22', '42');
+  await page.keyboard.press('ArrowUp');
+  await waitForInput(page, '> 20 + 22');
+  await page.keyboard.press('ArrowUp');
+  await waitForInput(page, '> process.version');
+  await page.keyboard.press('ArrowDown');
+  await waitForInput(page, '> 20 + 22');
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\n42\n> 20 \+ 22\n42\n>$/);
+
+  // Ctrl+C drops the line; on an empty line it says how to exit, and the session goes on.
+  await page.keyboard.type('abc');
+  await waitForInput(page, '> abc');
+  await waitForScreen(page, /\n> abc$/);
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /\n> abc\n>$/);
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /\n> abc\n>\n\(To exit, press Ctrl\+C again or Ctrl\+D or type \.exit\)\n>$/);
+  await evaluate(page, '1+1', '2');
+  assert.equal(await page.evaluate(() => window.prdb.state), 'connected');
+  assert.equal(target.exit, null);
+  await assertClean();
+});
+
+test("console output of typed code shows in the page, the app's own logging stays on stdout", async (t) => {
+  const target = await startTarget(t, { env: APP_LOG });
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+
+  await evaluate(page, "console.log('typed log')", 'typed log\\nundefined');
+  await evaluate(page, "console.error('typed error')", 'typed error\\nundefined');
+  // The app's logging function, called from the session, logs into the session.
+  await evaluate(page, "appLog('called from the session')", 'app: called from the session\\nundefined');
+  // So does the app's code run later by a timer the session started.
+  await typeText(page, "setTimeout(() => appLog('from a session timer'), 0), 'scheduled'");
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\n'scheduled'\napp: from a session timer\n>$/);
+  // Barrier: a tick the app logs after all that. stdout to a pipe is synchronous, so anything
+  // the session had leaked onto it would be there before this line.
+  await nextStdout(target, /app tick \d+ name=fixture\n/);
+  assert.doesNotMatch(target.stdout, /typed log|called from the session|session timer/);
+  assert.doesNotMatch(target.stderr, /typed error/);
+  assert.match(target.stdout, /app tick 1 name=fixture\n/, "the app's own log line, from its own timer");
+  assert.doesNotMatch(await screen(page), /app tick/, "the app's own logging does not show in the page");
+  await assertClean();
+});
+
+test('output arriving while the prompt is idle does not corrupt the half-typed line', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
+
+  // A timer started by the session, which logs once another session raises a flag: the
+  // output arrives exactly when this test says, while the line below is half typed.
+  await typeText(page, "(function wait() { globalThis.goLate ? console.log('late') : setTimeout(wait, 10) })()");
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\nundefined\n>$/);
+  await page.keyboard.type('12');
+  await waitForInput(page, '> 12');
+  await waitForScreen(page, /\nundefined\n> 12$/);
+  const other = await connect(t, consoleUrl);
+  await other.evaluate('globalThis.goLate = true');
+
+  await waitForScreen(page, /late/);
+  // The output takes the line's place, and the line is redrawn below it, intact, with the
+  // cursor after it (not "> 12late").
+  await waitForScreen(page, /\nundefined\nlate\n> 12$/);
+  await waitForInput(page, '> 12');
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\nlate\n> 12\n12\n>$/);
+  assert.doesNotMatch(other.output, /late/, 'the output went to the session that started the timer');
+  await assertClean();
+});
+
+test('a narrower window resizes the session: a long line wraps at the new width', async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+  const wide = await page.evaluate(() => window.prdb.term.cols);
+
+  await page.setViewportSize({ width: 420, height: VIEWPORT.height });
+  await page.waitForFunction((wide) => window.prdb.term.cols < wide / 2, wide, { timeout: WAIT_MS });
+  const columns = await page.evaluate(() => window.prdb.term.cols);
+  await evaluate(page, "'narrow'", "'narrow'");
+
+  // A line longer than the new width, then Home and an insertion at its start: readline
+  // redraws the whole line, moving the cursor by rows computed from the session's width.
+  // With a stale width it would move wrongly and leave fragments on the screen.
+  // The first row goes in as one input event (fast), the rest key by key: Node's readline
+  // treats all but the last character of a multi-character chunk as a paste, which it echoes
+  // without tracking rows, so a chunk that wraps would leave it (in any terminal) unable to
+  // redraw the line later. The row crossing must be typed.
+  const body = `'${'a'.repeat(columns + 10)}'.length`;
+  const first = columns - '> '.length - 4;
+  await page.keyboard.insertText(body.slice(0, first));
+  await page.keyboard.type(body.slice(first));
+  await page.keyboard.press('Home');
+  await page.keyboard.type('1+');
+  await waitForInput(page, '> 1+');
+  const line = `> 1+${body}`;
+  const rows = [];
+  for (let at = 0; at < line.length; at += columns) rows.push(line.slice(at, at + columns));
+  const expected = `'narrow'\n${rows.join('\n')}`;
+  await waitForScreen(page, new RegExp(`${escapeRegExp(expected)}(\\n${columns + 11})?$`));
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, new RegExp(`${escapeRegExp(expected)}\\n${columns + 11}\\n>$`));
+  await assertClean();
+});
+
+test('.exit ends the session, not the target; New session starts a fresh one', async (t) => {
+  const target = await startTarget(t, { env: APP_LOG });
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+  const first = await page.evaluate(() => window.prdb.sessionId);
+
+  await page.keyboard.type('.exit');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#state[data-state="ended"]', { timeout: WAIT_MS });
+  await waitForScreen(page, /Session ended \(exit\)\. Press Enter or click New session/);
+  assert.equal(await page.textContent('#state'), 'session ended');
+  assert.equal(await page.isVisible('#new-session'), true);
+  // The target carries on: its own timer keeps logging.
+  await nextStdout(target, /app tick \d+/);
+  assert.equal(target.exit, null);
+
+  await page.click('#new-session');
+  await page.waitForFunction((first) => window.prdb.state === 'connected' && window.prdb.sessionId && window.prdb.sessionId !== first, first, { timeout: WAIT_MS });
+  assert.equal(await page.isVisible('#new-session'), false);
+  await waitForScreen(page, /Session ended[^]*\n>$/);
+  await evaluate(page, 'appState.name', "'fixture'");
+  await assertClean();
+});
+
+test('two tabs are two sessions, with their own line, output, history and session id', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const context = await newContext(t);
+  const a = await openPage(context, consoleUrl);
+  const b = await openPage(context, consoleUrl);
+
+  const ids = await Promise.all([a.page, b.page].map((page) => page.evaluate(() => window.prdb.sessionId)));
+  assert.notEqual(ids[0], ids[1]);
+
+  await a.page.keyboard.type('appState.na');
+  await waitForInput(a.page, '> appState.na');
+  const aBefore = await screen(a.page);
+  assert.equal(await screen(b.page), '>', "B's prompt is clean");
+  await b.page.bringToFront();
+  await evaluate(b.page, "console.log('only in B')", 'only in B\\nundefined');
+  await evaluate(b.page, 'globalThis.sharedGlobal = 1', '1');
+  await a.page.bringToFront();
+  assert.equal(await screen(a.page), aBefore, "A's screen is untouched by B");
+  assert.equal(await a.page.evaluate(beforeCursor), '> appState.na');
+  await a.page.keyboard.type('me');
+  await a.page.keyboard.press('Enter');
+  await waitForScreen(a.page, /^> appState\.name\n'fixture'\n>$/);
+  // Globals are the target's, shared by design (useGlobal): the point is live state.
+  await evaluate(a.page, 'sharedGlobal', '1');
+
+  // Each has its own history.
+  await a.page.keyboard.press('ArrowUp');
+  await waitForInput(a.page, '> sharedGlobal');
+  await a.page.keyboard.press('ArrowUp');
+  await waitForInput(a.page, '> appState.name');
+  await b.page.bringToFront();
+  await b.page.keyboard.press('ArrowUp');
+  await waitForInput(b.page, '> globalThis.sharedGlobal = 1');
+  await b.page.keyboard.press('ArrowUp');
+  await waitForInput(b.page, "> console.log('only in B')");
+  assert.doesNotMatch(await screen(a.page), /only in B/);
+  await a.assertClean();
+  await b.assertClean();
+});
+
+test('closing the tab leaves the target running with its state', async (t) => {
+  const target = await startTarget(t, { env: APP_LOG });
+  const consoleUrl = await target.activate();
+  const first = await openPage(await newContext(t), consoleUrl);
+  await evaluate(first.page, "saveCheckpoint('before close')", "'saved before close'");
+  await first.assertClean();
+  await first.page.close();
+
+  // The app carries on (its own timer logs again), and so does its state.
+  await nextStdout(target, /app tick \d+ name=fixture\n/);
+  assert.equal(target.exit, null);
+  // A fresh session (here without a browser) finds the state as the tab left it.
+  const fresh = await connect(t, consoleUrl);
+  assert.match(await fresh.evaluate('appState.saved'), /\[ 'before close' \]/);
+});
+
+test('the target exiting shows in the page', async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+
+  target.signal('SIGTERM');
+  await target.exited;
+  assert.deepEqual(target.exit, { code: 0, signal: null });
+  await page.waitForSelector('#state[data-state="exited"]', { timeout: WAIT_MS });
+  assert.equal(await page.textContent('#state'), 'process exited');
+  // The server child learns of the exit from its IPC channel closing, so it may not know the code.
+  await waitForScreen(page, new RegExp(`Process ${target.pid} exited( \\(code 0\\))?\\.\\n`));
+  assert.equal(await page.isVisible('#new-session'), false, 'nothing to start a session in');
+  await assertClean();
+});
