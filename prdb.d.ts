@@ -164,6 +164,7 @@ export declare class MessageReader {
     private closed;
     constructor(options: MessageReaderOptions);
     push(chunk: Buffer): Generator<WebSocketEvent>;
+    private parse;
     /** §5.2 base header: every rule that needs no payload is checked here. */
     private readHeader;
     private setPayloadLength;

@@ -80,6 +80,8 @@ const BUSY_AFTER_MS = 500;
 const HISTORY_SIZE = 1000;
 /** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
 const STUCK_AFTER_MS = 300;
+/** Ctrl+C keys that arrive this soon after an interruption were queued during it. */
+const IGNORE_INTERRUPT_KEYS_MS = 200;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
@@ -490,6 +492,13 @@ let installedSignal = null;
 let activeSettings = null;
 let activation = null;
 function onActivationSignal() {
+    if (activation !== null && !activation.child.connected) {
+        // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: printing
+        // its URL again would hand out a dead one, and starting another now would race its exit
+        // handler (which removes the URL file). Start afresh once it is gone.
+        activation.child.once('exit', onActivationSignal);
+        return;
+    }
     if (activation?.url) {
         // A second signal while the server runs: the same server, the URL once more.
         printUrl(activation.url);
@@ -660,7 +669,7 @@ function onSessionMessage(running, message) {
     if (session === undefined)
         return;
     if (message.type === 'input')
-        session.input.write(message.data);
+        session.input.write(Date.now() < session.ignoreInterruptKeysUntil ? withoutInterruptKeys(message.data) : message.data);
     else if (message.type === 'resize')
         resizeSession(session, message.columns, message.rows);
     else if (message.type === 'ack')
@@ -701,6 +710,7 @@ function openSession(running, sessionId, columns, rows) {
     session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
     session.context = new SessionContext(session);
     session.evaluating = false;
+    session.ignoreInterruptKeysUntil = 0;
     session.redrawPending = false;
     session.bytesInFlight = 0;
     session.backlog = [];
@@ -731,9 +741,13 @@ function openSession(running, sessionId, columns, rows) {
     const history = server.history;
     history.push(...sharedHistory);
     const originalEval = server.eval;
+    // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
+    server.breakEvalOnSigint = true;
     server.eval = function evaluateInSession(code, context, file, callback) {
         evaluate(session, originalEval, code, context, file, callback);
     };
+    // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
+    server.on('SIGTSTP', ignoreSuspend);
     server.on('exit', () => endSession(session, 'exit'));
 }
 /**
@@ -743,6 +757,9 @@ function openSession(running, sessionId, columns, rows) {
  */
 function evaluate(session, originalEval, code, context, file, callback) {
     session.evaluating = true;
+    // The typed line's echo goes out now: the evaluation may block the thread for a long time.
+    if (session.backlog.length > 0)
+        flushOutput(session);
     let finished = false;
     const finish = (error, result) => {
         if (finished)
@@ -751,15 +768,58 @@ function evaluate(session, originalEval, code, context, file, callback) {
         session.evaluating = false;
         callback(error, result);
     };
-    // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
-    // function has no name (normally the typed code's own), so an anonymous frame down here
-    // would show the REPL's internals under every error.
-    sessionContext.run(session.context, function evaluateInSessionContext() {
-        originalEval.call(session.server, code, context, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
-    });
+    // With `breakEvalOnSigint`, the REPL arms Node's SIGINT watchdog around the vm call, and vm
+    // then removes the app's SIGINT listeners, which resets SIGINT to its default action and
+    // so disarms the watchdog: a SIGINT would kill the process. Removing them here, before the
+    // watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends.
+    const appSigintListeners = process.rawListeners('SIGINT');
+    process.removeAllListeners('SIGINT');
+    const marker = evaluationMarker();
+    const enclosing = { sessionId: marker.sessionId, asyncId: marker.asyncId };
+    marker.sessionId = session.sessionId;
+    marker.asyncId = builtin('node:async_hooks').executionAsyncId();
+    try {
+        // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
+        // function has no name (normally the typed code's own), so an anonymous frame down here
+        // would show the REPL's internals under every error.
+        sessionContext.run(session.context, function evaluateInSessionContext() {
+            originalEval.call(session.server, code, context, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+        });
+    }
+    finally {
+        marker.sessionId = enclosing.sessionId;
+        marker.asyncId = enclosing.asyncId;
+        if (marker.interrupted) {
+            // The Ctrl+C that asked for this interruption is still queued as a keystroke; the
+            // REPL must not take it (and a second one) as "exit".
+            marker.interrupted = false;
+            session.ignoreInterruptKeysUntil = Date.now() + IGNORE_INTERRUPT_KEYS_MS;
+        }
+        for (const listener of appSigintListeners)
+            process.addListener('SIGINT', listener);
+    }
+}
+const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
+/**
+ * The synchronous evaluation under way, on globalThis under a registered symbol, because the
+ * watchdog reads it through the inspector (`Runtime.evaluate`) while the main thread is paused.
+ */
+function evaluationMarker() {
+    const holder = globalThis;
+    let marker = holder[EVALUATION_MARKER];
+    if (marker === undefined) {
+        marker = { sessionId: null, asyncId: 0, interrupted: false };
+        Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
+        replGlobals.add(EVALUATION_MARKER);
+    }
+    return marker;
 }
 function sessionScriptPrefix(sessionId) {
     return `prdb-session-${sessionId}-`;
+}
+function ignoreSuspend() { }
+function withoutInterruptKeys(data) {
+    return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
 }
 function resizeSession(session, columns, rows) {
     session.output.columns = columns;
@@ -1006,32 +1066,49 @@ function runWatchdogRole() {
 }
 async function answerWatchdogRequest(request) {
     if (request.type === 'stack') {
-        const frames = await inspectMainThread(() => undefined);
+        const frames = await inspectMainThread(async () => { });
         const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
         return { type: 'stack', requestId: request.requestId, text };
     }
-    const prefix = sessionScriptPrefix(request.sessionId);
     let interrupted = false;
-    const frames = await inspectMainThread((paused) => {
-        if (!paused.some((frame) => frame.url.startsWith(prefix)))
-            return undefined;
-        interrupted = interruptPausedEvaluation(paused);
-        return undefined;
+    const frames = await inspectMainThread(async (paused, session) => {
+        interrupted = await interruptPausedEvaluation(paused, session, request.sessionId);
     });
+    const prefix = sessionScriptPrefix(request.sessionId);
     let text;
-    if (frames === null)
-        text = 'prdb: the process is no longer busy.';
-    else if (interrupted)
-        text = 'prdb: interrupted the evaluation.';
+    if (frames === null || interrupted)
+        text = '';
     else if (frames.some((frame) => frame.url.startsWith(prefix)))
-        text = `prdb: this evaluation cannot be interrupted safely where it runs now:\n${formatFrames(frames)}`;
+        text = 'prdb: this session\'s code is running outside a synchronous evaluation (after an await, or in a callback), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
     else
         text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
     return { type: 'interrupt', requestId: request.requestId, text, interrupted };
 }
-/** Placeholder until the safe interruption lands: decides nothing, interrupts nothing. */
-function interruptPausedEvaluation(_frames) {
-    return false;
+/**
+ * Interrupts the paused main thread only when it is inside a synchronous evaluation of this
+ * session: a frame of the session's script, Node's vm call below it (where the REPL's SIGINT
+ * watchdog is armed), and the marker set by `evaluate` with the async context it started in.
+ * Then a SIGINT, sent while the thread is still paused, cannot arrive after the evaluation
+ * ended; the watchdog turns it into ERR_SCRIPT_EXECUTION_INTERRUPTED at the vm boundary, and
+ * the REPL prints it and prompts again. Anything else (app code, code after an await, typed
+ * code that entered another async scope) is left alone: stopping it would lose the app's
+ * queued work or corrupt Node's async bookkeeping.
+ */
+async function interruptPausedEvaluation(frames, session, sessionId) {
+    const prefix = sessionScriptPrefix(sessionId);
+    const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
+    if (sessionFrame === -1)
+        return false;
+    if (!frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm'))
+        return false;
+    const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId() && (marker.interrupted = true); })()`;
+    const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true }));
+    if (answer.result?.value !== true)
+        return false;
+    process.kill(process.pid, 'SIGINT');
+    // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return true;
 }
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
@@ -1056,6 +1133,8 @@ async function inspectMainThread(whilePaused) {
         });
         await post('Debugger.pause');
         const event = await paused;
+        // No pause: the main thread runs no JavaScript. Disabling the debugger (finally, below)
+        // cancels the pending pause, which would otherwise stop the app's next callback.
         if (event === null)
             return null;
         const frames = event.callFrames.map((frame) => ({
@@ -1065,7 +1144,7 @@ async function inspectMainThread(whilePaused) {
             columnNumber: frame.location.columnNumber,
         }));
         try {
-            whilePaused(frames);
+            await whilePaused(frames, { post });
         }
         finally {
             await post('Debugger.resume');
@@ -1073,6 +1152,7 @@ async function inspectMainThread(whilePaused) {
         return frames;
     }
     finally {
+        // Never left enabled: an enabled debugger slows the app's await loops and compilation.
         await post('Debugger.disable').catch(() => { });
         session.disconnect();
     }
@@ -1680,7 +1760,8 @@ function askWatchdog(state, connection, request) {
 function onWatchdogAnswer(state, answer) {
     const connection = state.watchdogWaiting.get(answer.requestId);
     state.watchdogWaiting.delete(answer.requestId);
-    if (connection === undefined || typeof answer.text !== 'string')
+    // An interruption speaks for itself: the REPL prints the error and prompts again.
+    if (connection === undefined || typeof answer.text !== 'string' || answer.text === '')
         return;
     sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
 }
@@ -1716,8 +1797,10 @@ function scheduleIdleStop(state) {
     if (state.settings.idleTimeout === 0)
         return;
     state.idleTimer = setTimeout(() => {
-        report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+        // Disconnect from the target before saying so: a signal sent on reading the report must
+        // find this server stopping, and start a new one rather than print this URL again.
         shutdownServer('server-stop');
+        report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
     }, state.settings.idleTimeout);
 }
 function clearIdleStop(state) {

@@ -97,6 +97,8 @@ const HISTORY_SIZE = 1000;
 
 /** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
 const STUCK_AFTER_MS = 300;
+/** Ctrl+C keys that arrive this soon after an interruption were queued during it. */
+const IGNORE_INTERRUPT_KEYS_MS = 200;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
@@ -603,6 +605,13 @@ let activeSettings: ServerSettings | null = null;
 let activation: Activation | null = null;
 
 function onActivationSignal(): void {
+  if (activation !== null && !activation.child.connected) {
+    // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: printing
+    // its URL again would hand out a dead one, and starting another now would race its exit
+    // handler (which removes the URL file). Start afresh once it is gone.
+    activation.child.once('exit', onActivationSignal);
+    return;
+  }
   if (activation?.url) {
     // A second signal while the server runs: the same server, the URL once more.
     printUrl(activation.url);
@@ -755,6 +764,8 @@ type ReplSession = {
   context: SessionContext;
   server: REPLServer;
   evaluating: boolean;
+  /** After an interruption, Ctrl+C keystrokes queued meanwhile are dropped until then. */
+  ignoreInterruptKeysUntil: number;
   redrawPending: boolean;
   /** Output sent to the page and not yet acknowledged by it. */
   bytesInFlight: number;
@@ -800,7 +811,7 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   }
   const session = sessions.get(message.sessionId);
   if (session === undefined) return;
-  if (message.type === 'input') session.input.write(message.data);
+  if (message.type === 'input') session.input.write(Date.now() < session.ignoreInterruptKeysUntil ? withoutInterruptKeys(message.data) : message.data);
   else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
   else if (message.type === 'ack') acknowledgeOutput(session, message.bytes);
   else if (message.type === 'close') endSession(session, null);
@@ -842,6 +853,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
   session.context = new SessionContext(session);
   session.evaluating = false;
+  session.ignoreInterruptKeysUntil = 0;
   session.redrawPending = false;
   session.bytesInFlight = 0;
   session.backlog = [];
@@ -869,9 +881,13 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   const history = (server as unknown as { history: string[] }).history;
   history.push(...sharedHistory);
   const originalEval = server.eval;
+  // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
+  (server as unknown as { breakEvalOnSigint: boolean }).breakEvalOnSigint = true;
   (server as { eval: ReplEval }).eval = function evaluateInSession(code, context, file, callback) {
     evaluate(session, originalEval, code, context, file, callback);
   };
+  // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
+  server.on('SIGTSTP', ignoreSuspend);
   server.on('exit', () => endSession(session, 'exit'));
 }
 
@@ -884,6 +900,8 @@ type ReplEval = REPLServer['eval'];
  */
 function evaluate(session: ReplSession, originalEval: ReplEval, code: string, context: object, file: string, callback: (error: Error | null, result?: unknown) => void): void {
   session.evaluating = true;
+  // The typed line's echo goes out now: the evaluation may block the thread for a long time.
+  if (session.backlog.length > 0) flushOutput(session);
   let finished = false;
   const finish = (error: Error | null, result?: unknown): void => {
     if (finished) return;
@@ -891,16 +909,63 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
     session.evaluating = false;
     callback(error, result);
   };
-  // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
-  // function has no name (normally the typed code's own), so an anonymous frame down here
-  // would show the REPL's internals under every error.
-  (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, function evaluateInSessionContext() {
-    originalEval.call(session.server, code, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
-  });
+  // With `breakEvalOnSigint`, the REPL arms Node's SIGINT watchdog around the vm call, and vm
+  // then removes the app's SIGINT listeners, which resets SIGINT to its default action and
+  // so disarms the watchdog: a SIGINT would kill the process. Removing them here, before the
+  // watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends.
+  const appSigintListeners = process.rawListeners('SIGINT') as Array<(...args: unknown[]) => void>;
+  process.removeAllListeners('SIGINT');
+  const marker = evaluationMarker();
+  const enclosing = { sessionId: marker.sessionId, asyncId: marker.asyncId };
+  marker.sessionId = session.sessionId;
+  marker.asyncId = builtin('node:async_hooks').executionAsyncId();
+  try {
+    // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
+    // function has no name (normally the typed code's own), so an anonymous frame down here
+    // would show the REPL's internals under every error.
+    (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, function evaluateInSessionContext() {
+      originalEval.call(session.server, code, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+    });
+  } finally {
+    marker.sessionId = enclosing.sessionId;
+    marker.asyncId = enclosing.asyncId;
+    if (marker.interrupted) {
+      // The Ctrl+C that asked for this interruption is still queued as a keystroke; the
+      // REPL must not take it (and a second one) as "exit".
+      marker.interrupted = false;
+      session.ignoreInterruptKeysUntil = Date.now() + IGNORE_INTERRUPT_KEYS_MS;
+    }
+    for (const listener of appSigintListeners) process.addListener('SIGINT', listener);
+  }
+}
+
+/** What the watchdog checks, with the main thread paused, before it interrupts anything. */
+type EvaluationMarker = { sessionId: string | null; asyncId: number; interrupted: boolean };
+const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
+
+/**
+ * The synchronous evaluation under way, on globalThis under a registered symbol, because the
+ * watchdog reads it through the inspector (`Runtime.evaluate`) while the main thread is paused.
+ */
+function evaluationMarker(): EvaluationMarker {
+  const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
+  let marker = holder[EVALUATION_MARKER];
+  if (marker === undefined) {
+    marker = { sessionId: null, asyncId: 0, interrupted: false };
+    Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
+    replGlobals.add(EVALUATION_MARKER);
+  }
+  return marker;
 }
 
 function sessionScriptPrefix(sessionId: string): string {
   return `prdb-session-${sessionId}-`;
+}
+
+function ignoreSuspend(): void {}
+
+function withoutInterruptKeys(data: Uint8Array): Uint8Array {
+  return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
 }
 
 function resizeSession(session: ReplSession, columns: number, rows: number): void {
@@ -1150,36 +1215,55 @@ type PausedFrame = { functionName: string; url: string; lineNumber: number; colu
 
 async function answerWatchdogRequest(request: WatchdogRequest): Promise<WatchdogAnswer> {
   if (request.type === 'stack') {
-    const frames = await inspectMainThread(() => undefined);
+    const frames = await inspectMainThread(async () => {});
     const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
     return { type: 'stack', requestId: request.requestId, text };
   }
-  const prefix = sessionScriptPrefix(request.sessionId);
   let interrupted = false;
-  const frames = await inspectMainThread((paused) => {
-    if (!paused.some((frame) => frame.url.startsWith(prefix))) return undefined;
-    interrupted = interruptPausedEvaluation(paused);
-    return undefined;
+  const frames = await inspectMainThread(async (paused, session) => {
+    interrupted = await interruptPausedEvaluation(paused, session, request.sessionId);
   });
+  const prefix = sessionScriptPrefix(request.sessionId);
   let text: string;
-  if (frames === null) text = 'prdb: the process is no longer busy.';
-  else if (interrupted) text = 'prdb: interrupted the evaluation.';
-  else if (frames.some((frame) => frame.url.startsWith(prefix))) text = `prdb: this evaluation cannot be interrupted safely where it runs now:\n${formatFrames(frames)}`;
+  if (frames === null || interrupted) text = '';
+  else if (frames.some((frame) => frame.url.startsWith(prefix)))
+    text = 'prdb: this session\'s code is running outside a synchronous evaluation (after an await, or in a callback), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
   else text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
   return { type: 'interrupt', requestId: request.requestId, text, interrupted };
 }
 
-/** Placeholder until the safe interruption lands: decides nothing, interrupts nothing. */
-function interruptPausedEvaluation(_frames: PausedFrame[]): boolean {
-  return false;
+/**
+ * Interrupts the paused main thread only when it is inside a synchronous evaluation of this
+ * session: a frame of the session's script, Node's vm call below it (where the REPL's SIGINT
+ * watchdog is armed), and the marker set by `evaluate` with the async context it started in.
+ * Then a SIGINT, sent while the thread is still paused, cannot arrive after the evaluation
+ * ended; the watchdog turns it into ERR_SCRIPT_EXECUTION_INTERRUPTED at the vm boundary, and
+ * the REPL prints it and prompts again. Anything else (app code, code after an await, typed
+ * code that entered another async scope) is left alone: stopping it would lose the app's
+ * queued work or corrupt Node's async bookkeeping.
+ */
+async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<boolean> {
+  const prefix = sessionScriptPrefix(sessionId);
+  const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
+  if (sessionFrame === -1) return false;
+  if (!frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) return false;
+  const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId() && (marker.interrupted = true); })()`;
+  const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true })) as { result?: { value?: unknown } };
+  if (answer.result?.value !== true) return false;
+  process.kill(process.pid, 'SIGINT');
+  // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  return true;
 }
+
+type InspectorSession = { post(method: string, params?: object): Promise<unknown> };
 
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
  * resumes it. A main thread that runs no JavaScript does not pause within the grace time:
  * that answers null, and the pending pause is cancelled by disabling the debugger.
  */
-async function inspectMainThread(whilePaused: (frames: PausedFrame[]) => void): Promise<PausedFrame[] | null> {
+async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: InspectorSession) => Promise<void>): Promise<PausedFrame[] | null> {
   const inspector = builtin('node:inspector');
   const session = new inspector.Session();
   session.connectToMainThread();
@@ -1198,6 +1282,8 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[]) => void): 
     });
     await post('Debugger.pause');
     const event = await paused;
+    // No pause: the main thread runs no JavaScript. Disabling the debugger (finally, below)
+    // cancels the pending pause, which would otherwise stop the app's next callback.
     if (event === null) return null;
     const frames = event.callFrames.map((frame) => ({
       functionName: frame.functionName,
@@ -1206,12 +1292,13 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[]) => void): 
       columnNumber: frame.location.columnNumber,
     }));
     try {
-      whilePaused(frames);
+      await whilePaused(frames, { post });
     } finally {
       await post('Debugger.resume');
     }
     return frames;
   } finally {
+    // Never left enabled: an enabled debugger slows the app's await loops and compilation.
     await post('Debugger.disable').catch(() => {});
     session.disconnect();
   }
@@ -1829,7 +1916,8 @@ function askWatchdog(state: ServerState, connection: Connection, request: { type
 function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
   const connection = state.watchdogWaiting.get(answer.requestId);
   state.watchdogWaiting.delete(answer.requestId);
-  if (connection === undefined || typeof answer.text !== 'string') return;
+  // An interruption speaks for itself: the REPL prints the error and prompts again.
+  if (connection === undefined || typeof answer.text !== 'string' || answer.text === '') return;
   sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
 }
 
@@ -1860,7 +1948,12 @@ function scheduleIdleStop(state: ServerState): void {
   clearIdleStop(state);
   if (state.settings.idleTimeout === 0) return;
   state.idleTimer = setTimeout(() => {
-    report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+    // Say so only once the IPC channel is closed ('disconnect' comes right after): a signal
+    // sent on reading the report must find this server stopping, and make the target start a
+    // new one rather than print this URL again.
+    const reportStopped = (): void => report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+    if (process.connected) process.once('disconnect', reportStopped);
+    else reportStopped();
     shutdownServer('server-stop');
   }, state.settings.idleTimeout);
 }

@@ -1,0 +1,107 @@
+// Ctrl+C from the browser against a runaway evaluation: it stops what the session started
+// synchronously, within a second, and never the app's own code, never the process.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startTarget, connect, stripAnsi } from './helpers.js';
+
+/** Types `line` and resolves once the evaluation has surely started (the target went silent). */
+async function startRunaway(session, line) {
+  session.markOutput();
+  session.type(`${line}\r`);
+  await session.waitForOutput(line);
+  const before = session.messages.length;
+  await session.waitForMessage('busy');
+  return before;
+}
+
+for (const appHasSigintHandler of [false, true]) {
+  test(`a runaway loop typed in the session is interrupted by Ctrl+C (app SIGINT handler: ${appHasSigintHandler})`, async (t) => {
+    const target = await startTarget(t, { env: appHasSigintHandler ? { FIXTURE_APP_SIGINT: '1' } : {} });
+    const session = await connect(t, await target.activate());
+    await session.evaluate('appState.mark = appState.ticks; globalThis.kept = "state"');
+    await startRunaway(session, 'while (true) {}');
+    const pressed = Date.now();
+    session.type('\x03');
+    await session.waitForOutput(/Script execution was interrupted[^]*\n> $/);
+    const elapsed = Date.now() - pressed;
+    assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
+    // The queued Ctrl+C was not taken as a second one: the session is there, state intact.
+    assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /To exit, press Ctrl\+C again/);
+    assert.match(await session.evaluate('kept + " " + (appState.ticks > appState.mark)'), /'state true'/);
+    // Also after the loop has been running in a function the session defined.
+    await session.evaluate('function spin() { for (;;) {} }');
+    await startRunaway(session, 'spin()');
+    session.type('\x03');
+    await session.waitForOutput(/Script execution was interrupted[^]*\n> $/);
+    // The app's SIGINT handling is what it was.
+    target.child.kill('SIGINT');
+    if (appHasSigintHandler) {
+      await target.waitForStdout('app SIGINT handler ran');
+      assert.match(await session.evaluate('1 + 1'), /\n2\n/);
+      assert.equal(target.exit, null);
+    } else {
+      await target.exited;
+      assert.equal(target.exit.signal, 'SIGINT', 'without a handler SIGINT ends the process, as it did before prdb');
+    }
+  });
+}
+
+test('Ctrl+C never interrupts the app’s own code', async (t) => {
+  const target = await startTarget(t, { env: { FIXTURE_APP_BUSY_MS: '1500' } });
+  const session = await connect(t, await target.activate());
+  target.signal('SIGHUP');
+  await session.waitForMessage('busy');
+  session.type('\x03');
+  const notice = await session.waitForMessage('notice');
+  assert.match(notice.text, /busy in code that this session did not start; not interrupted/);
+  await target.waitForStdout('fixture: app busy work done');
+  // The keystroke reaches the REPL once the app is done, as a plain Ctrl+C at the prompt.
+  await session.waitForOutput(/To exit, press Ctrl\+C again[^]*\n> $/);
+  assert.match(await session.evaluate('appState.name'), /'fixture'/);
+});
+
+test('a loop after an await is reported, with its stack, and left to finish', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  await startRunaway(session, 'await null; const end = Date.now() + 1500; while (Date.now() < end) {} "finished"');
+  session.type('\x03');
+  const notice = await session.waitForMessage('notice');
+  assert.match(notice.text, /outside a synchronous evaluation[^]*prdb-session-/);
+  await session.waitForOutput(/'finished'\n> $/);
+  assert.equal(target.exit, null);
+});
+
+test('stress: interrupts at random moments around evaluation boundaries never harm the target', async (t) => {
+  const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
+  const session = await connect(t, await target.activate());
+  await session.evaluate('appState.mark = appState.ticks');
+  let seed = Number(process.env.PRDB_STRESS_SEED ?? 20261124);
+  t.diagnostic(`seed ${seed}`);
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  let interrupted = 0;
+  let completed = 0;
+  for (let round = 0; round < 20; round++) {
+    const duration = 400 + Math.floor(random() * 600);
+    session.markOutput();
+    const mark = session.mark;
+    session.type(`{ const until = Date.now() + ${duration}; while (Date.now() < until) {} ${round} }\r`);
+    // Ctrl+C somewhere from the start to well after the end of the evaluation.
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * (duration + 400))));
+    session.type('\x03');
+    // Either the evaluation was interrupted (and the key consumed), or the key reached the
+    // REPL afterwards as a plain Ctrl+C at the prompt.
+    await session.waitForOutput(/(Script execution was interrupted|To exit, press Ctrl\+C again)[^]*\n> $/, { from: mark });
+    const result = await session.evaluate(`"round ${round} ok"`);
+    assert.match(result, new RegExp(`'round ${round} ok'`));
+    const text = stripAnsi(session.output.slice(mark));
+    if (/Script execution was interrupted/.test(text)) interrupted++;
+    else completed++;
+  }
+  t.diagnostic(`interrupted ${interrupted}, completed ${completed}`);
+  assert.ok(interrupted > 0 && completed > 0, 'both outcomes were exercised');
+  assert.equal(target.exit, null);
+  assert.doesNotMatch(target.stdout, /app SIGINT handler ran/, 'no SIGINT ever reached the app');
+  assert.match(await session.evaluate('appState.ticks > appState.mark'), /true/);
+  target.child.kill('SIGINT');
+  await target.waitForStdout('app SIGINT handler ran');
+});
