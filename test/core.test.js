@@ -91,6 +91,8 @@ test('REPL features: await, _, multi-line input, .help, .editor, errors, complet
   const rejected = await session.evaluate('Promise.reject(new Error("rejected in session"))');
   assert.match(rejected, /Promise \{\n  <rejected> Error: rejected in session/);
   assert.doesNotMatch(rejected, /PassThrough|activation|bytesInFlight/);
+  // Unhandled, it is reported in the session a moment later, and the target lives on.
+  await session.waitForOutput(/Uncaught Error: rejected in session[^]*\n> $/, { from: session.mark });
   assert.match(await session.evaluate('(async () => { throw new Error("async boom") })(); 5'), /\n5\n/);
   assert.match(await session.evaluate('setTimeout(() => { throw new Error("later") }, 10); "scheduled"'), /scheduled/);
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
