@@ -94,7 +94,9 @@ test('REPL features: await, _, multi-line input, .help, .editor, errors, complet
   // Unhandled, it is reported in the session a moment later, and the target lives on.
   await session.waitForOutput(/Uncaught Error: rejected in session[^]*\n> $/, { from: session.mark });
   assert.match(await session.evaluate('(async () => { throw new Error("async boom") })(); 5'), /\n5\n/);
+  await session.waitForOutput(/Uncaught Error: async boom[^]*\n> $/, { from: session.mark });
   assert.match(await session.evaluate('setTimeout(() => { throw new Error("later") }, 10); "scheduled"'), /scheduled/);
+  await session.waitForOutput(/Uncaught Error: later[^]*\n> $/, { from: session.mark });
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
   // Tab completion of properties.
   session.markOutput();
