@@ -566,10 +566,14 @@ function startServerChild(settings) {
     child.on('exit', (code, signal) => {
         if (activation === running)
             activation = null;
+        process.removeListener('exit', reportExitToChild);
         closeAllSessions();
         running.watchdog?.terminate().catch(() => { });
         if (running.url !== null && settings.urlFile !== null)
             removeFileQuietly(settings.urlFile);
+        // A killed child removes nothing; its socket must not outlive the target either.
+        if (running.url !== null && settings.socketPath !== null)
+            removeStaleSocket(settings.socketPath);
         if (running.url === null)
             rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
         else if (code !== 0)
@@ -584,10 +588,17 @@ function startServerChild(settings) {
         nodeVersion: process.version,
     };
     sendToChild(running, start);
+    // So the pages can say how the process ended. An IPC write is attempted at once, so it
+    // goes out even from an 'exit' listener; a process killed by a signal says nothing.
+    process.on('exit', reportExitToChild);
     // The child takes ~100 ms to boot; meanwhile load what the first session needs, so its
     // prompt appears sooner. Only after the signal, never at import.
     setImmediate(preloadSessionModules).unref();
     return running;
+}
+function reportExitToChild(code) {
+    if (activation !== null)
+        sendToChild(activation, { type: 'exiting', code });
 }
 function preloadSessionModules() {
     builtin('node:repl');
@@ -1219,6 +1230,10 @@ function onTargetMessage(message) {
         shutdownServer('server-stop');
         return;
     }
+    if (message.type === 'exiting') {
+        server.targetExitCode = message.code;
+        return;
+    }
     const connection = server.connections.get(message.sessionId);
     if (connection === undefined)
         return;
@@ -1277,6 +1292,7 @@ function startServer(start) {
         heartbeatAnswered: 0,
         lastAnswerAt: Date.now(),
         busyReported: false,
+        targetExitCode: null,
         stopping: false,
     };
     listen(server, settings.port, true);
@@ -1284,9 +1300,12 @@ function startServer(start) {
 function listen(state, port, firstAttempt) {
     const settings = state.settings;
     const http = builtin('node:http');
-    const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS };
+    // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
+    // (30 s by default), which would let a stalled request live 40 s instead of 10.
+    const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
     const httpServer = settings.tls
-        ? builtin('node:https').createServer({ ...serverOptions, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+        ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
+            builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
         : http.createServer(serverOptions, onHttpRequest);
     httpServer.on('upgrade', onUpgrade);
     httpServer.on('clientError', onClientError);
@@ -1314,6 +1333,9 @@ function listen(state, port, firstAttempt) {
     };
     if (settings.socketPath !== null) {
         removeStaleSocket(settings.socketPath);
+        // The socket is created with the umask's mode and chmod-ed to 0600 only once listening;
+        // this umask closes that window. The child creates no other file but the 0600 URL file.
+        process.umask(0o077);
         httpServer.listen(settings.socketPath, onListening);
     }
     else {
@@ -1444,8 +1466,15 @@ function respond(response, status, text) {
 function onClientError(error, socket) {
     if (!socket.writable)
         return void socket.destroy();
+    // TLS failures (a handshake that failed or timed out) come here too: there is no HTTP to
+    // answer them with, and end() would wait forever for the handshake to finish.
+    const isHttpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!isHttpError)
+        return void socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    // A client that never closes its side is not kept half-open.
+    setTimeout(destroySocket.bind(socket), 1000).unref();
 }
 /**
  * The WebSocket handshake (§4.2.1) as ordered guard clauses, each refusal with its own status.
@@ -1797,10 +1826,15 @@ function scheduleIdleStop(state) {
     if (state.settings.idleTimeout === 0)
         return;
     state.idleTimer = setTimeout(() => {
-        // Disconnect from the target before saying so: a signal sent on reading the report must
-        // find this server stopping, and start a new one rather than print this URL again.
+        // Say so only once the IPC channel is closed ('disconnect' comes right after): a signal
+        // sent on reading the report must find this server stopping, and make the target start a
+        // new one rather than print this URL again.
+        const reportStopped = () => report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+        if (process.connected)
+            process.once('disconnect', reportStopped);
+        else
+            reportStopped();
         shutdownServer('server-stop');
-        report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
     }, state.settings.idleTimeout);
 }
 function clearIdleStop(state) {
@@ -1820,7 +1854,7 @@ function shutdownServer(reason) {
     state.stopping = true;
     for (const connection of [...state.connections.values()]) {
         if (reason === 'target-exit')
-            sendJson(connection, { type: 'target-exit', code: null, signal: null });
+            sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
         else if (reason === 'server-stop')
             sendJson(connection, { type: 'server-stop', reason: 'stopped' });
         closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');

@@ -181,6 +181,7 @@ type TargetMessage =
   | { type: 'output'; sessionId: string; data: Uint8Array }
   | { type: 'session-end'; sessionId: string; reason: string }
   | { type: 'heartbeat'; sequence: number }
+  | { type: 'exiting'; code: number }
   | { type: 'stop' };
 
 // ---------------------------------------------------------------------------------------------
@@ -675,9 +676,12 @@ function startServerChild(settings: ServerSettings): Activation {
   });
   child.on('exit', (code, signal) => {
     if (activation === running) activation = null;
+    process.removeListener('exit', reportExitToChild);
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
     if (running.url !== null && settings.urlFile !== null) removeFileQuietly(settings.urlFile);
+    // A killed child removes nothing; its socket must not outlive the target either.
+    if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
     if (running.url === null) rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
     else if (code !== 0) report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`);
   });
@@ -691,10 +695,17 @@ function startServerChild(settings: ServerSettings): Activation {
     nodeVersion: process.version,
   };
   sendToChild(running, start);
+  // So the pages can say how the process ended. An IPC write is attempted at once, so it
+  // goes out even from an 'exit' listener; a process killed by a signal says nothing.
+  process.on('exit', reportExitToChild);
   // The child takes ~100 ms to boot; meanwhile load what the first session needs, so its
   // prompt appears sooner. Only after the signal, never at import.
   setImmediate(preloadSessionModules).unref();
   return running;
+}
+
+function reportExitToChild(code: number): void {
+  if (activation !== null) sendToChild(activation, { type: 'exiting', code });
 }
 
 function preloadSessionModules(): void {
@@ -1367,6 +1378,8 @@ type ServerState = {
   heartbeatAnswered: number;
   lastAnswerAt: number;
   busyReported: boolean;
+  /** The target's exit code, when it exited through process.exit or by running out of work. */
+  targetExitCode: number | null;
   stopping: boolean;
 };
 
@@ -1404,6 +1417,10 @@ function onTargetMessage(message: TargetMessage): void {
   }
   if (message.type === 'stop') {
     shutdownServer('server-stop');
+    return;
+  }
+  if (message.type === 'exiting') {
+    server.targetExitCode = message.code;
     return;
   }
   const connection = server.connections.get(message.sessionId);
@@ -1462,6 +1479,7 @@ function startServer(start: StartMessage): void {
     heartbeatAnswered: 0,
     lastAnswerAt: Date.now(),
     busyReported: false,
+    targetExitCode: null,
     stopping: false,
   };
   listen(server, settings.port, true);
@@ -1470,9 +1488,12 @@ function startServer(start: StartMessage): void {
 function listen(state: ServerState, port: number, firstAttempt: boolean): void {
   const settings = state.settings;
   const http = builtin('node:http');
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS };
+  // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
+  // (30 s by default), which would let a stalled request live 40 s instead of 10.
+  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
   const httpServer: HttpServer = settings.tls
-    ? builtin('node:https').createServer({ ...serverOptions, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+    ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
+      builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
     : http.createServer(serverOptions, onHttpRequest);
   httpServer.on('upgrade', onUpgrade);
   httpServer.on('clientError', onClientError);
@@ -1499,6 +1520,9 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
   };
   if (settings.socketPath !== null) {
     removeStaleSocket(settings.socketPath);
+    // The socket is created with the umask's mode and chmod-ed to 0600 only once listening;
+    // this umask closes that window. The child creates no other file but the 0600 URL file.
+    process.umask(0o077);
     httpServer.listen(settings.socketPath, onListening);
   } else {
     httpServer.listen(port, settings.host, onListening);
@@ -1620,8 +1644,14 @@ function respond(response: ServerResponse, status: number, text: string): void {
 
 function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();
+  // TLS failures (a handshake that failed or timed out) come here too: there is no HTTP to
+  // answer them with, and end() would wait forever for the handshake to finish.
+  const isHttpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  if (!isHttpError) return void socket.destroy();
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // A client that never closes its side is not kept half-open.
+  setTimeout(destroySocket.bind(socket), 1000).unref();
 }
 
 /**
@@ -1973,7 +2003,7 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
   if (state.stopping) return;
   state.stopping = true;
   for (const connection of [...state.connections.values()]) {
-    if (reason === 'target-exit') sendJson(connection, { type: 'target-exit', code: null, signal: null });
+    if (reason === 'target-exit') sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
     else if (reason === 'server-stop') sendJson(connection, { type: 'server-stop', reason: 'stopped' });
     closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
   }

@@ -241,7 +241,8 @@ test('when the target exits, the child exits, pages are told and the port closes
   const [childPid] = childPidsOf(target.pid);
   target.child.kill('SIGTERM');
   await target.exited;
-  await session.waitForMessage('target-exit');
+  const told = await session.waitForMessage('target-exit');
+  assert.equal(told.code, 0, 'the fixture exits with 0 on SIGTERM');
   await session.waitForClose();
   await waitForExit(childPid, 'server child');
   const refused = await new Promise((resolve) => {
