@@ -492,14 +492,7 @@ let installedSignal = null;
 let activeSettings = null;
 let activation = null;
 function onActivationSignal() {
-    if (activation !== null && !activation.child.connected) {
-        // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: printing
-        // its URL again would hand out a dead one, and starting another now would race its exit
-        // handler (which removes the URL file). Start afresh once it is gone.
-        activation.child.once('exit', onActivationSignal);
-        return;
-    }
-    if (activation?.url) {
+    if (activation?.url && activation.child.connected) {
         // A second signal while the server runs: the same server, the URL once more.
         printUrl(activation.url);
         return;
@@ -509,6 +502,13 @@ function onActivationSignal() {
     });
 }
 function activate() {
+    const stopping = activation;
+    if (stopping !== null && !stopping.child.connected) {
+        // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: its URL
+        // is a dead one, and starting another now would race its exit handler (which removes
+        // the URL file and the socket). Start afresh once it is gone.
+        return new Promise((resolve, reject) => stopping.child.once('exit', () => activate().then(resolve, reject)));
+    }
     if (activation !== null)
         return activation.ready;
     try {
@@ -536,7 +536,7 @@ function startServerChild(settings) {
         rejectReady = reject;
     });
     ready.catch(() => { });
-    const running = { child, url: null, ready, watchdog: null };
+    const running = { child, url: null, urlFile: null, ready, watchdog: null };
     activation = running;
     // prdb must never keep the target alive nor delay its exit.
     setChildReferenced(running, false);
@@ -545,6 +545,7 @@ function startServerChild(settings) {
         try {
             if (message.type === 'ready') {
                 running.url = message.url;
+                running.urlFile = message.urlFile;
                 if (message.notice)
                     report(message.notice);
                 printUrl(message.url);
@@ -569,8 +570,9 @@ function startServerChild(settings) {
         process.removeListener('exit', reportExitToChild);
         closeAllSessions();
         running.watchdog?.terminate().catch(() => { });
-        if (running.url !== null && settings.urlFile !== null)
-            removeFileQuietly(settings.urlFile);
+        // Only the file the child did write: never a path in a directory that was refused.
+        if (running.urlFile !== null)
+            removeFileQuietly(running.urlFile);
         // A killed child removes nothing; its socket must not outlive the target either.
         if (running.url !== null && settings.socketPath !== null)
             removeStaleSocket(settings.socketPath);
@@ -725,7 +727,9 @@ function openSession(running, sessionId, columns, rows) {
     session.redrawPending = false;
     session.bytesInFlight = 0;
     session.backlog = [];
+    session.backlogHead = 0;
     session.backlogBytes = 0;
+    session.droppedBytes = 0;
     session.flushPending = false;
     session.ended = false;
     installConsoleRedirect();
@@ -769,7 +773,7 @@ function openSession(running, sessionId, columns, rows) {
 function evaluate(session, originalEval, code, context, file, callback) {
     session.evaluating = true;
     // The typed line's echo goes out now: the evaluation may block the thread for a long time.
-    if (session.backlog.length > 0)
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
         flushOutput(session);
     let finished = false;
     const finish = (error, result) => {
@@ -868,50 +872,72 @@ function sendOutput(session, chunk) {
     if (session.ended)
         return;
     const translated = translateNewlines(chunk);
-    if (session.backlogBytes + translated.length > OUTPUT_BACKLOG_BYTES + OUTPUT_WINDOW_BYTES - session.bytesInFlight) {
-        // Where the output was cut, the page will say so, with how much.
-        const last = session.backlog[session.backlog.length - 1];
-        if (last !== undefined && 'droppedBytes' in last)
-            last.droppedBytes += translated.length;
-        else
-            session.backlog.push({ droppedBytes: translated.length });
-    }
-    else {
-        session.backlog.push(translated);
-        session.backlogBytes += translated.length;
+    session.backlog.push(translated);
+    session.backlogBytes += translated.length;
+    // Over the limit, the oldest waiting output goes: what was printed last (an error, the
+    // prompt) is what the user needs to see, as in a terminal that scrolled.
+    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
+        const oldest = session.backlog[session.backlogHead];
+        const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
+        if (oldest.length <= excess) {
+            session.backlogHead++;
+            session.droppedBytes += oldest.length;
+            session.backlogBytes -= oldest.length;
+        }
+        else {
+            // A copy, so that the kept tail does not pin a huge chunk (a 100 MB string) in memory.
+            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
+            session.droppedBytes += excess;
+            session.backlogBytes -= excess;
+        }
     }
     if (!session.flushPending) {
         session.flushPending = true;
         queueMicrotask(() => flushOutput(session));
     }
 }
-/** Sends as much of the backlog as the page's credit allows, as one message. */
+/**
+ * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
+ * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
+ * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
+ */
 function flushOutput(session) {
     session.flushPending = false;
     if (session.ended)
         return;
     let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
+    if (budget <= 0)
+        return;
     const pieces = [];
-    while (budget > 0 && session.backlog.length > 0) {
-        const entry = session.backlog[0];
-        if ('droppedBytes' in entry) {
-            const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${entry.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
-            pieces.push(notice);
-            budget -= notice.length;
-            session.backlog.shift();
-        }
-        else if (entry.length <= budget) {
+    if (session.droppedBytes > 0) {
+        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+        session.droppedBytes = 0;
+        pieces.push(notice);
+        budget -= notice.length;
+    }
+    const backlog = session.backlog;
+    while (budget > 0 && session.backlogHead < backlog.length) {
+        const entry = backlog[session.backlogHead];
+        if (entry.length <= budget) {
             pieces.push(entry);
             budget -= entry.length;
             session.backlogBytes -= entry.length;
-            session.backlog.shift();
+            session.backlogHead++;
         }
         else {
             pieces.push(entry.subarray(0, budget));
-            session.backlog[0] = entry.subarray(budget);
+            backlog[session.backlogHead] = entry.subarray(budget);
             session.backlogBytes -= budget;
             budget = 0;
         }
+    }
+    if (session.backlogHead === backlog.length) {
+        session.backlog = [];
+        session.backlogHead = 0;
+    }
+    else if (session.backlogHead > 1024 && session.backlogHead * 2 > backlog.length) {
+        session.backlog = backlog.slice(session.backlogHead);
+        session.backlogHead = 0;
     }
     if (pieces.length === 0)
         return;
@@ -921,7 +947,7 @@ function flushOutput(session) {
 }
 function acknowledgeOutput(session, bytes) {
     session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-    if (session.backlog.length > 0)
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
         flushOutput(session);
 }
 function translateNewlines(chunk) {
@@ -955,7 +981,7 @@ function endSession(session, reason) {
     if (session.ended)
         return;
     // Flush what the REPL printed last, then stop.
-    if (session.backlog.length > 0)
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
         flushOutput(session);
     session.ended = true;
     sessions.delete(session.sessionId);
@@ -1402,6 +1428,7 @@ function serverReady(state, httpServer, fallbackPort) {
     scheduleIdleStop(state);
     sendToTarget({
         type: 'ready',
+        urlFile: settings.urlFile,
         url,
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
         watchdogPort: watchdogAddress.port,

@@ -165,7 +165,7 @@ type StartMessage = {
 
 /** Messages from the child to the target, over the IPC channel. */
 type ChildMessage =
-  | { type: 'ready'; url: string; notice: string; watchdogPort: number; watchdogSecret: string }
+  | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdogPort: number; watchdogSecret: string }
   | { type: 'failed'; message: string }
   | { type: 'open'; sessionId: string; columns: number; rows: number }
   | { type: 'input'; sessionId: string; data: Uint8Array }
@@ -597,6 +597,8 @@ export function acceptKey(key: string): string {
 type Activation = {
   child: ChildProcess;
   url: string | null;
+  /** The URL file the child wrote, if it could. */
+  urlFile: string | null;
   ready: Promise<string>;
   watchdog: Worker | null;
 };
@@ -606,14 +608,7 @@ let activeSettings: ServerSettings | null = null;
 let activation: Activation | null = null;
 
 function onActivationSignal(): void {
-  if (activation !== null && !activation.child.connected) {
-    // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: printing
-    // its URL again would hand out a dead one, and starting another now would race its exit
-    // handler (which removes the URL file). Start afresh once it is gone.
-    activation.child.once('exit', onActivationSignal);
-    return;
-  }
-  if (activation?.url) {
+  if (activation?.url && activation.child.connected) {
     // A second signal while the server runs: the same server, the URL once more.
     printUrl(activation.url);
     return;
@@ -624,6 +619,13 @@ function onActivationSignal(): void {
 }
 
 function activate(): Promise<string> {
+  const stopping = activation;
+  if (stopping !== null && !stopping.child.connected) {
+    // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: its URL
+    // is a dead one, and starting another now would race its exit handler (which removes
+    // the URL file and the socket). Start afresh once it is gone.
+    return new Promise((resolve, reject) => stopping.child.once('exit', () => activate().then(resolve, reject)));
+  }
   if (activation !== null) return activation.ready;
   try {
     return startServerChild(activeSettings ?? validateOptions({})).ready;
@@ -650,7 +652,7 @@ function startServerChild(settings: ServerSettings): Activation {
     rejectReady = reject;
   });
   ready.catch(() => {});
-  const running: Activation = { child, url: null, ready, watchdog: null };
+  const running: Activation = { child, url: null, urlFile: null, ready, watchdog: null };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -660,6 +662,7 @@ function startServerChild(settings: ServerSettings): Activation {
     try {
       if (message.type === 'ready') {
         running.url = message.url;
+        running.urlFile = message.urlFile;
         if (message.notice) report(message.notice);
         printUrl(message.url);
         running.watchdog = startWatchdog(message.watchdogPort, message.watchdogSecret);
@@ -679,7 +682,8 @@ function startServerChild(settings: ServerSettings): Activation {
     process.removeListener('exit', reportExitToChild);
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
-    if (running.url !== null && settings.urlFile !== null) removeFileQuietly(settings.urlFile);
+    // Only the file the child did write: never a path in a directory that was refused.
+    if (running.urlFile !== null) removeFileQuietly(running.urlFile);
     // A killed child removes nothing; its socket must not outlive the target either.
     if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
     if (running.url === null) rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
@@ -781,8 +785,12 @@ type ReplSession = {
   /** Output sent to the page and not yet acknowledged by it. */
   bytesInFlight: number;
   /** Output waiting for credit, and marks of where output was dropped and how much. */
-  backlog: Array<Buffer | { droppedBytes: number }>;
+  backlog: Buffer[];
+  /** Index of the first backlog entry not yet sent or dropped. */
+  backlogHead: number;
   backlogBytes: number;
+  /** Bytes dropped from the head of the backlog since the last notice. */
+  droppedBytes: number;
   flushPending: boolean;
   ended: boolean;
 };
@@ -868,7 +876,9 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.redrawPending = false;
   session.bytesInFlight = 0;
   session.backlog = [];
+  session.backlogHead = 0;
   session.backlogBytes = 0;
+  session.droppedBytes = 0;
   session.flushPending = false;
   session.ended = false;
 
@@ -912,7 +922,7 @@ type ReplEval = REPLServer['eval'];
 function evaluate(session: ReplSession, originalEval: ReplEval, code: string, context: object, file: string, callback: (error: Error | null, result?: unknown) => void): void {
   session.evaluating = true;
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
-  if (session.backlog.length > 0) flushOutput(session);
+  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
   let finished = false;
   const finish = (error: Error | null, result?: unknown): void => {
     if (finished) return;
@@ -1016,14 +1026,23 @@ function redrawPrompt(session: ReplSession): void {
 function sendOutput(session: ReplSession, chunk: Buffer): void {
   if (session.ended) return;
   const translated = translateNewlines(chunk);
-  if (session.backlogBytes + translated.length > OUTPUT_BACKLOG_BYTES + OUTPUT_WINDOW_BYTES - session.bytesInFlight) {
-    // Where the output was cut, the page will say so, with how much.
-    const last = session.backlog[session.backlog.length - 1];
-    if (last !== undefined && 'droppedBytes' in last) last.droppedBytes += translated.length;
-    else session.backlog.push({ droppedBytes: translated.length });
-  } else {
-    session.backlog.push(translated);
-    session.backlogBytes += translated.length;
+  session.backlog.push(translated);
+  session.backlogBytes += translated.length;
+  // Over the limit, the oldest waiting output goes: what was printed last (an error, the
+  // prompt) is what the user needs to see, as in a terminal that scrolled.
+  while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
+    const oldest = session.backlog[session.backlogHead];
+    const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
+    if (oldest.length <= excess) {
+      session.backlogHead++;
+      session.droppedBytes += oldest.length;
+      session.backlogBytes -= oldest.length;
+    } else {
+      // A copy, so that the kept tail does not pin a huge chunk (a 100 MB string) in memory.
+      session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
+      session.droppedBytes += excess;
+      session.backlogBytes -= excess;
+    }
   }
   if (!session.flushPending) {
     session.flushPending = true;
@@ -1031,30 +1050,44 @@ function sendOutput(session: ReplSession, chunk: Buffer): void {
   }
 }
 
-/** Sends as much of the backlog as the page's credit allows, as one message. */
+/**
+ * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
+ * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
+ * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
+ */
 function flushOutput(session: ReplSession): void {
   session.flushPending = false;
   if (session.ended) return;
   let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
+  if (budget <= 0) return;
   const pieces: Buffer[] = [];
-  while (budget > 0 && session.backlog.length > 0) {
-    const entry = session.backlog[0];
-    if ('droppedBytes' in entry) {
-      const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${entry.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
-      pieces.push(notice);
-      budget -= notice.length;
-      session.backlog.shift();
-    } else if (entry.length <= budget) {
+  if (session.droppedBytes > 0) {
+    const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+    session.droppedBytes = 0;
+    pieces.push(notice);
+    budget -= notice.length;
+  }
+  const backlog = session.backlog;
+  while (budget > 0 && session.backlogHead < backlog.length) {
+    const entry = backlog[session.backlogHead];
+    if (entry.length <= budget) {
       pieces.push(entry);
       budget -= entry.length;
       session.backlogBytes -= entry.length;
-      session.backlog.shift();
+      session.backlogHead++;
     } else {
       pieces.push(entry.subarray(0, budget));
-      session.backlog[0] = entry.subarray(budget);
+      backlog[session.backlogHead] = entry.subarray(budget);
       session.backlogBytes -= budget;
       budget = 0;
     }
+  }
+  if (session.backlogHead === backlog.length) {
+    session.backlog = [];
+    session.backlogHead = 0;
+  } else if (session.backlogHead > 1024 && session.backlogHead * 2 > backlog.length) {
+    session.backlog = backlog.slice(session.backlogHead);
+    session.backlogHead = 0;
   }
   if (pieces.length === 0) return;
   const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
@@ -1064,7 +1097,7 @@ function flushOutput(session: ReplSession): void {
 
 function acknowledgeOutput(session: ReplSession, bytes: number): void {
   session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-  if (session.backlog.length > 0) flushOutput(session);
+  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
 }
 
 function translateNewlines(chunk: Buffer): Buffer {
@@ -1093,7 +1126,7 @@ function translateNewlines(chunk: Buffer): Buffer {
 function endSession(session: ReplSession, reason: string | null): void {
   if (session.ended) return;
   // Flush what the REPL printed last, then stop.
-  if (session.backlog.length > 0) flushOutput(session);
+  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
   session.ended = true;
   sessions.delete(session.sessionId);
   sharedHistory = (session.server as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE);
@@ -1582,6 +1615,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
   scheduleIdleStop(state);
   sendToTarget({
     type: 'ready',
+    urlFile: settings.urlFile,
     url,
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
     watchdogPort: watchdogAddress.port,

@@ -3,9 +3,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { startTarget, connect, fixture, entry, stripAnsi } from './helpers.js';
+import { startTarget, connect, fixture, entry, stripAnsi, waitUntil } from './helpers.js';
 
 function childPidsOf(pid) {
   try {
@@ -15,10 +16,10 @@ function childPidsOf(pid) {
   }
 }
 
+/** A zombie has exited: it only waits for whoever adopted it (here, a slow init) to reap it. */
 function isAlive(pid) {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
   } catch {
     return false;
   }
@@ -105,6 +106,25 @@ test('REPL features: await, _, multi-line input, .help, .editor, errors, complet
   session.type('\r');
   await session.waitForOutput(/'fixture'\n> $/);
   assert.equal(target.exit, null, 'target still running');
+});
+
+test('history search with Ctrl+R, and the grey input preview', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  await session.evaluate('saveCheckpoint("from-history")');
+  await session.evaluate('1');
+  session.markOutput();
+  session.type('\x12saveC');
+  // Node's REPL shows the match with the search text underlined, and the query below it.
+  await session.waitForOutput(/saveCheckpoint\("from-history"\)\nbck-i-search: saveC_/);
+  session.type('\r');
+  await session.waitForOutput(/'saved from-history'\n> $/);
+  // The preview of a complete expression, in grey (SGR 90), before Enter.
+  session.markOutput();
+  session.type('40 + 2');
+  await waitUntil(session.events, 'update', () => session.output.slice(session.mark).includes('\x1b[90m42\x1b[39m'), 'the grey preview of 42');
+  session.type('\r');
+  await session.waitForOutput(/\n42\n> $/);
 });
 
 test('console output of session code goes to the session, the app keeps its own', async (t) => {
@@ -244,7 +264,9 @@ test('when the target exits, the child exits, pages are told and the port closes
   const told = await session.waitForMessage('target-exit');
   assert.equal(told.code, 0, 'the fixture exits with 0 on SIGTERM');
   await session.waitForClose();
+  const exitedAt = Date.now();
   await waitForExit(childPid, 'server child');
+  assert.ok(Date.now() - exitedAt < 1000, 'the child is gone within a second');
   const refused = await new Promise((resolve) => {
     const socket = net.connect(consoleUrl.port, '127.0.0.1');
     socket.on('connect', () => resolve(false));

@@ -46,6 +46,18 @@ for (const appHasSigintHandler of [false, true]) {
   });
 }
 
+test('a print loop without end is stopped by Ctrl+C, with memory bounded', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  await startRunaway(session, 'for (let i = 0; ; i++) console.log(i)');
+  session.type('\x03');
+  await session.waitForOutput(/Script execution was interrupted[^]*\n> $/);
+  assert.match(session.output, /bytes of output dropped/);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec((await import('node:fs')).readFileSync(`/proc/${target.pid}/status`, 'utf8'))[1]);
+  assert.ok(rss < 200 * 1024, `target RSS ${rss} kB`);
+  assert.match(await session.evaluate('appState.name'), /'fixture'/);
+});
+
 test('Ctrl+C never interrupts the app’s own code', async (t) => {
   const target = await startTarget(t, { env: { FIXTURE_APP_BUSY_MS: '1500' } });
   const session = await connect(t, await target.activate());
