@@ -1384,7 +1384,7 @@ type Connection = {
   reader: MessageReader;
   closeSent: boolean;
   awaitingPong: boolean;
-  /** Bytes the page acknowledged and the target has not been told about yet. */
+  /** Pending check whether the target took a Ctrl+C, or is stuck and needs the watchdog. */
   interruptCheck: ReturnType<typeof setTimeout> | null;
 };
 
