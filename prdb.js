@@ -70,6 +70,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 /** Bytes of output in flight to the page before the target waits for its acknowledgements. */
 const OUTPUT_WINDOW_BYTES = 1024 * 1024;
+/** Small writes waiting for credit are gathered in blocks of this size. */
+const OUTPUT_BLOCK_BYTES = 16 * 1024;
 /** Output held in the target beyond the window; more than this is dropped, and said so. */
 const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
@@ -729,6 +731,9 @@ function openSession(running, sessionId, columns, rows) {
     session.backlog = [];
     session.backlogHead = 0;
     session.backlogBytes = 0;
+    session.openBlock = null;
+    session.openBlockUsed = 0;
+    session.spareBlock = null;
     session.droppedBytes = 0;
     session.flushPending = false;
     session.ended = false;
@@ -871,29 +876,75 @@ function redrawPrompt(session) {
 function sendOutput(session, chunk) {
     if (session.ended)
         return;
-    const translated = translateNewlines(chunk);
-    session.backlog.push(translated);
-    session.backlogBytes += translated.length;
+    appendToBacklog(session, translateNewlines(chunk));
     // Over the limit, the oldest waiting output goes: what was printed last (an error, the
     // prompt) is what the user needs to see, as in a terminal that scrolled.
-    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
-        const oldest = session.backlog[session.backlogHead];
-        const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
-        if (oldest.length <= excess) {
-            session.backlogHead++;
-            session.droppedBytes += oldest.length;
-            session.backlogBytes -= oldest.length;
-        }
-        else {
-            // A copy, so that the kept tail does not pin a huge chunk (a 100 MB string) in memory.
-            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
-            session.droppedBytes += excess;
-            session.backlogBytes -= excess;
-        }
-    }
+    if (session.backlogBytes > OUTPUT_BACKLOG_BYTES)
+        dropOldestOutput(session);
     if (!session.flushPending) {
         session.flushPending = true;
         queueMicrotask(() => flushOutput(session));
+    }
+}
+/**
+ * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
+ * backlog holds a few blocks instead of a million tiny buffers that the garbage collector
+ * would have to promote and keep.
+ */
+function appendToBacklog(session, bytes) {
+    session.backlogBytes += bytes.length;
+    if (bytes.length >= OUTPUT_BLOCK_BYTES / 2) {
+        sealBacklogBlock(session);
+        session.backlog.push(bytes);
+        return;
+    }
+    if (session.openBlock === null || session.openBlock.length - session.openBlockUsed < bytes.length) {
+        sealBacklogBlock(session);
+        session.openBlock = session.spareBlock ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
+        session.spareBlock = null;
+    }
+    bytes.copy(session.openBlock, session.openBlockUsed);
+    session.openBlockUsed += bytes.length;
+}
+function sealBacklogBlock(session) {
+    if (session.openBlock !== null && session.openBlockUsed > 0)
+        session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
+    session.openBlock = null;
+    session.openBlockUsed = 0;
+}
+function dropOldestOutput(session) {
+    sealBacklogBlock(session);
+    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
+        const oldest = session.backlog[session.backlogHead];
+        if (session.backlogHead === session.backlog.length - 1) {
+            // One write larger than the whole backlog (a 100 MB string): keep its end, copied, so
+            // that the rest of it is not pinned in memory.
+            const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
+            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
+            session.droppedBytes += excess;
+            session.backlogBytes -= excess;
+            break;
+        }
+        // Whole entries go (a block is small): cutting one per write would copy a block per write.
+        // A dropped block is reused for the next one, so a print loop allocates nothing here.
+        if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
+            session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
+        session.backlogHead++;
+        session.droppedBytes += oldest.length;
+        session.backlogBytes -= oldest.length;
+    }
+    // A synchronous print loop never lets flushOutput run: compact here too, so that the
+    // dropped entries are released while the loop goes on.
+    compactBacklog(session);
+}
+function compactBacklog(session) {
+    if (session.backlogHead === session.backlog.length) {
+        session.backlog = [];
+        session.backlogHead = 0;
+    }
+    else if (session.backlogHead > 1024 && session.backlogHead * 2 > session.backlog.length) {
+        session.backlog = session.backlog.slice(session.backlogHead);
+        session.backlogHead = 0;
     }
 }
 /**
@@ -908,6 +959,7 @@ function flushOutput(session) {
     let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
     if (budget <= 0)
         return;
+    sealBacklogBlock(session);
     const pieces = [];
     if (session.droppedBytes > 0) {
         const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
@@ -931,14 +983,7 @@ function flushOutput(session) {
             budget = 0;
         }
     }
-    if (session.backlogHead === backlog.length) {
-        session.backlog = [];
-        session.backlogHead = 0;
-    }
-    else if (session.backlogHead > 1024 && session.backlogHead * 2 > backlog.length) {
-        session.backlog = backlog.slice(session.backlogHead);
-        session.backlogHead = 0;
-    }
+    compactBacklog(session);
     if (pieces.length === 0)
         return;
     const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
@@ -1410,7 +1455,8 @@ function serverReady(state, httpServer, fallbackPort) {
             notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
         if (!isLoopbackAddress(settings.host)) {
             notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: anyone with the URL runs code in pid ${state.start.targetPid}.` +
-                (state.scheme === 'http' ? ' The token travels in clear text: use the `tls` option or an SSH tunnel.' : ''));
+                (state.scheme === 'http' ? ' The token travels in clear text: use the `tls` option or an SSH tunnel.' : '') +
+                ' Other machines must use a name listed in `allowedHosts` (DNS rebinding protection).');
         }
     }
     if (settings.urlFile !== null) {
