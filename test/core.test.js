@@ -286,6 +286,22 @@ test('prdb never keeps the target alive, even with a session open', async (t) =>
   await session.waitForMessage('target-exit');
 });
 
+test('start(), status() and stop() from the program itself', async (t) => {
+  const target = await startTarget(t);
+  const first = await target.activate();
+  const session = await connect(t, first);
+  assert.match(await session.evaluate('prdb.status().sessions + " " + (prdb.status().url === ' + JSON.stringify(first.url) + ')'), /'1 true'/);
+  session.type('prdb.stop().then(() => appLog("stopped: " + JSON.stringify(prdb.status())))\r');
+  const told = await session.waitForMessage('server-stop');
+  assert.equal(told.type, 'server-stop');
+  await target.waitForStdout('app: stopped: {"url":null,"sessions":0}');
+  // The next activation is a new server with a new token; start() gives the same URL the signal prints.
+  const second = await target.activate();
+  assert.notEqual(second.token, first.token);
+  const again = await connect(t, second);
+  assert.match(await again.evaluate('(await prdb.start()) === ' + JSON.stringify(second.url)), /true/);
+});
+
 test('default port busy: another port is used and said so; a chosen busy port is a clear error', async (t) => {
   const blocker = net.createServer();
   await new Promise((resolve, reject) => blocker.once('error', reject).listen(4242, '127.0.0.1', resolve));
