@@ -82,8 +82,6 @@ const BUSY_AFTER_MS = 500;
 const HISTORY_SIZE = 1000;
 /** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
 const STUCK_AFTER_MS = 300;
-/** Ctrl+C keys that arrive this soon after an interruption were queued during it. */
-const IGNORE_INTERRUPT_KEYS_MS = 200;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
@@ -684,7 +682,7 @@ function onSessionMessage(running, message) {
     if (session === undefined)
         return;
     if (message.type === 'input')
-        session.input.write(Date.now() < session.ignoreInterruptKeysUntil ? withoutInterruptKeys(message.data) : message.data);
+        session.input.write(Date.now() - message.receivedAt >= STUCK_AFTER_MS ? withoutInterruptKeys(message.data) : message.data);
     else if (message.type === 'resize')
         resizeSession(session, message.columns, message.rows);
     else if (message.type === 'ack')
@@ -725,7 +723,6 @@ function openSession(running, sessionId, columns, rows) {
     session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
     session.context = new SessionContext(session);
     session.evaluating = false;
-    session.ignoreInterruptKeysUntil = 0;
     session.redrawPending = false;
     session.bytesInFlight = 0;
     session.backlog = [];
@@ -766,6 +763,9 @@ function openSession(running, sessionId, columns, rows) {
     server.eval = function evaluateInSession(code, context, file, callback) {
         evaluate(session, originalEval, code, context, file, callback);
     };
+    // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
+    // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
+    server._domain?.prependListener('error', shortenInterruptedStack);
     // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
     server.on('SIGTSTP', ignoreSuspend);
     server.on('exit', () => endSession(session, 'exit'));
@@ -809,12 +809,6 @@ function evaluate(session, originalEval, code, context, file, callback) {
     finally {
         marker.sessionId = enclosing.sessionId;
         marker.asyncId = enclosing.asyncId;
-        if (marker.interrupted) {
-            // The Ctrl+C that asked for this interruption is still queued as a keystroke; the
-            // REPL must not take it (and a second one) as "exit".
-            marker.interrupted = false;
-            session.ignoreInterruptKeysUntil = Date.now() + IGNORE_INTERRUPT_KEYS_MS;
-        }
         for (const listener of appSigintListeners)
             process.addListener('SIGINT', listener);
     }
@@ -828,7 +822,7 @@ function evaluationMarker() {
     const holder = globalThis;
     let marker = holder[EVALUATION_MARKER];
     if (marker === undefined) {
-        marker = { sessionId: null, asyncId: 0, interrupted: false };
+        marker = { sessionId: null, asyncId: 0 };
         Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
         replGlobals.add(EVALUATION_MARKER);
     }
@@ -838,6 +832,15 @@ function sessionScriptPrefix(sessionId) {
     return `prdb-session-${sessionId}-`;
 }
 function ignoreSuspend() { }
+function shortenInterruptedStack(error) {
+    if (error?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED')
+        error.stack = 'Error: Script execution was interrupted by Ctrl+C';
+}
+/**
+ * A Ctrl+C that reaches the REPL this late found the target stuck, so the child already
+ * handed it to the watchdog (which interrupted, or said why not). Taken again here it would
+ * count as a first "press Ctrl+C again to exit", and a second one would end the session.
+ */
 function withoutInterruptKeys(data) {
     return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
 }
@@ -1183,7 +1186,7 @@ async function interruptPausedEvaluation(frames, session, sessionId) {
         return false;
     if (!frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm'))
         return false;
-    const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId() && (marker.interrupted = true); })()`;
+    const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
     const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true }));
     if (answer.result?.value !== true)
         return false;
@@ -1691,7 +1694,7 @@ function onWebSocketEvent(connection, event) {
         case 'binary':
             if (!active)
                 return;
-            sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
+            sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data, receivedAt: Date.now() });
             if (event.data.includes(0x03))
                 watchForStuckInterrupt(state, connection);
             return;

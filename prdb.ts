@@ -99,8 +99,6 @@ const HISTORY_SIZE = 1000;
 
 /** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
 const STUCK_AFTER_MS = 300;
-/** Ctrl+C keys that arrive this soon after an interruption were queued during it. */
-const IGNORE_INTERRUPT_KEYS_MS = 200;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
@@ -170,7 +168,7 @@ type ChildMessage =
   | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdogPort: number; watchdogSecret: string }
   | { type: 'failed'; message: string }
   | { type: 'open'; sessionId: string; columns: number; rows: number }
-  | { type: 'input'; sessionId: string; data: Uint8Array }
+  | { type: 'input'; sessionId: string; data: Uint8Array; receivedAt: number }
   | { type: 'resize'; sessionId: string; columns: number; rows: number }
   | { type: 'ack'; sessionId: string; bytes: number }
   | { type: 'close'; sessionId: string }
@@ -781,8 +779,6 @@ type ReplSession = {
   context: SessionContext;
   server: REPLServer;
   evaluating: boolean;
-  /** After an interruption, Ctrl+C keystrokes queued meanwhile are dropped until then. */
-  ignoreInterruptKeysUntil: number;
   redrawPending: boolean;
   /** Output sent to the page and not yet acknowledged by it. */
   bytesInFlight: number;
@@ -837,7 +833,7 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   }
   const session = sessions.get(message.sessionId);
   if (session === undefined) return;
-  if (message.type === 'input') session.input.write(Date.now() < session.ignoreInterruptKeysUntil ? withoutInterruptKeys(message.data) : message.data);
+  if (message.type === 'input') session.input.write(Date.now() - message.receivedAt >= STUCK_AFTER_MS ? withoutInterruptKeys(message.data) : message.data);
   else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
   else if (message.type === 'ack') acknowledgeOutput(session, message.bytes);
   else if (message.type === 'close') endSession(session, null);
@@ -879,7 +875,6 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
   session.context = new SessionContext(session);
   session.evaluating = false;
-  session.ignoreInterruptKeysUntil = 0;
   session.redrawPending = false;
   session.bytesInFlight = 0;
   session.backlog = [];
@@ -917,6 +912,9 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   (server as { eval: ReplEval }).eval = function evaluateInSession(code, context, file, callback) {
     evaluate(session, originalEval, code, context, file, callback);
   };
+  // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
+  // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
+  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
   // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
   server.on('SIGTSTP', ignoreSuspend);
   server.on('exit', () => endSession(session, 'exit'));
@@ -960,18 +958,12 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
   } finally {
     marker.sessionId = enclosing.sessionId;
     marker.asyncId = enclosing.asyncId;
-    if (marker.interrupted) {
-      // The Ctrl+C that asked for this interruption is still queued as a keystroke; the
-      // REPL must not take it (and a second one) as "exit".
-      marker.interrupted = false;
-      session.ignoreInterruptKeysUntil = Date.now() + IGNORE_INTERRUPT_KEYS_MS;
-    }
     for (const listener of appSigintListeners) process.addListener('SIGINT', listener);
   }
 }
 
 /** What the watchdog checks, with the main thread paused, before it interrupts anything. */
-type EvaluationMarker = { sessionId: string | null; asyncId: number; interrupted: boolean };
+type EvaluationMarker = { sessionId: string | null; asyncId: number };
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
 
 /**
@@ -982,7 +974,7 @@ function evaluationMarker(): EvaluationMarker {
   const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
   let marker = holder[EVALUATION_MARKER];
   if (marker === undefined) {
-    marker = { sessionId: null, asyncId: 0, interrupted: false };
+    marker = { sessionId: null, asyncId: 0 };
     Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
     replGlobals.add(EVALUATION_MARKER);
   }
@@ -995,6 +987,15 @@ function sessionScriptPrefix(sessionId: string): string {
 
 function ignoreSuspend(): void {}
 
+function shortenInterruptedStack(error: unknown): void {
+  if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') (error as Error).stack = 'Error: Script execution was interrupted by Ctrl+C';
+}
+
+/**
+ * A Ctrl+C that reaches the REPL this late found the target stuck, so the child already
+ * handed it to the watchdog (which interrupted, or said why not). Taken again here it would
+ * count as a first "press Ctrl+C again to exit", and a second one would end the session.
+ */
 function withoutInterruptKeys(data: Uint8Array): Uint8Array {
   return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
 }
@@ -1343,7 +1344,7 @@ async function interruptPausedEvaluation(frames: PausedFrame[], session: Inspect
   const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
   if (sessionFrame === -1) return false;
   if (!frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) return false;
-  const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId() && (marker.interrupted = true); })()`;
+  const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
   const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true })) as { result?: { value?: unknown } };
   if (answer.result?.value !== true) return false;
   process.kill(process.pid, 'SIGINT');
@@ -1870,7 +1871,7 @@ function onWebSocketEvent(connection: Connection, event: WebSocketEvent): void {
       return;
     case 'binary':
       if (!active) return;
-      sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
+      sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data, receivedAt: Date.now() });
       if (event.data.includes(0x03)) watchForStuckInterrupt(state, connection);
       return;
     case 'text':
