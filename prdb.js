@@ -536,7 +536,8 @@ function startServerChild(settings) {
         rejectReady = reject;
     });
     ready.catch(() => { });
-    const running = { child, url: null, urlFile: null, ready, watchdog: null };
+    const token = builtin('node:crypto').randomBytes(32).toString('base64url');
+    const running = { child, url: null, urlFile: null, ready, token, watchdog: null };
     activation = running;
     // prdb must never keep the target alive nor delay its exit.
     setChildReferenced(running, false);
@@ -549,7 +550,7 @@ function startServerChild(settings) {
                 if (message.notice)
                     report(message.notice);
                 printUrl(message.url);
-                running.watchdog = startWatchdog(message.watchdogPort, message.watchdogSecret);
+                running.watchdog = startWatchdog(message.watchdogPort, running.token);
                 resolveReady(message.url);
             }
             else if (message.type === 'failed') {
@@ -584,7 +585,7 @@ function startServerChild(settings) {
     const start = {
         type: 'start',
         settings,
-        token: builtin('node:crypto').randomBytes(32).toString('base64url'),
+        token,
         targetPid: process.pid,
         targetTitle: process.title,
         nodeVersion: process.version,
@@ -1167,7 +1168,7 @@ async function answerWatchdogRequest(request) {
         text = 'prdb: this session\'s code is running outside a synchronous evaluation (after an await, or in a callback), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
     else
         text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
-    return { type: 'interrupt', requestId: request.requestId, text, interrupted };
+    return { type: 'interrupt', requestId: request.requestId, text };
 }
 /**
  * Interrupts the paused main thread only when it is inside a synchronous evaluation of this
@@ -1481,7 +1482,6 @@ function serverReady(state, httpServer, fallbackPort) {
         url,
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
         watchdogPort: watchdogAddress.port,
-        watchdogSecret: state.start.token,
     });
 }
 function failStart(message) {
@@ -1595,7 +1595,7 @@ function onUpgrade(request, socket, head) {
     };
     socket.setNoDelay?.(true);
     socket.on('data', (chunk) => onWebSocketData(connection, chunk));
-    socket.on('close', () => onConnectionClosed(connection));
+    socket.on('close', () => forgetConnection(connection));
     socket.on('end', () => socket.end());
     if (state.connections.size >= state.settings.maxSessions) {
         sendJson(connection, { type: 'error', message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again` });
@@ -1758,9 +1758,6 @@ function closeConnection(connection, code, reason) {
     }
     connection.socket.end();
     setTimeout(destroySocket.bind(connection.socket), 1000).unref();
-    forgetConnection(connection);
-}
-function onConnectionClosed(connection) {
     forgetConnection(connection);
 }
 function forgetConnection(connection) {

@@ -165,7 +165,7 @@ type StartMessage = {
 
 /** Messages from the child to the target, over the IPC channel. */
 type ChildMessage =
-  | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdogPort: number; watchdogSecret: string }
+  | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdogPort: number }
   | { type: 'failed'; message: string }
   | { type: 'open'; sessionId: string; columns: number; rows: number }
   | { type: 'input'; sessionId: string; data: Uint8Array; receivedAt: number }
@@ -600,6 +600,8 @@ type Activation = {
   /** The URL file the child wrote, if it could. */
   urlFile: string | null;
   ready: Promise<string>;
+  /** The secret of the page's URL, which also authenticates the watchdog to the child. */
+  token: string;
   watchdog: Worker | null;
 };
 
@@ -652,7 +654,8 @@ function startServerChild(settings: ServerSettings): Activation {
     rejectReady = reject;
   });
   ready.catch(() => {});
-  const running: Activation = { child, url: null, urlFile: null, ready, watchdog: null };
+  const token = builtin('node:crypto').randomBytes(32).toString('base64url');
+  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -665,7 +668,7 @@ function startServerChild(settings: ServerSettings): Activation {
         running.urlFile = message.urlFile;
         if (message.notice) report(message.notice);
         printUrl(message.url);
-        running.watchdog = startWatchdog(message.watchdogPort, message.watchdogSecret);
+        running.watchdog = startWatchdog(message.watchdogPort, running.token);
         resolveReady(message.url);
       } else if (message.type === 'failed') {
         report(message.message);
@@ -693,7 +696,7 @@ function startServerChild(settings: ServerSettings): Activation {
   const start: StartMessage = {
     type: 'start',
     settings,
-    token: builtin('node:crypto').randomBytes(32).toString('base64url'),
+    token,
     targetPid: process.pid,
     targetTitle: process.title,
     nodeVersion: process.version,
@@ -1288,7 +1291,7 @@ function startWatchdog(port: number, secret: string): Worker | null {
 /** Requests from the child to the watchdog, one JSON object per line. */
 type WatchdogRequest = { type: 'stack'; requestId: number } | { type: 'interrupt'; requestId: number; sessionId: string };
 /** Answers from the watchdog: text for the page. */
-type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: string; interrupted?: boolean };
+type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: string };
 
 function runWatchdogRole(): void {
   const { workerData } = builtin('node:worker_threads');
@@ -1326,7 +1329,7 @@ async function answerWatchdogRequest(request: WatchdogRequest): Promise<Watchdog
   else if (frames.some((frame) => frame.url.startsWith(prefix)))
     text = 'prdb: this session\'s code is running outside a synchronous evaluation (after an await, or in a callback), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
   else text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
-  return { type: 'interrupt', requestId: request.requestId, text, interrupted };
+  return { type: 'interrupt', requestId: request.requestId, text };
 }
 
 /**
@@ -1673,7 +1676,6 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     url,
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
     watchdogPort: watchdogAddress.port,
-    watchdogSecret: state.start.token,
   });
 }
 
@@ -1778,7 +1780,7 @@ function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void
   };
   (socket as Socket).setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
-  socket.on('close', () => onConnectionClosed(connection));
+  socket.on('close', () => forgetConnection(connection));
   socket.on('end', () => socket.end());
 
   if (state.connections.size >= state.settings.maxSessions) {
@@ -1929,10 +1931,6 @@ function closeConnection(connection: Connection, code: number, reason: string): 
   }
   connection.socket.end();
   setTimeout(destroySocket.bind(connection.socket), 1000).unref();
-  forgetConnection(connection);
-}
-
-function onConnectionClosed(connection: Connection): void {
   forgetConnection(connection);
 }
 
