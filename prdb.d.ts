@@ -177,3 +177,17 @@ export declare class MessageReader {
 export declare function isValidCloseCode(code: number): boolean;
 /** §4.2.2: the value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key. */
 export declare function acceptKey(key: string): string;
+/**
+ * Rewrites input that uses `await` at the top level into the body of a generator function
+ * (`await x` becomes `(yield x)`), with declarations hoisted the way Node's REPL hoists them
+ * (lib/internal/repl/await.js): `var` and function declarations anywhere outside functions
+ * and top-level `let`, `const` and `class` become assignments to declarations made before
+ * the generator, so they outlive the evaluation as they would at the prompt; the value of a
+ * last expression statement is returned. Answers null for input without a top-level `await`
+ * and for input it does not handle (`for await`, a top-level `return`, a module declaration,
+ * incomplete input): that input is run as typed.
+ */
+export declare function rewriteTopLevelAwait(source: string): {
+    hoisted: string;
+    body: string;
+} | null;

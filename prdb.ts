@@ -836,7 +836,13 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   }
   const session = sessions.get(message.sessionId);
   if (session === undefined) return;
-  if (message.type === 'input') session.input.write(Date.now() - message.receivedAt >= STUCK_AFTER_MS ? withoutInterruptKeys(message.data) : message.data);
+  if (message.type === 'input') {
+    const late = Date.now() - message.receivedAt >= STUCK_AFTER_MS;
+    // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
+    // stepped evaluation, unless told, would go on behind it.
+    if (!late && message.data.includes(0x03)) requestInterrupt(session.sessionId);
+    session.input.write(late ? withoutInterruptKeys(message.data) : message.data);
+  }
   else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
   else if (message.type === 'ack') acknowledgeOutput(session, message.bytes);
   else if (message.type === 'close') endSession(session, null);
@@ -941,10 +947,24 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
     session.evaluating = false;
     callback(error, result);
   };
-  // With `breakEvalOnSigint`, the REPL arms Node's SIGINT watchdog around the vm call, and vm
-  // then removes the app's SIGINT listeners, which resets SIGINT to its default action and
-  // so disarms the watchdog: a SIGINT would kill the process. Removing them here, before the
-  // watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends.
+  const source = code.includes('await') ? (steppedSource(code) ?? code) : code;
+  runGuarded(session, function evaluateInSessionContext() {
+    originalEval.call(session.server, source, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+  });
+}
+
+/**
+ * Runs typed code, synchronously, as the watchdog expects to find it: in the session's async
+ * context, so that console output of the code, and of the timers and promises it starts,
+ * reaches this session and nobody else; under the marker that tells the watchdog whose code
+ * runs and in which async scope; without the app's SIGINT listeners.
+ *
+ * With `breakEvalOnSigint`, the REPL arms Node's SIGINT watchdog around the vm call, and vm
+ * then removes the app's SIGINT listeners, which resets SIGINT to its default action and so
+ * disarms the watchdog: a SIGINT would kill the process. Removing them here, before the
+ * watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends.
+ */
+function runGuarded<Result>(session: ReplSession, run: () => Result): Result {
   const appSigintListeners = process.rawListeners('SIGINT') as Array<(...args: unknown[]) => void>;
   process.removeAllListeners('SIGINT');
   const marker = evaluationMarker();
@@ -952,12 +972,10 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
   marker.sessionId = session.sessionId;
   marker.asyncId = builtin('node:async_hooks').executionAsyncId();
   try {
-    // A named function, not an arrow: the REPL trims an error's stack at the last frame whose
-    // function has no name (normally the typed code's own), so an anonymous frame down here
-    // would show the REPL's internals under every error.
-    (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, function evaluateInSessionContext() {
-      originalEval.call(session.server, code, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
-    });
+    // `run` is a named function, not an arrow: the REPL trims an error's stack at the last
+    // frame whose function has no name (normally the typed code's own), so an anonymous
+    // frame down here would show the REPL's internals under every error.
+    return (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, run);
   } finally {
     marker.sessionId = enclosing.sessionId;
     marker.asyncId = enclosing.asyncId;
@@ -965,8 +983,17 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
   }
 }
 
-/** What the watchdog checks, with the main thread paused, before it interrupts anything. */
-type EvaluationMarker = { sessionId: string | null; asyncId: number };
+/**
+ * What the watchdog checks, with the main thread paused, before it interrupts anything; and
+ * the entry points that rewritten top-level-await code and the watchdog call.
+ */
+type EvaluationMarker = {
+  sessionId: string | null;
+  asyncId: number;
+  drive: typeof driveEvaluation;
+  resume: typeof resumePendingStep;
+  requestInterrupt: typeof requestInterrupt;
+};
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
 
 /**
@@ -977,7 +1004,7 @@ function evaluationMarker(): EvaluationMarker {
   const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
   let marker = holder[EVALUATION_MARKER];
   if (marker === undefined) {
-    marker = { sessionId: null, asyncId: 0 };
+    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt };
     Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
     replGlobals.add(EVALUATION_MARKER);
   }
@@ -991,7 +1018,10 @@ function sessionScriptPrefix(sessionId: string): string {
 function ignoreSuspend(): void {}
 
 function shortenInterruptedStack(error: unknown): void {
-  if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') (error as Error).stack = 'Error: Script execution was interrupted by Ctrl+C';
+  if ((error as NodeJS.ErrnoException | null)?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') return;
+  (error as Error).stack = 'Error: Script execution was interrupted by Ctrl+C';
+  // Shown as the line above, not as an object with a `code` property under it.
+  Object.defineProperty(error, 'code', { enumerable: false });
 }
 
 /**
@@ -1001,6 +1031,952 @@ function shortenInterruptedStack(error: unknown): void {
  */
 function withoutInterruptKeys(data: Uint8Array): Uint8Array {
   return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session role: top-level await in steps that Ctrl+C can stop
+// ---------------------------------------------------------------------------------------------
+//
+// Node's REPL runs input with a top-level `await` as an async arrow function. The code after
+// the first `await` then runs as a promise job, outside any vm call, where no SIGINT watchdog
+// is armed; the only way V8 has to stop it, TerminateExecution, also throws away the
+// process's queued promise jobs, immediates and timers. So prdb rewrites such input into a
+// generator (`await x` becomes `(yield x)`, see rewriteTopLevelAwait) and drives it: each
+// step after the first runs in a vm call with `breakOnSigint`, where the watchdog stops a loop
+// as safely as at the prompt, and between steps the driver checks whether Ctrl+C asked it to
+// stop. The REPL still sees input with one top-level await, on the driver, so its own
+// handling of a pending evaluation (input held back, Ctrl+C, the result) is unchanged.
+
+/** A top-level-await evaluation being driven, until it ends. */
+type DrivenEvaluation = { sessionId: string; interruptRequested: boolean };
+const drivenEvaluations = new Set<DrivenEvaluation>();
+/** The step the step script performs: set just before it runs. */
+let pendingStep: { generator: Generator; method: 'next' | 'throw' | 'return'; input: unknown } | null = null;
+let stepScript: import('node:vm').Script | null = null;
+/** The step script's file name, which shows in stacks taken during a step. */
+const STEP_SCRIPT_NAME = 'prdb-await-step';
+
+/**
+ * The source the REPL gets for typed input with a top-level `await`: the input rewritten into
+ * a generator that the driver steps, or null to run it as typed (no top-level await, input the
+ * rewriter does not handle, or a rewrite that does not compile, which is then never run).
+ */
+function steppedSource(code: string): string | null {
+  // The REPL reads `{ … }` as an object literal, not a block; leave that reading to it.
+  if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) return null;
+  const rewritten = rewriteTopLevelAwait(code);
+  if (rewritten === null) return null;
+  const source = `${rewritten.hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
+  try {
+    new (builtin('node:vm').Script)(`(async () => {${source}})`);
+  } catch {
+    return null;
+  }
+  return source;
+}
+
+/**
+ * Steps a rewritten evaluation to its end. The first step runs at once, inside the REPL's
+ * own vm call; each later one, after its awaited value settles, in a vm call of its own with
+ * `breakOnSigint`. Resolves with the generator's result boxed, so that a returned promise is
+ * shown as one, as the REPL shows it.
+ */
+async function driveEvaluation(generatorFunction: (this: unknown) => Generator, thisValue: unknown): Promise<{ value: unknown }> {
+  const session = sessionContext?.getStore()?.session;
+  if (session === undefined) throw new TypeError('prdb: only code typed in a prdb session is stepped');
+  const generator = generatorFunction.call(thisValue);
+  // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
+  let step = generator.next();
+  const evaluation: DrivenEvaluation = { sessionId: session.sessionId, interruptRequested: false };
+  drivenEvaluations.add(evaluation);
+  let interrupted = false;
+  try {
+    while (!step.done) {
+      let method: 'next' | 'throw' | 'return' = 'next';
+      let input: unknown;
+      try {
+        input = await step.value;
+      } catch (error) {
+        method = 'throw';
+        input = error;
+      }
+      if (evaluation.interruptRequested) {
+        evaluation.interruptRequested = false;
+        // A second Ctrl+C does not wait for the first one's finally blocks.
+        if (interrupted) break;
+        // Returning runs the typed code's finally blocks, as a thrown interruption would.
+        interrupted = true;
+        method = 'return';
+        input = undefined;
+      }
+      step = runStep(session, generator, method, input);
+    }
+  } catch (error) {
+    hideSteppingFrames(error);
+    throw error;
+  } finally {
+    drivenEvaluations.delete(evaluation);
+    if (drivenEvaluations.size === 0 && sessions.size === 0) Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
+  }
+  if (interrupted) throw interruptedError();
+  return { value: step.value };
+}
+
+function runStep(session: ReplSession, generator: Generator, method: 'next' | 'throw' | 'return', input: unknown): IteratorResult<unknown> {
+  stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", { filename: STEP_SCRIPT_NAME });
+  pendingStep = { generator, method, input };
+  const script = stepScript;
+  return runGuarded(session, function runStepInSessionContext() {
+    return script.runInThisContext({ breakOnSigint: true, displayErrors: false }) as IteratorResult<unknown>;
+  });
+}
+
+/** Called by the step script, inside its vm call. */
+function resumePendingStep(): IteratorResult<unknown> {
+  const step = pendingStep as NonNullable<typeof pendingStep>;
+  pendingStep = null;
+  return step.generator[step.method](step.input as never);
+}
+
+/**
+ * Asks the session's stepped evaluations to stop at their next step. Called for a Ctrl+C that
+ * reaches the target, and by the watchdog (through the inspector) for one that could not.
+ */
+function requestInterrupt(sessionId: string): boolean {
+  let found = false;
+  for (const evaluation of drivenEvaluations) {
+    if (evaluation.sessionId !== sessionId) continue;
+    evaluation.interruptRequested = true;
+    found = true;
+  }
+  return found;
+}
+
+function interruptedError(): Error {
+  const error = new Error('Script execution was interrupted by Ctrl+C') as NodeJS.ErrnoException;
+  error.code = 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+  return error;
+}
+
+/**
+ * An error that ends a stepped evaluation shows the typed code's frames, as at the prompt,
+ * not the generator and driver under them.
+ */
+function hideSteppingFrames(error: unknown): void {
+  try {
+    const stack = (error as Error | null)?.stack;
+    if (typeof stack !== 'string') return;
+    const lines = stack.split('\n');
+    const first = lines.findIndex((line, index) => /^\s+at Generator\.(?:next|throw|return) \(<anonymous>\)$/.test(line) && /\b(?:resumePendingStep|driveEvaluation)\b/.test(lines[index + 1] ?? ''));
+    if (first > 0) (error as Error).stack = lines.slice(0, first).join('\n');
+  } catch {
+    // A stack getter that throws: leave the error as it is.
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top-level await, rewritten so that Ctrl+C can stop it (pure: source in, source out)
+// ---------------------------------------------------------------------------------------------
+
+/** A token of JavaScript source, just enough of one to find statements and `await`s. */
+type Token = {
+  kind: 'name' | 'number' | 'string' | 'template' | 'regexp' | 'punctuator';
+  value: string;
+  start: number;
+  end: number;
+  /** A line break between this token and the one before: automatic semicolon insertion. */
+  newlineBefore: boolean;
+  /** For `(`, `[`, `{` and template parts: the index of the token that closes or continues it. */
+  match: number;
+};
+
+/** Input the rewriter does not understand: it goes to the REPL as typed. */
+class NotRewritable extends Error {}
+
+/** What the rewritten source wraps around a stretch of the original: an `await`, a declarator. */
+type Wrap = { start: number; end: number; open: string; close: string };
+
+const PUNCTUATORS = [
+  '>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '||=', '??=',
+  '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<', '>>',
+  '{', '}', '(', ')', '[', ']', ';', ',', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '?', ':', '=', '.', '@',
+];
+const IDENTIFIER_PATTERN = /#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*/uy;
+const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?n?/y;
+const SPACE_PATTERN = /[\t\v\f \u00a0\ufeff\p{Zs}]/u;
+/** After these words an expression starts, so a `/` there begins a regular expression. */
+const WORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
+/** Words that start a statement of their own, and so are never an expression statement. */
+const PREFIX_OPERATORS = new Set(['!', '~', '+', '-', '++', '--', 'typeof', 'void', 'delete', 'await']);
+/** A line break before one of these does not end the statement: the expression goes on. */
+const CONTINUING_PUNCTUATORS = new Set([
+  '(', '[', '.', '?.', '?', ':', ',', '=', '+=', '-=', '*=', '/=', '%=', '**=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '&&=', '||=', '??=',
+  '+', '-', '*', '/', '%', '**', '<', '>', '<=', '>=', '==', '!=', '===', '!==', '&&', '||', '??', '&', '|', '^', '<<', '>>', '>>>', '=>',
+]);
+
+/**
+ * Splits source into tokens, or answers null when it ends inside a string, comment, template
+ * or bracket (the REPL then asks for the next line) or has a bracket that closes nothing.
+ * A `/` is a division after something that ends an expression and a regular expression
+ * elsewhere, the usual rule; the rare input where that guess is wrong does not compile after
+ * rewriting and is run as typed.
+ */
+function tokenize(source: string): Token[] | null {
+  const tokens: Token[] = [];
+  const open: number[] = [];
+  /** Parentheses right after `if`, `for`, `while`, `with`: a `/` after them starts a regexp. */
+  const statementParentheses = new Set<number>();
+  let position = 0;
+  let newlineBefore = false;
+  const push = (kind: Token['kind'], end: number): Token => {
+    const token = { kind, value: source.slice(position, end), start: position, end, newlineBefore, match: -1 };
+    tokens.push(token);
+    position = end;
+    newlineBefore = false;
+    return token;
+  };
+  while (position < source.length) {
+    const char = source[position];
+    if (char === '\n' || char === '\r' || char === '\u2028' || char === '\u2029') {
+      newlineBefore = true;
+      position++;
+      continue;
+    }
+    if (SPACE_PATTERN.test(char)) {
+      position++;
+      continue;
+    }
+    if (source.startsWith('//', position)) {
+      const end = source.slice(position).search(/[\n\r\u2028\u2029]/);
+      position = end === -1 ? source.length : position + end;
+      continue;
+    }
+    if (source.startsWith('/*', position)) {
+      const end = source.indexOf('*/', position + 2);
+      if (end === -1) return null;
+      if (/[\n\r\u2028\u2029]/.test(source.slice(position, end))) newlineBefore = true;
+      position = end + 2;
+      continue;
+    }
+    IDENTIFIER_PATTERN.lastIndex = position;
+    if (IDENTIFIER_PATTERN.test(source)) {
+      push('name', IDENTIFIER_PATTERN.lastIndex);
+      continue;
+    }
+    NUMBER_PATTERN.lastIndex = position;
+    if (/[\d.]/.test(char) && NUMBER_PATTERN.test(source) && NUMBER_PATTERN.lastIndex > position + (char === '.' ? 1 : 0)) {
+      push('number', NUMBER_PATTERN.lastIndex);
+      continue;
+    }
+    if (char === '"' || char === "'") {
+      const end = scanString(source, position);
+      if (end === -1) return null;
+      push('string', end);
+      continue;
+    }
+    const top = open.length > 0 ? tokens[open[open.length - 1]] : null;
+    if (char === '`' || (char === '}' && top !== null && top.kind === 'template')) {
+      const end = scanTemplate(source, position + 1);
+      if (end === -1) return null;
+      const continues = source.startsWith('${', end - 2);
+      const index = tokens.length;
+      push('template', end);
+      if (char === '}') tokens[open.pop() as number].match = index;
+      if (continues) open.push(index);
+      continue;
+    }
+    if (char === '/' && regexpMayStart(tokens, statementParentheses)) {
+      const end = scanRegexp(source, position + 1);
+      if (end === -1) return null;
+      push('regexp', end);
+      continue;
+    }
+    const punctuator = PUNCTUATORS.find((candidate) => source.startsWith(candidate, position));
+    // `?.` followed by a digit is a conditional and a number: `a?.5:0`.
+    if (punctuator === undefined || (punctuator === '?.' && /\d/.test(source[position + 2] ?? ''))) {
+      if (char === '?') {
+        push('punctuator', position + 1);
+        continue;
+      }
+      throw new NotRewritable(`unexpected character ${JSON.stringify(char)}`);
+    }
+    const index = tokens.length;
+    const previous = tokens[index - 1];
+    push('punctuator', position + punctuator.length);
+    if (punctuator === '(' || punctuator === '[' || punctuator === '{') {
+      if (punctuator === '(' && previous?.kind === 'name' && ['if', 'for', 'while', 'with'].includes(previous.value)) statementParentheses.add(index);
+      open.push(index);
+    } else if (punctuator === ')' || punctuator === ']' || punctuator === '}') {
+      const opener = open.pop();
+      if (opener === undefined || tokens[opener].value !== { ')': '(', ']': '[', '}': '{' }[punctuator]) throw new NotRewritable('unbalanced brackets');
+      tokens[opener].match = index;
+      tokens[index].match = opener;
+    }
+  }
+  return open.length > 0 ? null : tokens;
+}
+
+function regexpMayStart(tokens: Token[], statementParentheses: Set<number>): boolean {
+  const previous = tokens[tokens.length - 1];
+  if (previous === undefined) return true;
+  switch (previous.kind) {
+    case 'name':
+      return WORDS_BEFORE_EXPRESSION.has(previous.value);
+    case 'punctuator':
+      if (previous.value === ')') return statementParentheses.has(previous.match);
+      return previous.value !== ']' && previous.value !== '++' && previous.value !== '--';
+    case 'template':
+      return previous.value.endsWith('${');
+    default:
+      return false;
+  }
+}
+
+/** Index after the closing quote of the string starting at `start`, or -1 if it never closes. */
+function scanString(source: string, start: number): number {
+  const quote = source[start];
+  for (let position = start + 1; position < source.length; position++) {
+    const char = source[position];
+    if (char === '\\') position += source.startsWith('\r\n', position + 1) ? 2 : 1;
+    else if (char === quote) return position + 1;
+    else if (char === '\n' || char === '\r') return -1;
+  }
+  return -1;
+}
+
+/** Index after the closing backtick or `${` of the template part starting at `start`. */
+function scanTemplate(source: string, start: number): number {
+  for (let position = start; position < source.length; position++) {
+    const char = source[position];
+    if (char === '\\') position++;
+    else if (char === '`') return position + 1;
+    else if (char === '$' && source[position + 1] === '{') return position + 2;
+  }
+  return -1;
+}
+
+/** Index after the flags of the regular expression whose body starts at `start`. */
+function scanRegexp(source: string, start: number): number {
+  let inClass = false;
+  for (let position = start; position < source.length; position++) {
+    const char = source[position];
+    if (char === '\\') position++;
+    else if (char === '\n' || char === '\r') return -1;
+    else if (char === '[') inClass = true;
+    else if (char === ']') inClass = false;
+    else if (char === '/' && !inClass) {
+      IDENTIFIER_PATTERN.lastIndex = position + 1;
+      return IDENTIFIER_PATTERN.test(source) ? IDENTIFIER_PATTERN.lastIndex : position + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Rewrites input that uses `await` at the top level into the body of a generator function
+ * (`await x` becomes `(yield x)`), with declarations hoisted the way Node's REPL hoists them
+ * (lib/internal/repl/await.js): `var` and function declarations anywhere outside functions
+ * and top-level `let`, `const` and `class` become assignments to declarations made before
+ * the generator, so they outlive the evaluation as they would at the prompt; the value of a
+ * last expression statement is returned. Answers null for input without a top-level `await`
+ * and for input it does not handle (`for await`, a top-level `return`, a module declaration,
+ * incomplete input): that input is run as typed.
+ */
+export function rewriteTopLevelAwait(source: string): { hoisted: string; body: string } | null {
+  let tokens: Token[] | null;
+  try {
+    tokens = tokenize(source);
+    if (tokens === null) return null;
+    const rewriter = new AwaitRewriter(source, tokens);
+    return rewriter.rewrite();
+  } catch (error) {
+    if (error instanceof NotRewritable) return null;
+    throw error;
+  }
+}
+
+type Statement = { kind: 'expression' | 'other'; first: number; last: number };
+
+/** A recursive-descent pass over statements; expressions are skimmed, not parsed. */
+class AwaitRewriter {
+  readonly source: string;
+  readonly tokens: Token[];
+  /** The current token. */
+  index = 0;
+  readonly wraps: Wrap[] = [];
+  readonly removals: Array<{ start: number; end: number }> = [];
+  readonly varNames: string[] = [];
+  readonly letNames: string[] = [];
+  /** Where a rewritten `await` starts a line after a complete statement without `;`. */
+  readonly lineStarts = new Set<number>();
+  /** Inside an arrow function's expression body, whose `await`s are the arrow's own. */
+  arrowDepth = 0;
+  awaits = 0;
+
+  constructor(source: string, tokens: Token[]) {
+    this.source = source;
+    this.tokens = tokens;
+  }
+
+  rewrite(): { hoisted: string; body: string } | null {
+    const statements = this.parseStatements(true, this.tokens.length);
+    if (this.awaits === 0) return null;
+    const last = statements[statements.length - 1];
+    if (last !== undefined && last.kind === 'expression') this.wrap(last.first, last.last, 'return (', ')');
+    const hoisted = [
+      this.varNames.length > 0 ? `var ${[...new Set(this.varNames)].join(', ')}; ` : '',
+      this.letNames.length > 0 ? `let ${this.letNames.join(', ')}; ` : '',
+    ].join('');
+    return { hoisted, body: this.applyEdits() };
+  }
+
+  // --- statements ------------------------------------------------------------------------
+
+  parseStatements(topLevel: boolean, end: number): Statement[] {
+    const statements: Statement[] = [];
+    while (this.index < end) {
+      const statement = this.parseStatement(topLevel);
+      if (statement !== null) statements.push(statement);
+    }
+    return statements;
+  }
+
+  /** Parses one statement; null for an empty one, which does not count as the last. */
+  parseStatement(topLevel: boolean): Statement | null {
+    const first = this.index;
+    const token = this.token();
+    const other: Statement = { kind: 'other', first, last: first };
+    if (token.value === ';' && token.kind === 'punctuator') {
+      this.index++;
+      return null;
+    }
+    if (token.value === '{' && token.kind === 'punctuator') {
+      this.block();
+      return other;
+    }
+    if (token.kind === 'name') {
+      const next = this.peek(1);
+      switch (token.value) {
+        case 'var':
+          this.declaration(true, false);
+          this.endStatement();
+          return other;
+        case 'let':
+          if (next === undefined || !(next.kind === 'name' || next.value === '[' || next.value === '{')) break;
+          this.declaration(topLevel, false);
+          this.endStatement();
+          return other;
+        case 'const':
+          this.declaration(topLevel, false);
+          this.endStatement();
+          return other;
+        case 'async':
+          if (next?.value !== 'function' || next.newlineBefore) break;
+          this.functionDeclaration();
+          return other;
+        case 'function':
+          this.functionDeclaration();
+          return other;
+        case 'class':
+          this.classDeclaration(topLevel);
+          return other;
+        case 'if':
+          this.index++;
+          this.parenthesized();
+          this.parseStatement(false);
+          if (this.token()?.value === 'else') {
+            this.index++;
+            this.parseStatement(false);
+          }
+          return other;
+        case 'for':
+          this.index++;
+          if (this.token().value === 'await') throw new NotRewritable('for await');
+          this.forHead();
+          this.parseStatement(false);
+          return other;
+        case 'while':
+        case 'with':
+          this.index++;
+          this.parenthesized();
+          this.parseStatement(false);
+          return other;
+        case 'do':
+          this.index++;
+          this.parseStatement(false);
+          this.expect('while');
+          this.parenthesized();
+          if (this.token()?.value === ';') this.index++;
+          return other;
+        case 'try':
+          this.index++;
+          this.block();
+          if (this.token()?.value === 'catch') {
+            this.index++;
+            if (this.token().value === '(') this.index = this.token().match + 1;
+            this.block();
+          }
+          if (this.token()?.value === 'finally') {
+            this.index++;
+            this.block();
+          }
+          return other;
+        case 'switch':
+          this.index++;
+          this.parenthesized();
+          this.switchBody();
+          return other;
+        case 'throw':
+          this.index++;
+          this.expression({ commas: true, statementEnd: true });
+          this.endStatement();
+          return other;
+        case 'break':
+        case 'continue':
+          this.index++;
+          if (this.token()?.kind === 'name' && !this.token().newlineBefore) this.index++;
+          this.endStatement();
+          return other;
+        case 'debugger':
+          this.index++;
+          this.endStatement();
+          return other;
+        case 'return':
+          throw new NotRewritable('a return outside a function');
+        case 'import':
+          if (next?.value === '(' || next?.value === '.') break;
+          throw new NotRewritable('an import declaration');
+        case 'export':
+          throw new NotRewritable('an export declaration');
+        default:
+          if (next?.value === ':' && !WORDS_BEFORE_EXPRESSION.has(token.value)) {
+            this.index += 2;
+            this.parseStatement(false);
+            return other;
+          }
+      }
+    }
+    this.expression({ commas: true, statementEnd: true });
+    const last = this.index - 1;
+    if (last < first) throw new NotRewritable(`unexpected ${JSON.stringify(token.value)}`);
+    this.endStatement();
+    return { kind: 'expression', first, last };
+  }
+
+  block(): void {
+    const open = this.expect('{');
+    this.parseStatements(false, open.match);
+    this.index = open.match + 1;
+  }
+
+  parenthesized(): void {
+    if (this.token()?.value !== '(') throw new NotRewritable('expected (');
+    this.region();
+  }
+
+  switchBody(): void {
+    const open = this.expect('{');
+    while (this.index < open.match) {
+      const token = this.token();
+      if (token.value === 'case') {
+        this.index++;
+        this.expression({ commas: true, statementEnd: false });
+        this.expect(':');
+      } else if (token.value === 'default' && this.peek(1)?.value === ':') {
+        this.index += 2;
+      } else {
+        this.parseStatement(false);
+      }
+    }
+    this.index = open.match + 1;
+  }
+
+  /** A statement ends at `;`, before `}`, at the end, or at a line break (ASI). */
+  endStatement(): void {
+    const token = this.token();
+    if (token === undefined) return;
+    if (token.value === ';' && token.kind === 'punctuator') this.index++;
+    else if (!(token.value === '}' && token.kind === 'punctuator') && !token.newlineBefore) throw new NotRewritable(`unexpected ${JSON.stringify(token.value)}`);
+  }
+
+  /** `for (…)`: a `var` there is hoisted like any other; `let` and `const` stay in the loop. */
+  forHead(): void {
+    const open = this.expect('(');
+    const keyword = this.token().value;
+    if (keyword === 'var' || ((keyword === 'let' || keyword === 'const') && this.index < open.match - 1)) this.declaration(keyword === 'var', true);
+    while (this.index < open.match) {
+      this.expression({ commas: true, statementEnd: false });
+      if (this.index < open.match) this.index++;
+    }
+    this.index = open.match + 1;
+  }
+
+  /**
+   * `var a = 1, {b} = c` becomes `void ((a = 1), ({b} = c))` with `var a, b;` hoisted, as
+   * Node's REPL does it; in `for (var x of …)` only the keyword goes.
+   */
+  declaration(hoist: boolean, inForHead: boolean): void {
+    const keywordIndex = this.index;
+    const keyword = this.token();
+    this.index++;
+    const declarators: Array<{ first: number; last: number; initialized: boolean }> = [];
+    const names: string[] = [];
+    for (;;) {
+      const first = this.index;
+      this.bindingPattern(names);
+      let initialized = false;
+      if (this.token()?.value === '=') {
+        this.index++;
+        this.expression({ commas: false, statementEnd: !inForHead });
+        initialized = true;
+      }
+      declarators.push({ first, last: this.index - 1, initialized });
+      if (this.token()?.value !== ',') break;
+      this.index++;
+    }
+    if (!hoist) return;
+    (keyword.value === 'var' ? this.varNames : this.letNames).push(...names);
+    const next = this.token();
+    if (inForHead && (next?.value === 'of' || next?.value === 'in')) {
+      this.removals.push({ start: keyword.start, end: this.tokens[declarators[0].first].start });
+      return;
+    }
+    this.removals.push({ start: keyword.start, end: keyword.end });
+    const several = declarators.length > 1;
+    this.wrap(keywordIndex, this.index - 1, several ? 'void (' : 'void ', several ? ')' : '');
+    for (const declarator of declarators) this.wrap(declarator.first, declarator.last, '(', declarator.initialized ? ')' : '=undefined)');
+  }
+
+  /** Collects the names a binding pattern declares; defaults and computed keys are skimmed. */
+  bindingPattern(names: string[]): void {
+    const token = this.token();
+    if (token === undefined) throw new NotRewritable('unexpected end');
+    if (token.kind === 'name') {
+      names.push(token.value);
+      this.index++;
+      return;
+    }
+    if (token.value !== '[' && token.value !== '{') throw new NotRewritable('unexpected binding');
+    const close = token.match;
+    this.index++;
+    while (this.index < close) {
+      const element = this.token();
+      if (element.value === ',') {
+        this.index++;
+        continue;
+      }
+      if (element.value === '...') {
+        this.index++;
+        this.bindingPattern(names);
+      } else if (token.value === '[') {
+        this.bindingPattern(names);
+      } else {
+        // An object pattern's property: a key, then `: pattern`, or the key is the name.
+        if (element.value === '[') this.region();
+        else this.index++;
+        if (this.token().value === ':') {
+          this.index++;
+          this.bindingPattern(names);
+        } else if (element.kind === 'name') {
+          names.push(element.value);
+        } else {
+          throw new NotRewritable('unexpected property in a pattern');
+        }
+      }
+      if (this.token().value === '=') {
+        this.index++;
+        this.expression({ commas: false, statementEnd: false });
+      }
+    }
+    this.index = close + 1;
+  }
+
+  /** Node's REPL: `this.f = f; function f() {}` with `var f;` hoisted. */
+  functionDeclaration(): void {
+    const first = this.token();
+    const end = this.functionEnd(this.index);
+    let nameIndex = this.index + (first.value === 'async' ? 2 : 1);
+    if (this.tokens[nameIndex].value === '*') nameIndex++;
+    const name = this.tokens[nameIndex];
+    if (name.kind !== 'name') throw new NotRewritable('a function declaration without a name');
+    this.varNames.push(name.value);
+    this.insert(first.start, `this.${name.value} = ${name.value}; `);
+    this.index = end + 1;
+  }
+
+  /** Node's REPL: `C=class C {}` with `let C;` hoisted, for a class at the top level. */
+  classDeclaration(topLevel: boolean): void {
+    const first = this.token();
+    const name = this.peek(1);
+    if (name?.kind !== 'name' || name.value === 'extends') throw new NotRewritable('a class declaration without a name');
+    this.classExpression();
+    if (!topLevel) return;
+    this.letNames.push(name.value);
+    this.insert(first.start, `${name.value}=`);
+  }
+
+  // --- expressions -----------------------------------------------------------------------
+
+  /**
+   * Skims an expression up to what ends it here: a closing bracket, `;`, a `,` (unless
+   * `commas`), a `:` that no `?` opened, or, for a statement, a line break that automatic
+   * semicolon insertion ends it at. Rewrites the `await`s it owns on the way.
+   */
+  expression(options: { commas: boolean; statementEnd: boolean; beforeBrace?: boolean }): void {
+    const first = this.index;
+    let conditionals = 0;
+    while (this.index < this.tokens.length) {
+      const token = this.token();
+      const previous = this.tokens[this.index - 1];
+      if (options.statementEnd && this.index > first && token.newlineBefore && !continuesExpression(previous, token)) return;
+      if (token.kind === 'punctuator') {
+        switch (token.value) {
+          case ')':
+          case ']':
+          case '}':
+          case ';':
+            return;
+          case ',':
+            if (!options.commas) return;
+            break;
+          case '?':
+            conditionals++;
+            break;
+          case ':':
+            if (conditionals === 0) return;
+            conditionals--;
+            break;
+          case '=>':
+            this.index++;
+            this.arrowBody(options);
+            continue;
+          case '(':
+          case '[':
+            this.region();
+            continue;
+          case '{':
+            if (options.beforeBrace) return;
+            // `) {` in an expression is a method's body, its awaits its own.
+            if (previous?.value === ')' && previous.kind === 'punctuator') this.index = token.match + 1;
+            else this.region();
+            continue;
+        }
+      } else if (token.kind === 'template' && token.value.endsWith('${')) {
+        this.region();
+        continue;
+      } else if (token.kind === 'name') {
+        if (token.value === 'function' || (token.value === 'async' && this.peek(1)?.value === 'function' && !this.peek(1)?.newlineBefore)) {
+          this.index = this.functionEnd(this.index) + 1;
+          continue;
+        }
+        if (token.value === 'class') {
+          this.classExpression();
+          continue;
+        }
+        if (token.value === 'await' && this.arrowDepth === 0) this.rewriteAwait();
+      }
+      this.index++;
+    }
+  }
+
+  /** The inside of brackets or template substitutions: expressions and separators. */
+  region(): void {
+    const open = this.token();
+    let close = open.match;
+    this.index++;
+    for (;;) {
+      while (this.index < close) {
+        this.expression({ commas: true, statementEnd: false });
+        if (this.index < close) this.index++;
+      }
+      // A template goes on past `}…${` to its next part.
+      const part = this.tokens[close];
+      if (part.kind !== 'template' || !part.value.endsWith('${')) break;
+      this.index = close + 1;
+      close = part.match;
+    }
+    this.index = close + 1;
+  }
+
+  arrowBody(options: { commas: boolean; statementEnd: boolean }): void {
+    const token = this.token();
+    if (token?.value === '{' && token.kind === 'punctuator') {
+      this.index = token.match + 1;
+      return;
+    }
+    this.arrowDepth++;
+    this.expression({ commas: false, statementEnd: options.statementEnd });
+    this.arrowDepth--;
+  }
+
+  classExpression(): void {
+    this.index++;
+    if (this.token().kind === 'name' && this.token().value !== 'extends') this.index++;
+    if (this.token().value === 'extends') {
+      this.index++;
+      this.expression({ commas: false, statementEnd: false, beforeBrace: true });
+    }
+    this.index = this.expect('{').match + 1;
+  }
+
+  /** Index of the `}` that ends the function (expression or declaration) at `index`. */
+  functionEnd(index: number): number {
+    let position = index;
+    if (this.tokens[position].value === 'async') position++;
+    while (position < this.tokens.length && this.tokens[position].value !== '(') position++;
+    const parameters = this.tokens[position];
+    const body = this.tokens[parameters?.match + 1];
+    if (body?.value !== '{') throw new NotRewritable('a function without a body');
+    return body.match;
+  }
+
+  /**
+   * `await x` becomes `(yield x)`. `await` is a unary operator and `yield` is not, so the
+   * parentheses close after the operand: `await a + b` is `(yield a) + b`.
+   */
+  rewriteAwait(): void {
+    const keyword = this.token();
+    const operandEnd = this.unaryEnd(this.index + 1);
+    const previous = this.tokens[this.index - 1];
+    // A `(` at the start of a line would call whatever ended the line before.
+    if (keyword.newlineBefore && previous !== undefined && !continuesExpression(previous, keyword)) this.lineStarts.add(keyword.start);
+    this.removals.push({ start: keyword.start, end: keyword.end });
+    this.wraps.push({ start: keyword.start, end: this.tokens[operandEnd].end, open: '(yield', close: ')' });
+    this.awaits++;
+  }
+
+  /** Index of the last token of the unary expression starting at `index`. */
+  unaryEnd(index: number): number {
+    const token = this.tokens[index];
+    if (token === undefined) throw new NotRewritable('an await without an operand');
+    if (PREFIX_OPERATORS.has(token.value) && (token.kind === 'punctuator' || token.kind === 'name')) return this.unaryEnd(index + 1);
+    let end = this.callEnd(index);
+    const next = this.tokens[end + 1];
+    if (next !== undefined && (next.value === '++' || next.value === '--') && !next.newlineBefore) end++;
+    return end;
+  }
+
+  /** `new a.b(c)`, `a.b?.(c)[d]\`e\``: a primary expression and what follows it. */
+  callEnd(index: number): number {
+    const token = this.tokens[index];
+    let end: number;
+    if (token.value === 'new' && token.kind === 'name') {
+      if (this.tokens[index + 1]?.value === '.') end = index + 2;
+      else {
+        end = this.tails(this.callEnd(index + 1), false);
+        if (this.tokens[end + 1]?.value === '(') end = this.tokens[end + 1].match;
+      }
+    } else {
+      end = this.primaryEnd(index);
+    }
+    return this.tails(end, true);
+  }
+
+  tails(index: number, calls: boolean): number {
+    let end = index;
+    for (;;) {
+      const next = this.tokens[end + 1];
+      if (next === undefined) return end;
+      if (next.value === '.' && next.kind === 'punctuator') end += 2;
+      else if (next.value === '?.' && calls) end = ['(', '['].includes(this.tokens[end + 2]?.value) ? this.tokens[end + 2].match : end + 2;
+      else if (next.value === '[' && next.kind === 'punctuator') end = next.match;
+      else if (next.value === '(' && next.kind === 'punctuator' && calls) end = next.match;
+      else if (next.kind === 'template' && next.value.startsWith('`')) end = this.templateEnd(end + 1);
+      else return end;
+    }
+  }
+
+  primaryEnd(index: number): number {
+    const token = this.tokens[index];
+    if (token.kind === 'punctuator') {
+      if (token.value === '(' || token.value === '[' || token.value === '{') return token.match;
+      throw new NotRewritable(`unexpected ${JSON.stringify(token.value)} after await`);
+    }
+    if (token.kind === 'template') return this.templateEnd(index);
+    if (token.kind === 'name') {
+      if (token.value === 'function' || (token.value === 'async' && this.tokens[index + 1]?.value === 'function')) return this.functionEnd(index);
+      if (token.value === 'class') {
+        const saved = this.index;
+        this.index = index;
+        this.classExpression();
+        const end = this.index - 1;
+        this.index = saved;
+        return end;
+      }
+    }
+    return index;
+  }
+
+  templateEnd(index: number): number {
+    let end = index;
+    while (this.tokens[end].value.endsWith('${')) end = this.tokens[end].match;
+    return end;
+  }
+
+  // --- edits -----------------------------------------------------------------------------
+
+  token(): Token {
+    return this.tokens[this.index];
+  }
+
+  peek(offset: number): Token | undefined {
+    return this.tokens[this.index + offset];
+  }
+
+  expect(value: string): Token {
+    const token = this.token();
+    if (token?.value !== value) throw new NotRewritable(`expected ${value}`);
+    this.index++;
+    return token;
+  }
+
+  wrap(first: number, last: number, open: string, close: string): void {
+    this.wraps.push({ start: this.tokens[first].start, end: this.tokens[last].end, open, close });
+  }
+
+  insert(at: number, text: string): void {
+    this.wraps.push({ start: at, end: at, open: text, close: '' });
+  }
+
+  /**
+   * The source with its wraps applied. Where several start at one place the outer one opens
+   * first; where several end at one place the inner one closes first. Of two wraps around
+   * the same stretch, the later one is the outer (the return of a last statement, recorded
+   * last, goes around an `await` that begins it).
+   */
+  applyEdits(): string {
+    const order = this.wraps.map((wrap, sequence) => ({ ...wrap, sequence }));
+    const opens = [...order].sort((a, b) => a.start - b.start || b.end - a.end || b.sequence - a.sequence);
+    const closes = [...order].sort((a, b) => a.end - b.end || b.start - a.start || a.sequence - b.sequence);
+    const removed = new Set<number>();
+    for (const removal of this.removals) for (let position = removal.start; position < removal.end; position++) removed.add(position);
+    let output = '';
+    let openIndex = 0;
+    let closeIndex = 0;
+    for (let position = 0; position <= this.source.length; position++) {
+      while (closeIndex < closes.length && closes[closeIndex].end === position) {
+        if (closes[closeIndex].start !== closes[closeIndex].end) output += closes[closeIndex].close;
+        closeIndex++;
+      }
+      let opened = '';
+      while (openIndex < opens.length && opens[openIndex].start === position) opened += opens[openIndex++].open;
+      // A `(` there would call the line before, so it gets the `;` that ASI would have added.
+      output += this.lineStarts.has(position) && opened.startsWith('(') ? `;${opened}` : opened;
+      if (position < this.source.length && !removed.has(position)) output += this.source[position];
+    }
+    return output;
+  }
+}
+
+/** Whether a line break between `previous` and `next` leaves the expression going on. */
+function continuesExpression(previous: Token, next: Token): boolean {
+  if (next.kind === 'punctuator' && CONTINUING_PUNCTUATORS.has(next.value)) return true;
+  if (next.kind === 'template' && next.value.startsWith('`')) return true;
+  if (next.kind === 'name' && (next.value === 'in' || next.value === 'instanceof')) return true;
+  if (previous.kind === 'punctuator') return !(previous.value === ')' || previous.value === ']' || previous.value === '}' || previous.value === '++' || previous.value === '--');
+  if (previous.kind === 'name') return WORDS_BEFORE_EXPRESSION.has(previous.value);
+  if (previous.kind === 'template') return previous.value.endsWith('${');
+  return false;
 }
 
 function resizeSession(session: ReplSession, columns: number, rows: number): void {
@@ -1241,6 +2217,8 @@ function removeConsoleRedirect(): void {
  */
 function removeReplGlobals(): void {
   for (const name of replGlobals) {
+    // A stepped evaluation can outlive its session; its step script needs the marker.
+    if (name === EVALUATION_MARKER && drivenEvaluations.size > 0) continue;
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
     if (descriptor?.configurable) Reflect.deleteProperty(globalThis, name);
   }
@@ -1319,41 +2297,58 @@ async function answerWatchdogRequest(request: WatchdogRequest): Promise<Watchdog
     const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
     return { type: 'stack', requestId: request.requestId, text };
   }
-  let interrupted = false;
+  let outcome = 'none' as InterruptOutcome;
   const frames = await inspectMainThread(async (paused, session) => {
-    interrupted = await interruptPausedEvaluation(paused, session, request.sessionId);
+    outcome = await interruptPausedEvaluation(paused, session, request.sessionId);
   });
   const prefix = sessionScriptPrefix(request.sessionId);
   let text: string;
-  if (frames === null || interrupted) text = '';
-  else if (frames.some((frame) => frame.url.startsWith(prefix)))
-    text = 'prdb: this session\'s code is running outside a synchronous evaluation (after an await, or in a callback), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
-  else text = `prdb: the process is busy in code that this session did not start; not interrupted. It is running:\n${formatFrames(frames)}`;
+  if (frames === null || outcome === 'signalled') text = '';
+  else if (frames.some((frame) => frame.url.startsWith(prefix) || frame.url === STEP_SCRIPT_NAME)) {
+    text = outcome === 'requested'
+      ? ''
+      : 'prdb: this session\'s code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
+  } else {
+    const after = outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
+    text = `prdb: the process is busy in code that this session did not start; not interrupted.${after} It is running:\n${formatFrames(frames)}`;
+  }
   return { type: 'interrupt', requestId: request.requestId, text };
 }
 
 /**
- * Interrupts the paused main thread only when it is inside a synchronous evaluation of this
- * session: a frame of the session's script, Node's vm call below it (where the REPL's SIGINT
- * watchdog is armed), and the marker set by `evaluate` with the async context it started in.
+ * What the watchdog did about a Ctrl+C: sent the SIGINT that stops a synchronous step,
+ * asked a stepped evaluation to stop at its next step, or nothing.
+ */
+type InterruptOutcome = 'signalled' | 'requested' | 'none';
+
+/**
+ * Interrupts the paused main thread only when it is inside a synchronous evaluation or step of
+ * this session: a frame of the session's script, Node's vm call below it (where a SIGINT
+ * watchdog is armed), and the marker set by `runGuarded` with the async context it started in.
  * Then a SIGINT, sent while the thread is still paused, cannot arrive after the evaluation
  * ended; the watchdog turns it into ERR_SCRIPT_EXECUTION_INTERRUPTED at the vm boundary, and
- * the REPL prints it and prompts again. Anything else (app code, code after an await, typed
- * code that entered another async scope) is left alone: stopping it would lose the app's
- * queued work or corrupt Node's async bookkeeping.
+ * the REPL prints it and prompts again. Otherwise a stepped evaluation of the session is asked
+ * to stop at its next step. Anything else (app code, a callback the typed code registered,
+ * typed code that entered another async scope) is left alone: stopping it would lose the
+ * app's queued work or corrupt Node's async bookkeeping.
  */
-async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<boolean> {
+async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<InterruptOutcome> {
   const prefix = sessionScriptPrefix(sessionId);
+  const marker = "globalThis[Symbol.for('prdb.evaluation')]";
   const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
-  if (sessionFrame === -1) return false;
-  if (!frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) return false;
-  const check = `(() => { const marker = globalThis[Symbol.for('prdb.evaluation')]; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
-  const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true })) as { result?: { value?: unknown } };
-  if (answer.result?.value !== true) return false;
-  process.kill(process.pid, 'SIGINT');
-  // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  return true;
+  if (sessionFrame !== -1 && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+    const check = `(() => { const marker = ${marker}; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
+    const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true })) as { result?: { value?: unknown } };
+    if (answer.result?.value === true) {
+      process.kill(process.pid, 'SIGINT');
+      // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return 'signalled';
+    }
+  }
+  const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
+  const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true })) as { result?: { value?: unknown } };
+  return answer.result?.value === true ? 'requested' : 'none';
 }
 
 type InspectorSession = { post(method: string, params?: object): Promise<unknown> };
@@ -2121,6 +3116,7 @@ type BuiltinModules = {
   'node:repl': typeof import('node:repl');
   'node:stream': typeof import('node:stream');
   'node:url': typeof import('node:url');
+  'node:vm': typeof import('node:vm');
   'node:worker_threads': typeof import('node:worker_threads');
 };
 

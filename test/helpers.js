@@ -115,8 +115,9 @@ export async function connect(t, consoleUrl, { origin = consoleUrl.origin, colum
     waitForOutput(pattern, { from = session.mark, deadlineMs } = {}) {
       return waitUntil(session.events, 'update', () => matchFrom(stripAnsi(session.output.slice(from)), pattern), `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}`, deadlineMs);
     },
-    waitForMessage(type, deadlineMs) {
-      return waitUntil(session.events, 'update', () => session.messages.find((message) => message.type === type), `message ${type}`, deadlineMs);
+    /** Resolves with the first control message of `type` at index `from` or later. */
+    waitForMessage(type, { from = 0, deadlineMs } = {}) {
+      return waitUntil(session.events, 'update', () => session.messages.slice(from).find((message) => message.type === type), `message ${type}`, deadlineMs);
     },
     waitForClose(deadlineMs) {
       return waitUntil(session.events, 'update', () => session.closed, 'close', deadlineMs);

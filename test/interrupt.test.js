@@ -7,11 +7,10 @@ import { startTarget, connect, stripAnsi } from './helpers.js';
 /** Types `line` and resolves once the evaluation has surely started (the target went silent). */
 async function startRunaway(session, line) {
   session.markOutput();
+  const from = session.messages.length;
   session.type(`${line}\r`);
   await session.waitForOutput(line);
-  const before = session.messages.length;
-  await session.waitForMessage('busy');
-  return before;
+  await session.waitForMessage('busy', { from });
 }
 
 for (const appHasSigintHandler of [false, true]) {
@@ -80,14 +79,17 @@ test('Ctrl+C never interrupts the app’s own code', async (t) => {
   assert.doesNotMatch(stripAnsi(session.output), /To exit, press Ctrl\+C again/);
 });
 
-test('a loop after an await is reported, with its stack, and left to finish', async (t) => {
+test('a loop in a callback the session started is reported, with its stack, and left to finish', async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
-  await startRunaway(session, 'await null; const end = Date.now() + 1500; while (Date.now() < end) {} "finished"');
+  session.markOutput();
+  session.type('setTimeout(function spinInTimer() { const end = Date.now() + 1500; while (Date.now() < end) {} console.log("finished") }, 0); "started"\r');
+  await session.waitForOutput(/'started'\n> $/);
+  await session.waitForMessage('busy', { from: session.messages.length });
   session.type('\x03');
   const notice = await session.waitForMessage('notice');
-  assert.match(notice.text, /outside a synchronous evaluation[^]*prdb-session-/);
-  await session.waitForOutput(/'finished'\n> $/);
+  assert.match(notice.text, /running in a callback[^]*spinInTimer[^]*prdb-session-/);
+  await session.waitForOutput(/finished/);
   assert.equal(target.exit, null);
 });
 
