@@ -1,5 +1,5 @@
-// Ctrl+C from the browser against a runaway evaluation: it stops what the session started
-// synchronously, within a second, and never the app's own code, never the process.
+// Ctrl+C from the browser against a runaway evaluation: it stops what the session typed, also
+// after a top-level await, within a second, and never the app's own code, never the process.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, connect, stripAnsi } from './helpers.js';
@@ -44,6 +44,85 @@ for (const appHasSigintHandler of [false, true]) {
     }
   });
 }
+
+for (const appHasSigintHandler of [false, true]) {
+  test(`a loop after an await is interrupted by Ctrl+C, and the work the process had queued survives (app SIGINT handler: ${appHasSigintHandler})`, async (t) => {
+    const target = await startTarget(t, { env: appHasSigintHandler ? { FIXTURE_APP_SIGINT: '1' } : {} });
+    const session = await connect(t, await target.activate());
+    await session.evaluate('appState.mark = appState.ticks; globalThis.kept = "state"');
+    // Work queued right before the loop, of each kind that a plain TerminateExecution loses.
+    await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); setImmediate(() => globalThis.immediateRan = true); setTimeout(() => globalThis.timerRan = true, 0); while (true) {}');
+    const pressed = Date.now();
+    session.type('\x03');
+    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+    const elapsed = Date.now() - pressed;
+    assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
+    assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /To exit, press Ctrl\+C again|prdb:/);
+    await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 30))');
+    assert.match(await session.evaluate('[kept, appState.ticks > appState.mark, microtaskRan, immediateRan, timerRan].join()'), /'state,true,true,true,true'/);
+    // A loop further in, after several awaits, inside a block and a function's result.
+    await startRunaway(session, 'for (let round = 0; round < 3; round++) await new Promise((resolve) => setTimeout(resolve, 5)); if (appState) { const spins = await Promise.resolve(0); for (;;) {} }');
+    session.type('\x03');
+    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+    assert.match(await session.evaluate('"still " + appState.name'), /'still fixture'/);
+    target.child.kill('SIGINT');
+    if (appHasSigintHandler) {
+      await target.waitForStdout('app SIGINT handler ran');
+      assert.equal(target.exit, null);
+    } else {
+      await target.exited;
+      assert.equal(target.exit.signal, 'SIGINT', 'without a handler SIGINT ends the process, as it did before prdb');
+    }
+  });
+}
+
+for (const pace of ['promise jobs', 'timers']) {
+  test(`a print loop that awaits ${pace} is stopped by Ctrl+C, its finally blocks run, and nothing prints after`, async (t) => {
+    const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
+    const session = await connect(t, await target.activate());
+    const wait = pace === 'timers' ? 'new Promise((resolve) => setTimeout(resolve, 1))' : 'null';
+    session.markOutput();
+    session.type(`try { for (let i = 0; ; i++) { console.log("line", i); await ${wait} } } finally { console.log("cleaned up") }\r`);
+    await session.waitForOutput(/line 200\n/);
+    const pressed = Date.now();
+    session.type('\x03');
+    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+    const elapsed = Date.now() - pressed;
+    assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
+    const after = session.output.length;
+    // Long enough for a loop that went on to print many more lines.
+    assert.match(await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 100)); "quiet"'), /'quiet'/);
+    assert.doesNotMatch(stripAnsi(session.output.slice(after)), /line \d/);
+    // Stopped at a step boundary, the loop's finally block ran. (A step stopped by the SIGINT
+    // inside it is terminated, as a synchronous `while (true) {}` is, and runs none.)
+    if (pace === 'timers') assert.match(stripAnsi(session.output.slice(session.mark)), /cleaned up/);
+    assert.equal(target.exit, null);
+    assert.doesNotMatch(target.stdout, /app SIGINT handler ran/);
+  });
+}
+
+test('an error after an await shows the typed code, not the stepping under it', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  const shown = stripAnsi(await session.evaluate('await null; (function thrower() { throw new Error("boom") })()'));
+  assert.match(shown, /Uncaught Error: boom\n\s+at thrower /);
+  assert.doesNotMatch(shown, /driveEvaluation|resumePendingStep|Generator\.|prdb-await-step|node:vm/);
+  assert.match(stripAnsi(await session.evaluate('await Promise.reject(new RangeError("rejected"))')), /Uncaught RangeError: rejected/);
+});
+
+test('a stepped evaluation outlives its session; then the process is left as it was', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  session.markOutput();
+  session.type('globalThis.keptByUser = "yes"; await new Promise((resolve) => setTimeout(resolve, 300)); console.log("finished after the session"); globalThis.keptByUser = "done"\r');
+  await session.waitForOutput('keptByUser');
+  session.socket.close();
+  // With no session left, the evaluation's console output goes to the process's own stdout.
+  await target.waitForStdout('finished after the session');
+  target.signal('SIGUSR2');
+  await target.waitForStdout(/fixture: globals .*\n/);
+  assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=done marker=undefined/);
+});
 
 test('a print loop without end is stopped by Ctrl+C, with memory bounded', async (t) => {
   const target = await startTarget(t);
