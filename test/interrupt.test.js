@@ -172,37 +172,46 @@ test('a loop in a callback the session started is reported, with its stack, and 
   assert.equal(target.exit, null);
 });
 
-test('stress: interrupts at random moments around evaluation boundaries never harm the target', async (t) => {
-  const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
-  const session = await connect(t, await target.activate());
-  await session.evaluate('appState.mark = appState.ticks');
-  let seed = Number(process.env.PRDB_STRESS_SEED ?? 20261124);
-  t.diagnostic(`seed ${seed}`);
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  let interrupted = 0;
-  let completed = 0;
-  for (let round = 0; round < 20; round++) {
-    const duration = 400 + Math.floor(random() * 600);
-    session.markOutput();
-    const mark = session.mark;
-    session.type(`{ const until = Date.now() + ${duration}; while (Date.now() < until) {} ${round} }\r`);
-    // Ctrl+C somewhere from the start to well after the end of the evaluation.
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * (duration + 400))));
-    session.type('\x03');
-    // The evaluation ends with its value or with the interruption; a Ctrl+C that came too
-    // late for either is a plain Ctrl+C at the prompt, or dropped if the watchdog took it.
-    await session.waitForOutput(new RegExp(`(\\n${round}\\n|Script execution was interrupted)`), { from: mark });
-    session.type(`"round ${round} ok"\r`);
-    await session.waitForOutput(new RegExp(`'round ${round} ok'\\n> $`), { from: mark });
-    const text = stripAnsi(session.output.slice(mark));
-    if (/Script execution was interrupted/.test(text)) interrupted++;
-    else completed++;
-  }
-  t.diagnostic(`interrupted ${interrupted}, completed ${completed}`);
-  assert.ok(interrupted > 0 && completed > 0, 'both outcomes were exercised');
-  assert.equal(target.exit, null);
-  assert.doesNotMatch(target.stdout, /app SIGINT handler ran/, 'no SIGINT ever reached the app');
-  assert.match(await session.evaluate('appState.ticks > appState.mark'), /true/);
-  target.child.kill('SIGINT');
-  await target.waitForStdout('app SIGINT handler ran');
-});
+// The typed code of a round, which spins for `duration` ms: at once, or in four steps with
+// awaits between them (stepped: Ctrl+C may find it in a step, between steps, or waiting).
+const stressRounds = {
+  synchronous: (duration, round) => `{ const until = Date.now() + ${duration}; while (Date.now() < until) {} ${round} }`,
+  stepped: (duration, round) => `for (let step = 0; step < 4; step++) { await new Promise((resolve) => setTimeout(resolve, 5)); const until = Date.now() + ${Math.floor(duration / 4)}; while (Date.now() < until) {} } ${round}`,
+};
+
+for (const [kind, roundCode] of Object.entries(stressRounds)) {
+  test(`stress: interrupts at random moments around ${kind} evaluation boundaries never harm the target`, async (t) => {
+    const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
+    const session = await connect(t, await target.activate());
+    await session.evaluate('appState.mark = appState.ticks');
+    let seed = Number(process.env.PRDB_STRESS_SEED ?? 20261124);
+    t.diagnostic(`seed ${seed}`);
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    let interrupted = 0;
+    let completed = 0;
+    for (let round = 0; round < (kind === 'synchronous' ? 20 : 14); round++) {
+      const duration = 400 + Math.floor(random() * 600);
+      session.markOutput();
+      const mark = session.mark;
+      session.type(`${roundCode(duration, round)}\r`);
+      // Ctrl+C somewhere from the start to well after the end of the evaluation.
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * (duration + 400))));
+      session.type('\x03');
+      // The evaluation ends with its value or with the interruption; a Ctrl+C that came too
+      // late for either is a plain Ctrl+C at the prompt, or dropped if the watchdog took it.
+      await session.waitForOutput(new RegExp(`(\\n${round}\\n|Script execution was interrupted)`), { from: mark });
+      session.type(`"round ${round} ok"\r`);
+      await session.waitForOutput(new RegExp(`'round ${round} ok'\\n> $`), { from: mark });
+      const text = stripAnsi(session.output.slice(mark));
+      if (/Script execution was interrupted/.test(text)) interrupted++;
+      else completed++;
+    }
+    t.diagnostic(`interrupted ${interrupted}, completed ${completed}`);
+    assert.ok(interrupted > 0 && completed > 0, 'both outcomes were exercised');
+    assert.equal(target.exit, null);
+    assert.doesNotMatch(target.stdout, /app SIGINT handler ran/, 'no SIGINT ever reached the app');
+    assert.match(await session.evaluate('appState.ticks > appState.mark'), /true/);
+    target.child.kill('SIGINT');
+    await target.waitForStdout('app SIGINT handler ran');
+  });
+}
