@@ -409,6 +409,41 @@ test('two tabs are two sessions, with their own line, output, history and sessio
   await b.assertClean();
 });
 
+test('a flood of output leaves the page responsive with bounded memory, and Ctrl+C stops it', async (t) => {
+  const target = await startTarget(t);
+  const context = await newContext(t);
+  const { page, assertClean } = await openPage(context, await target.activate());
+  // Printing without end, with an await now and then: the stepped path, not a plain loop.
+  await typeText(page, 'for (let i = 0; ; i++) { console.log("flood", i); if (i % 100 === 0) await null }');
+  await page.keyboard.press('Enter');
+  const firstScreen = await waitForScreen(page, /flood \d+$/);
+  // The page keeps up with its own work while output pours in: short timers fire, and input
+  // would be read, without waiting behind the terminal's parsing.
+  const lateness = await page.evaluate(async () => {
+    let worst = 0;
+    for (let round = 0; round < 30; round++) {
+      const start = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      worst = Math.max(worst, performance.now() - start - 10);
+    }
+    return worst;
+  });
+  t.diagnostic(`worst timer lateness in the page during the flood: ${Math.round(lateness)} ms`);
+  assert.ok(lateness < 500, `a 10 ms timer in the page was ${Math.round(lateness)} ms late`);
+  const lastNumber = (text) => Number(/flood (\d+)\s*$/.exec(text)?.[1] ?? -1);
+  const laterScreen = await waitForScreen(page, /flood \d+$/);
+  assert.ok(lastNumber(laterScreen) > lastNumber(firstScreen), 'the flood was still pouring in while the page was measured');
+  // The terminal keeps a bounded scrollback, and the page's heap stays bounded with it.
+  const heap = await page.evaluate(() => performance.memory.usedJSHeapSize);
+  t.diagnostic(`page heap during the flood: ${heap >> 20} MiB`);
+  assert.ok(heap < 256 * 1024 * 1024, `page heap ${heap >> 20} MiB`);
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /Uncaught Error: Script execution was interrupted by Ctrl\+C\n>$/, 2 * WAIT_MS);
+  await evaluate(page, '"calm"', "'calm'");
+  assert.doesNotMatch(await screen(page), /calm'\n[^]*flood/, 'nothing printed after the prompt came back');
+  await assertClean();
+});
+
 test('closing the tab leaves the target running with its state', async (t) => {
   const target = await startTarget(t, { env: APP_LOG });
   const consoleUrl = await target.activate();
