@@ -1104,6 +1104,7 @@ async function driveEvaluation(generatorFunction: (this: unknown) => Generator, 
         evaluation.interruptRequested = false;
         // A second Ctrl+C does not wait for the first one's finally blocks.
         if (interrupted) break;
+        drivenEvaluations.add(evaluation);
         // Returning runs the typed code's finally blocks, as a thrown interruption would.
         interrupted = true;
         method = 'return';
@@ -1147,6 +1148,9 @@ function requestInterrupt(sessionId: string): boolean {
   for (const evaluation of drivenEvaluations) {
     if (evaluation.sessionId !== sessionId) continue;
     evaluation.interruptRequested = true;
+    // Forgotten now: one that waits for a promise that never settles must not be kept
+    // (with the marker) for ever; the driver still holds it, and sees the request.
+    drivenEvaluations.delete(evaluation);
     found = true;
   }
   return found;

@@ -124,6 +124,21 @@ test('a stepped evaluation outlives its session; then the process is left as it 
   assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=done marker=undefined/);
 });
 
+test('Ctrl+C on an await that never settles gives the prompt back, and leaves nothing behind', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  session.markOutput();
+  session.type('globalThis.keptByUser = "waiting"; await new Promise(() => {}); keptByUser = "never"\r');
+  await session.waitForOutput('keptByUser');
+  session.type('\x03');
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+  session.type('.exit\r');
+  await session.waitForMessage('session-end');
+  target.signal('SIGUSR2');
+  await target.waitForStdout(/fixture: globals .*\n/);
+  assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=waiting marker=undefined/);
+});
+
 test('a print loop without end is stopped by Ctrl+C, with memory bounded', async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
