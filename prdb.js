@@ -880,10 +880,20 @@ function steppedSource(code) {
     // The REPL reads `{ … }` as an object literal, not a block; leave that reading to it.
     if (/^\s*\{/.test(code) && /\}\s*$/.test(code))
         return null;
-    const rewritten = rewriteTopLevelAwait(code);
+    let rewritten;
+    try {
+        rewritten = rewriteTopLevelAwait(code);
+    }
+    catch {
+        // A rewriter bug must not cost the session: the input runs as typed.
+        return null;
+    }
     if (rewritten === null)
         return null;
-    const source = `${rewritten.hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
+    // The REPL rewrites this source too (it has a top-level await), and would turn the hoisted
+    // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
+    const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
+    const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
     try {
         new (builtin('node:vm').Script)(`(async () => {${source}})`);
     }
@@ -1211,6 +1221,8 @@ export function rewriteTopLevelAwait(source) {
         tokens = tokenize(source);
         if (tokens === null)
             return null;
+        if (usesGeneratorOnlyNames(tokens))
+            return null;
         const rewriter = new AwaitRewriter(source, tokens);
         return rewriter.rewrite();
     }
@@ -1219,6 +1231,32 @@ export function rewriteTopLevelAwait(source) {
             return null;
         throw error;
     }
+}
+/**
+ * Whether the code outside its functions says `arguments`, `new.target` or `yield`, which mean
+ * something else in the generator than in the REPL's async arrow (which has no `arguments` or
+ * `new.target`, and where `yield` is a name).
+ */
+function usesGeneratorOnlyNames(tokens) {
+    for (let index = 0; index < tokens.length; index++) {
+        const token = tokens[index];
+        const previous = tokens[index - 1];
+        if (token.kind !== 'name' || (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.')))
+            continue;
+        if (token.value === 'function' && (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
+            // A function has its own: skip its parameters and body.
+            let parameters = index + 1;
+            while (parameters < tokens.length && tokens[parameters].value !== '(')
+                parameters++;
+            const body = tokens[tokens[parameters]?.match + 1];
+            if (body?.value === '{')
+                index = body.match;
+            continue;
+        }
+        if (token.value === 'arguments' || token.value === 'yield' || (token.value === 'new' && tokens[index + 1]?.value === '.'))
+            return true;
+    }
+    return false;
 }
 /** A recursive-descent pass over statements; expressions are skimmed, not parsed. */
 class AwaitRewriter {
@@ -1235,6 +1273,10 @@ class AwaitRewriter {
     /** Inside an arrow function's expression body, whose `await`s are the arrow's own. */
     arrowDepth = 0;
     awaits = 0;
+    /** The first token of the expression statement being parsed. */
+    statementStart = -1;
+    /** The closing `}` of each top-level class declaration. */
+    classDeclarationEnds = new Set();
     constructor(source, tokens) {
         this.source = source;
         this.tokens = tokens;
@@ -1266,6 +1308,9 @@ class AwaitRewriter {
     parseStatement(topLevel) {
         const first = this.index;
         const token = this.token();
+        // Input that ends where a statement must follow (`if (a)`, `do`, `l:`): the REPL asks for more.
+        if (token === undefined)
+            throw new NotRewritable('unexpected end');
         const other = { kind: 'other', first, last: first };
         if (token.value === ';' && token.kind === 'punctuator') {
             this.index++;
@@ -1306,28 +1351,28 @@ class AwaitRewriter {
                 case 'if':
                     this.index++;
                     this.parenthesized();
-                    this.parseStatement(false);
+                    this.substatement();
                     if (this.token()?.value === 'else') {
                         this.index++;
-                        this.parseStatement(false);
+                        this.substatement();
                     }
                     return other;
                 case 'for':
                     this.index++;
-                    if (this.token().value === 'await')
+                    if (this.token()?.value === 'await')
                         throw new NotRewritable('for await');
                     this.forHead();
-                    this.parseStatement(false);
+                    this.substatement();
                     return other;
                 case 'while':
                 case 'with':
                     this.index++;
                     this.parenthesized();
-                    this.parseStatement(false);
+                    this.substatement();
                     return other;
                 case 'do':
                     this.index++;
-                    this.parseStatement(false);
+                    this.substatement();
                     this.expect('while');
                     this.parenthesized();
                     if (this.token()?.value === ';')
@@ -1338,7 +1383,7 @@ class AwaitRewriter {
                     this.block();
                     if (this.token()?.value === 'catch') {
                         this.index++;
-                        if (this.token().value === '(')
+                        if (this.token()?.value === '(')
                             this.index = this.token().match + 1;
                         this.block();
                     }
@@ -1379,17 +1424,26 @@ class AwaitRewriter {
                 default:
                     if (next?.value === ':' && !WORDS_BEFORE_EXPRESSION.has(token.value)) {
                         this.index += 2;
-                        this.parseStatement(false);
+                        this.substatement();
                         return other;
                     }
             }
         }
+        this.statementStart = first;
         this.expression({ commas: true, statementEnd: true });
         const last = this.index - 1;
         if (last < first)
             throw new NotRewritable(`unexpected ${JSON.stringify(token.value)}`);
         this.endStatement();
         return { kind: 'expression', first, last };
+    }
+    /** The body of `if`, a loop or a label: a declaration there is a syntax error (or Annex B), left to the REPL. */
+    substatement() {
+        const token = this.token();
+        const next = this.peek(1);
+        if (token?.kind === 'name' && (['function', 'class', 'const'].includes(token.value) || (token.value === 'async' && next?.value === 'function' && !next.newlineBefore) || (token.value === 'let' && (next?.kind === 'name' || next?.value === '[' || next?.value === '{'))))
+            throw new NotRewritable('a declaration as a substatement');
+        this.parseStatement(false);
     }
     block() {
         const open = this.expect('{');
@@ -1458,7 +1512,7 @@ class AwaitRewriter {
             let initialized = false;
             if (this.token()?.value === '=') {
                 this.index++;
-                this.expression({ commas: false, statementEnd: !inForHead });
+                this.expression({ commas: false, statementEnd: !inForHead, noIn: inForHead });
                 initialized = true;
             }
             declarators.push({ first, last: this.index - 1, initialized });
@@ -1554,6 +1608,7 @@ class AwaitRewriter {
         this.classExpression();
         if (!topLevel)
             return;
+        this.classDeclarationEnds.add(this.index - 1);
         this.letNames.push(name.value);
         this.insert(first.start, `${name.value}=`);
     }
@@ -1609,6 +1664,10 @@ class AwaitRewriter {
                         continue;
                 }
             }
+            else if (token.kind === 'template' && !token.value.startsWith('`')) {
+                // `}…${` or `}…\``: the substitution this expression is in ends here.
+                return;
+            }
             else if (token.kind === 'template' && token.value.endsWith('${')) {
                 this.region();
                 continue;
@@ -1622,6 +1681,9 @@ class AwaitRewriter {
                     this.classExpression();
                     continue;
                 }
+                // `for (var a = b in c; …)` is a syntax error that `void (a = b in c)` would hide.
+                if (token.value === 'in' && options.noIn)
+                    throw new NotRewritable('in, in the initializer of a for');
                 if (token.value === 'await' && this.arrowDepth === 0)
                     this.rewriteAwait();
             }
@@ -1655,14 +1717,14 @@ class AwaitRewriter {
             return;
         }
         this.arrowDepth++;
-        this.expression({ commas: false, statementEnd: options.statementEnd });
+        this.expression({ commas: false, statementEnd: options.statementEnd, noIn: options.noIn });
         this.arrowDepth--;
     }
     classExpression() {
         this.index++;
-        if (this.token().kind === 'name' && this.token().value !== 'extends')
+        if (this.token()?.kind === 'name' && this.token().value !== 'extends')
             this.index++;
-        if (this.token().value === 'extends') {
+        if (this.token()?.value === 'extends') {
             this.index++;
             this.expression({ commas: false, statementEnd: false, beforeBrace: true });
         }
@@ -1689,12 +1751,38 @@ class AwaitRewriter {
         const keyword = this.token();
         const operandEnd = this.unaryEnd(this.index + 1);
         const previous = this.tokens[this.index - 1];
+        // `(yield a)` is a primary expression, `await a` is not: where only the first is valid, or
+        // where a line break after `a++` ends the statement, the REPL must see the input as typed.
+        const after = this.tokens[operandEnd + 1];
+        if (after !== undefined && (after.value === '**' || (after.kind === 'punctuator' && ['(', '[', '.', '?.'].includes(after.value)) || (after.kind === 'template' && after.value.startsWith('`'))))
+            throw new NotRewritable('await used as a primary expression');
+        if (previous?.kind === 'name' && (previous.value === 'new' || previous.value === 'extends'))
+            throw new NotRewritable('await used as a primary expression');
         // A `(` at the start of a line would call whatever ended the line before.
-        if (keyword.newlineBefore && previous !== undefined && !continuesExpression(previous, keyword))
+        if (previous !== undefined && !continuesExpression(previous, keyword) && !this.endsStatementHead(this.index - 1)) {
+            // `a await b` is no JavaScript, and `a (yield b)` would call `a`.
+            if (this.index !== this.statementStart)
+                throw new NotRewritable('an await after the end of an expression');
+            // `class C {} await x` is a syntax error at the REPL (it makes `C=class C {} await x`).
+            if (!keyword.newlineBefore && this.classDeclarationEnds.has(this.index - 1))
+                throw new NotRewritable('an await right after a class');
+            // A `(` at the start of a statement would call whatever ended the statement before.
             this.lineStarts.add(keyword.start);
+        }
         this.removals.push({ start: keyword.start, end: keyword.end });
         this.wraps.push({ start: keyword.start, end: this.tokens[operandEnd].end, open: '(yield', close: ')' });
         this.awaits++;
+    }
+    /** Whether the token at `index` is the `)` of `if (…)`, `while (…)`, `for (…)` or `with (…)`: a statement follows. */
+    endsStatementHead(index) {
+        const token = this.tokens[index];
+        if (token?.value !== ')' || token.kind !== 'punctuator')
+            return false;
+        const keyword = this.tokens[token.match - 1];
+        const before = this.tokens[token.match - 2];
+        if (before?.kind === 'punctuator' && (before.value === '.' || before.value === '?.'))
+            return false;
+        return keyword?.kind === 'name' && ['if', 'while', 'for', 'with'].includes(keyword.value);
     }
     /** Index of the last token of the unary expression starting at `index`. */
     unaryEnd(index) {
@@ -1712,6 +1800,8 @@ class AwaitRewriter {
     /** `new a.b(c)`, `a.b?.(c)[d]\`e\``: a primary expression and what follows it. */
     callEnd(index) {
         const token = this.tokens[index];
+        if (token === undefined)
+            throw new NotRewritable('unexpected end');
         let end;
         if (token.value === 'new' && token.kind === 'name') {
             if (this.tokens[index + 1]?.value === '.')
@@ -1733,9 +1823,9 @@ class AwaitRewriter {
             const next = this.tokens[end + 1];
             if (next === undefined)
                 return end;
-            if (next.value === '.' && next.kind === 'punctuator')
+            if (next.value === '.' && next.kind === 'punctuator' && end + 2 < this.tokens.length)
                 end += 2;
-            else if (next.value === '?.' && calls)
+            else if (next.value === '?.' && calls && end + 2 < this.tokens.length)
                 end = ['(', '['].includes(this.tokens[end + 2]?.value) ? this.tokens[end + 2].match : end + 2;
             else if (next.value === '[' && next.kind === 'punctuator')
                 end = next.match;
