@@ -729,6 +729,7 @@ function openSession(running, sessionId, columns, rows) {
     Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
     session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
     session.context = new SessionContext(session);
+    session.scriptNames = new Set();
     session.evaluating = false;
     session.redrawPending = false;
     session.bytesInFlight = 0;
@@ -795,9 +796,12 @@ function evaluate(session, originalEval, code, context, file, callback) {
         session.evaluating = false;
         callback(error, result);
     };
+    // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
+    // the watchdog tells this session's code from any other by these names.
+    session.scriptNames.add(file);
     const source = code.includes('await') ? (steppedSource(code) ?? code) : code;
     runGuarded(session, function evaluateInSessionContext() {
-        originalEval.call(session.server, source, context, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+        originalEval.call(session.server, source, context, file, finish);
     });
 }
 /**
@@ -840,14 +844,24 @@ function evaluationMarker() {
     const holder = globalThis;
     let marker = holder[EVALUATION_MARKER];
     if (marker === undefined) {
-        marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt };
+        marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause };
         Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
         replGlobals.add(EVALUATION_MARKER);
     }
     return marker;
 }
-function sessionScriptPrefix(sessionId) {
-    return `prdb-session-${sessionId}-`;
+/**
+ * For the watchdog, with the main thread paused: which of the paused frames' scripts are this
+ * session's, and whether the thread is inside a synchronous evaluation or step of the session,
+ * in the async context that evaluation started in (not in code it called that entered another).
+ */
+function describePause(sessionId, scriptUrls) {
+    const names = sessions.get(sessionId)?.scriptNames;
+    const marker = evaluationMarker();
+    return {
+        sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
+        inEvaluation: marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
+    };
 }
 function ignoreSuspend() { }
 function shortenInterruptedStack(error) {
@@ -2250,21 +2264,20 @@ async function answerWatchdogRequest(request) {
         const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
         return { type: 'stack', requestId: request.requestId, text };
     }
-    let outcome = 'none';
+    let decision = { outcome: 'none', sessionCode: false };
     const frames = await inspectMainThread(async (paused, session) => {
-        outcome = await interruptPausedEvaluation(paused, session, request.sessionId);
+        decision = await interruptPausedEvaluation(paused, session, request.sessionId);
     });
-    const prefix = sessionScriptPrefix(request.sessionId);
     let text;
-    if (frames === null || outcome === 'signalled')
+    if (frames === null || decision.outcome === 'signalled')
         text = '';
-    else if (frames.some((frame) => frame.url.startsWith(prefix) || frame.url === STEP_SCRIPT_NAME)) {
-        text = outcome === 'requested'
+    else if (decision.sessionCode) {
+        text = decision.outcome === 'requested'
             ? ''
             : 'prdb: this session\'s code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
     }
     else {
-        const after = outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
+        const after = decision.outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
         text = `prdb: the process is busy in code that this session did not start; not interrupted.${after} It is running:\n${formatFrames(frames)}`;
     }
     return { type: 'interrupt', requestId: request.requestId, text };
@@ -2281,22 +2294,22 @@ async function answerWatchdogRequest(request) {
  * app's queued work or corrupt Node's async bookkeeping.
  */
 async function interruptPausedEvaluation(frames, session, sessionId) {
-    const prefix = sessionScriptPrefix(sessionId);
     const marker = "globalThis[Symbol.for('prdb.evaluation')]";
-    const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
-    if (sessionFrame !== -1 && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
-        const check = `(() => { const marker = ${marker}; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
-        const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true }));
-        if (answer.result?.value === true) {
-            process.kill(process.pid, 'SIGINT');
-            // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
-            await new Promise((resolve) => setTimeout(resolve, 5));
-            return 'signalled';
-        }
+    const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
+    const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true }));
+    const pause = described.result?.value;
+    const sessionFrames = pause?.sessionFrames ?? [];
+    const sessionFrame = sessionFrames.indexOf(true);
+    const sessionCode = sessionFrame !== -1 || frames.some((frame) => frame.url === STEP_SCRIPT_NAME);
+    if (sessionFrame !== -1 && pause?.inEvaluation === true && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+        process.kill(process.pid, 'SIGINT');
+        // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return { outcome: 'signalled', sessionCode };
     }
     const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
     const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true }));
-    return answer.result?.value === true ? 'requested' : 'none';
+    return { outcome: answer.result?.value === true ? 'requested' : 'none', sessionCode };
 }
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and

@@ -781,6 +781,8 @@ type ReplSession = {
   console: Console;
   context: SessionContext;
   server: REPLServer;
+  /** The names of the scripts the REPL compiled for this session (REPL1, REPL7, …). */
+  scriptNames: Set<string>;
   evaluating: boolean;
   redrawPending: boolean;
   /** Output sent to the page and not yet acknowledged by it. */
@@ -883,6 +885,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
   session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
   session.context = new SessionContext(session);
+  session.scriptNames = new Set();
   session.evaluating = false;
   session.redrawPending = false;
   session.bytesInFlight = 0;
@@ -947,9 +950,12 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
     session.evaluating = false;
     callback(error, result);
   };
+  // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
+  // the watchdog tells this session's code from any other by these names.
+  session.scriptNames.add(file);
   const source = code.includes('await') ? (steppedSource(code) ?? code) : code;
   runGuarded(session, function evaluateInSessionContext() {
-    originalEval.call(session.server, source, context as never, `${sessionScriptPrefix(session.sessionId)}${file}`, finish);
+    originalEval.call(session.server, source, context as never, file, finish);
   });
 }
 
@@ -993,6 +999,7 @@ type EvaluationMarker = {
   drive: typeof driveEvaluation;
   resume: typeof resumePendingStep;
   requestInterrupt: typeof requestInterrupt;
+  describePause: typeof describePause;
 };
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
 
@@ -1004,16 +1011,28 @@ function evaluationMarker(): EvaluationMarker {
   const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
   let marker = holder[EVALUATION_MARKER];
   if (marker === undefined) {
-    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt };
+    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause };
     Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
     replGlobals.add(EVALUATION_MARKER);
   }
   return marker;
 }
 
-function sessionScriptPrefix(sessionId: string): string {
-  return `prdb-session-${sessionId}-`;
+/**
+ * For the watchdog, with the main thread paused: which of the paused frames' scripts are this
+ * session's, and whether the thread is inside a synchronous evaluation or step of the session,
+ * in the async context that evaluation started in (not in code it called that entered another).
+ */
+function describePause(sessionId: string, scriptUrls: string[]): PauseDescription {
+  const names = sessions.get(sessionId)?.scriptNames;
+  const marker = evaluationMarker();
+  return {
+    sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
+    inEvaluation: marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
+  };
 }
+
+type PauseDescription = { sessionFrames: boolean[]; inEvaluation: boolean };
 
 function ignoreSuspend(): void {}
 
@@ -2378,19 +2397,18 @@ async function answerWatchdogRequest(request: WatchdogRequest): Promise<Watchdog
     const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
     return { type: 'stack', requestId: request.requestId, text };
   }
-  let outcome = 'none' as InterruptOutcome;
+  let decision: InterruptDecision = { outcome: 'none', sessionCode: false };
   const frames = await inspectMainThread(async (paused, session) => {
-    outcome = await interruptPausedEvaluation(paused, session, request.sessionId);
+    decision = await interruptPausedEvaluation(paused, session, request.sessionId);
   });
-  const prefix = sessionScriptPrefix(request.sessionId);
   let text: string;
-  if (frames === null || outcome === 'signalled') text = '';
-  else if (frames.some((frame) => frame.url.startsWith(prefix) || frame.url === STEP_SCRIPT_NAME)) {
-    text = outcome === 'requested'
+  if (frames === null || decision.outcome === 'signalled') text = '';
+  else if (decision.sessionCode) {
+    text = decision.outcome === 'requested'
       ? ''
       : 'prdb: this session\'s code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
   } else {
-    const after = outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
+    const after = decision.outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
     text = `prdb: the process is busy in code that this session did not start; not interrupted.${after} It is running:\n${formatFrames(frames)}`;
   }
   return { type: 'interrupt', requestId: request.requestId, text };
@@ -2398,9 +2416,11 @@ async function answerWatchdogRequest(request: WatchdogRequest): Promise<Watchdog
 
 /**
  * What the watchdog did about a Ctrl+C: sent the SIGINT that stops a synchronous step,
- * asked a stepped evaluation to stop at its next step, or nothing.
+ * asked a stepped evaluation to stop at its next step, or nothing; and whether the paused
+ * thread was in this session's code at all.
  */
 type InterruptOutcome = 'signalled' | 'requested' | 'none';
+type InterruptDecision = { outcome: InterruptOutcome; sessionCode: boolean };
 
 /**
  * Interrupts the paused main thread only when it is inside a synchronous evaluation or step of
@@ -2413,23 +2433,23 @@ type InterruptOutcome = 'signalled' | 'requested' | 'none';
  * typed code that entered another async scope) is left alone: stopping it would lose the
  * app's queued work or corrupt Node's async bookkeeping.
  */
-async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<InterruptOutcome> {
-  const prefix = sessionScriptPrefix(sessionId);
+async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<InterruptDecision> {
   const marker = "globalThis[Symbol.for('prdb.evaluation')]";
-  const sessionFrame = frames.findIndex((frame) => frame.url.startsWith(prefix));
-  if (sessionFrame !== -1 && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
-    const check = `(() => { const marker = ${marker}; return marker !== undefined && marker.sessionId === ${JSON.stringify(sessionId)} && marker.asyncId === process.getBuiltinModule('node:async_hooks').executionAsyncId(); })()`;
-    const answer = (await session.post('Runtime.evaluate', { expression: check, returnByValue: true })) as { result?: { value?: unknown } };
-    if (answer.result?.value === true) {
-      process.kill(process.pid, 'SIGINT');
-      // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return 'signalled';
-    }
+  const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
+  const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true })) as { result?: { value?: PauseDescription } };
+  const pause = described.result?.value;
+  const sessionFrames = pause?.sessionFrames ?? [];
+  const sessionFrame = sessionFrames.indexOf(true);
+  const sessionCode = sessionFrame !== -1 || frames.some((frame) => frame.url === STEP_SCRIPT_NAME);
+  if (sessionFrame !== -1 && pause?.inEvaluation === true && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+    process.kill(process.pid, 'SIGINT');
+    // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return { outcome: 'signalled', sessionCode };
   }
   const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
   const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true })) as { result?: { value?: unknown } };
-  return answer.result?.value === true ? 'requested' : 'none';
+  return { outcome: answer.result?.value === true ? 'requested' : 'none', sessionCode };
 }
 
 type InspectorSession = { post(method: string, params?: object): Promise<unknown> };

@@ -215,16 +215,14 @@ const PROMPT_AFTER_ECHO = /\n(?:> |\.\.\. |\| )$/;
 
 /**
  * What a line printed, comparable across the two REPLs: no colors, no final prompt, and no
- * stack frames (their file names and columns differ; the error's own lines, including the
- * source line and caret of a syntax error, stay). Nor the `<file>:<line>` header of a syntax
- * error: the REPL drops it for its own `REPL<n>` files, but a session's are named
- * `prdb-session-<id>-REPL<n>`, which it keeps (that is not the rewriter's doing).
+ * stack frames (the REPL numbers and the columns differ; the error's own lines, including the
+ * source line and caret of a syntax error, stay).
  */
 function normalize(text) {
   return stripAnsi(text)
     .replace(PROMPT_AT_END, '')
     .split('\n')
-    .filter((line) => !/^\s+at \S/.test(line) && !/^prdb-session-[\w-]+-REPL\d+:\d+$/.test(line))
+    .filter((line) => !/^\s+at \S/.test(line))
     .join('\n');
 }
 

@@ -77,12 +77,12 @@ for (const appHasSigintHandler of [false, true]) {
 }
 
 for (const pace of ['promise jobs', 'timers']) {
-  test(`a print loop that awaits ${pace} is stopped by Ctrl+C, its finally blocks run, and nothing prints after`, async (t) => {
+  test(`a print loop that awaits ${pace} is stopped by Ctrl+C, and nothing prints after`, async (t) => {
     const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
     const session = await connect(t, await target.activate());
     const wait = pace === 'timers' ? 'new Promise((resolve) => setTimeout(resolve, 1))' : 'null';
     session.markOutput();
-    session.type(`try { for (let i = 0; ; i++) { console.log("line", i); await ${wait} } } finally { console.log("cleaned up") }\r`);
+    session.type(`for (let i = 0; ; i++) { console.log("line", i); await ${wait} }\r`);
     await session.waitForOutput(/line 200\n/);
     const pressed = Date.now();
     session.type('\x03');
@@ -93,13 +93,24 @@ for (const pace of ['promise jobs', 'timers']) {
     // Long enough for a loop that went on to print many more lines.
     assert.match(await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 100)); "quiet"'), /'quiet'/);
     assert.doesNotMatch(stripAnsi(session.output.slice(after)), /line \d/);
-    // Stopped at a step boundary, the loop's finally block ran. (A step stopped by the SIGINT
-    // inside it is terminated, as a synchronous `while (true) {}` is, and runs none.)
-    if (pace === 'timers') assert.match(stripAnsi(session.output.slice(session.mark)), /cleaned up/);
     assert.equal(target.exit, null);
     assert.doesNotMatch(target.stdout, /app SIGINT handler ran/);
   });
 }
+
+test('Ctrl+C between steps returns from the typed code: its finally blocks run', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  session.markOutput();
+  // Waiting, not spinning: Ctrl+C reaches the target at once and stops the loop at its next
+  // step. (A step that the watchdog stops with SIGINT inside it is terminated, as a
+  // synchronous `while (true) {}` is, and runs no finally block.)
+  session.type('try { for (let i = 0; ; i++) { await new Promise((resolve) => setTimeout(resolve, 20)); if (i === 3) console.log("looping") } } finally { console.log("cleaned up") }\r');
+  await session.waitForOutput(/looping\n/);
+  session.type('\x03');
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> [^]*cleaned up/);
+  assert.match(await session.evaluate('"after"'), /'after'/);
+});
 
 test('an error after an await shows the typed code, not the stepping under it', async (t) => {
   const target = await startTarget(t);
@@ -182,7 +193,7 @@ test('a loop in a callback the session started is reported, with its stack, and 
   await session.waitForMessage('busy', { from: session.messages.length });
   session.type('\x03');
   const notice = await session.waitForMessage('notice');
-  assert.match(notice.text, /running in a callback[^]*spinInTimer[^]*prdb-session-/);
+  assert.match(notice.text, /running in a callback[^]*spinInTimer \(REPL\d+:/);
   await session.waitForOutput(/finished/);
   assert.equal(target.exit, null);
 });

@@ -34,7 +34,7 @@ test('a blocked target is reported busy within a second, its stack on demand, an
   assert.ok(busy.ms >= 500 && busy.ms < 1000, `first busy report at ${busy.ms} ms of silence`);
   observer.send({ type: 'stack' });
   const stack = await observer.waitForMessage('stack');
-  assert.match(stack.text, /The main thread is running:\n\s+at .*prdb-session-/);
+  assert.match(stack.text, /The main thread is running:\n\s+at .*\(REPL\d+:/);
   await worker.waitForOutput(/'done'\n> $/);
   await waitUntil(observer.events, 'update', () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0), 'busy 0');
   assert.match(await observer.evaluate('appState.name'), /'fixture'/);
