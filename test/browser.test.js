@@ -410,6 +410,22 @@ test('two tabs are two sessions, with their own line, output, history and sessio
   await b.assertClean();
 });
 
+test('Ctrl+C in the page stops a loop after an await; the page shows busy meanwhile and the state is kept', async (t) => {
+  const target = await startTarget(t);
+  const context = await newContext(t);
+  const { page, assertClean } = await openPage(context, await target.activate());
+  await evaluate(page, 'globalThis.before = appState.ticks; await null; "ready"', "'ready'");
+  await typeText(page, 'await new Promise((resolve) => setTimeout(resolve, 10)); while (true) {}');
+  await page.keyboard.press('Enter');
+  // The status bar says the process is busy before the user reaches for Ctrl+C.
+  await page.waitForFunction(() => !document.getElementById('busy').hidden, null, { timeout: WAIT_MS });
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /Uncaught Error: Script execution was interrupted by Ctrl\+C\n>$/);
+  await page.waitForFunction(() => document.getElementById('busy').hidden, null, { timeout: WAIT_MS });
+  await evaluate(page, 'appState.ticks > before', 'true');
+  await assertClean();
+});
+
 test('a flood of output leaves the page responsive with bounded memory, and Ctrl+C stops it', async (t) => {
   const target = await startTarget(t);
   const context = await newContext(t);
