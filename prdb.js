@@ -74,6 +74,12 @@ const OUTPUT_WINDOW_BYTES = 1024 * 1024;
 const OUTPUT_BLOCK_BYTES = 16 * 1024;
 /** Output held in the target beyond the window; more than this is dropped, and said so. */
 const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * Output written this soon after the last send waits until a block is full or the event loop
+ * turns: a print loop that awaits between lines would otherwise cost one IPC message (and one
+ * WebSocket frame) per line. Output after a pause, such as the echo of a key, goes at once.
+ */
+const OUTPUT_BATCH_MS = 4;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -741,6 +747,8 @@ function openSession(running, sessionId, columns, rows) {
     session.spareBlock = null;
     session.droppedBytes = 0;
     session.flushPending = false;
+    session.batchPending = false;
+    session.lastSendAt = 0;
     session.ended = false;
     installConsoleRedirect();
     sessions.set(sessionId, session);
@@ -1990,10 +1998,21 @@ function sendOutput(session, chunk) {
     // prompt) is what the user needs to see, as in a terminal that scrolled.
     if (session.backlogBytes > OUTPUT_BACKLOG_BYTES)
         dropOldestOutput(session);
-    if (!session.flushPending) {
+    if (session.flushPending)
+        return;
+    if (session.backlogBytes >= OUTPUT_BLOCK_BYTES || performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
         session.flushPending = true;
         queueMicrotask(() => flushOutput(session));
     }
+    else if (!session.batchPending) {
+        session.batchPending = true;
+        setImmediate(flushBatch, session);
+    }
+}
+function flushBatch(session) {
+    session.batchPending = false;
+    if (!session.flushPending)
+        flushOutput(session);
 }
 /**
  * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
@@ -2097,6 +2116,7 @@ function flushOutput(session) {
         return;
     const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
     session.bytesInFlight += data.length;
+    session.lastSendAt = performance.now();
     sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
 }
 function acknowledgeOutput(session, bytes) {
@@ -2309,7 +2329,11 @@ async function interruptPausedEvaluation(frames, session, sessionId) {
     }
     const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
     const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true }));
-    return { outcome: answer.result?.value === true ? 'requested' : 'none', sessionCode };
+    if (answer.result?.value !== true)
+        return { outcome: 'none', sessionCode };
+    // Between two steps the thread is in prdb's own code (the driver, the session's output): that
+    // is the stepped evaluation too, which stops at its next step; nothing to report.
+    return { outcome: 'requested', sessionCode: sessionCode || frames.some((frame) => frame.url === import.meta.url) };
 }
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
