@@ -691,8 +691,9 @@ function onSessionMessage(running, message) {
     if (message.type === 'input') {
         const late = Date.now() - message.receivedAt >= STUCK_AFTER_MS;
         // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
-        // stepped evaluation, unless told, would go on behind it.
-        if (!late && message.data.includes(0x03))
+        // stepped evaluation, unless told, would go on behind it. Told also when the keystroke is
+        // late: the watchdog may have found the thread idle again, and done nothing.
+        if (message.data.includes(0x03))
             requestInterrupt(session.sessionId);
         session.input.write(late ? withoutInterruptKeys(message.data) : message.data);
     }
@@ -787,9 +788,8 @@ function openSession(running, sessionId, columns, rows) {
     server.on('exit', () => endSession(session, 'exit'));
 }
 /**
- * Runs one evaluation with the session as its async context, so that console output of the
- * typed code, and of the timers and promises it starts, reaches this session and nobody else.
- * The script is named after the session, which lets the watchdog recognise its frames.
+ * Runs one evaluation for the REPL, guarded (see runGuarded); input with a top-level `await`
+ * is rewritten first, to run in steps that Ctrl+C can stop.
  */
 function evaluate(session, originalEval, code, context, file, callback) {
     session.evaluating = true;
@@ -821,11 +821,13 @@ function evaluate(session, originalEval, code, context, file, callback) {
  * With `breakEvalOnSigint`, the REPL arms Node's SIGINT watchdog around the vm call, and vm
  * then removes the app's SIGINT listeners, which resets SIGINT to its default action and so
  * disarms the watchdog: a SIGINT would kill the process. Removing them here, before the
- * watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends.
+ * watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends. A
+ * step that runs without the watchdog (`armed: false`) leaves them alone.
  */
-function runGuarded(session, run) {
-    const appSigintListeners = process.rawListeners('SIGINT');
-    process.removeAllListeners('SIGINT');
+function runGuarded(session, run, { armed = true } = {}) {
+    const appSigintListeners = armed ? process.rawListeners('SIGINT') : [];
+    if (armed)
+        process.removeAllListeners('SIGINT');
     const marker = evaluationMarker();
     const enclosing = { sessionId: marker.sessionId, asyncId: marker.asyncId };
     marker.sessionId = session.sessionId;
@@ -841,6 +843,9 @@ function runGuarded(session, run) {
         marker.asyncId = enclosing.asyncId;
         for (const listener of appSigintListeners)
             process.addListener('SIGINT', listener);
+        // A stepped evaluation that outlived every session puts the marker back for its step only.
+        if (sessions.size === 0 && enclosing.sessionId === null)
+            Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
     }
 }
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
@@ -865,10 +870,10 @@ function evaluationMarker() {
  */
 function describePause(sessionId, scriptUrls) {
     const names = sessions.get(sessionId)?.scriptNames;
-    const marker = evaluationMarker();
+    const marker = globalThis[EVALUATION_MARKER];
     return {
         sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
-        inEvaluation: marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
+        inEvaluation: marker !== undefined && marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
     };
 }
 function ignoreSuspend() { }
@@ -936,7 +941,14 @@ async function driveEvaluation(generatorFunction, thisValue) {
         throw new TypeError('prdb: only code typed in a prdb session is stepped');
     const generator = generatorFunction.call(thisValue);
     // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
-    let step = generator.next();
+    let step;
+    try {
+        step = generator.next();
+    }
+    catch (error) {
+        hideSteppingFrames(error);
+        throw error;
+    }
     const evaluation = { sessionId: session.sessionId, interruptRequested: false };
     drivenEvaluations.add(evaluation);
     let interrupted = false;
@@ -956,7 +968,9 @@ async function driveEvaluation(generatorFunction, thisValue) {
                 // A second Ctrl+C does not wait for the first one's finally blocks.
                 if (interrupted)
                     break;
-                drivenEvaluations.add(evaluation);
+                // Reachable again by Ctrl+C while its finally blocks run, if its session is still open.
+                if (sessions.has(evaluation.sessionId))
+                    drivenEvaluations.add(evaluation);
                 // Returning runs the typed code's finally blocks, as a thrown interruption would.
                 interrupted = true;
                 method = 'return';
@@ -971,16 +985,24 @@ async function driveEvaluation(generatorFunction, thisValue) {
     }
     finally {
         drivenEvaluations.delete(evaluation);
-        if (drivenEvaluations.size === 0 && sessions.size === 0)
-            Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
     }
     if (interrupted)
         throw interruptedError();
     return { value: step.value };
 }
+/**
+ * Runs one step. Where the program has SIGINT listeners of its own, the step runs without
+ * Node's SIGINT watchdog: arming it means taking those listeners off and putting them back,
+ * and in between a SIGINT from outside (the program's terminal, a supervisor) would kill the
+ * process instead of reaching them. Once per evaluation, as Node's REPL does, is a small risk;
+ * once per step, thousands of times a second in a loop, is not. Such a step stops at the next
+ * step boundary instead; one that never reaches it is reported with its stack.
+ */
 function runStep(session, generator, method, input) {
-    stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", { filename: STEP_SCRIPT_NAME });
     pendingStep = { generator, method, input };
+    if (process.listenerCount('SIGINT') > 0)
+        return runGuarded(session, resumePendingStep, { armed: false });
+    stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", { filename: STEP_SCRIPT_NAME });
     const script = stepScript;
     return runGuarded(session, function runStepInSessionContext() {
         return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
@@ -1019,6 +1041,8 @@ function interruptedError() {
  * not the generator and driver under them.
  */
 function hideSteppingFrames(error) {
+    // The frames are found by the names of driveEvaluation and resumePendingStep: renaming
+    // either means changing the pattern below.
     try {
         const stack = error?.stack;
         if (typeof stack !== 'string')
@@ -2165,6 +2189,10 @@ function endSession(session, reason) {
     else
         session.server.close();
     session.input.end();
+    // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
+    for (const evaluation of drivenEvaluations)
+        if (evaluation.sessionId === session.sessionId)
+            drivenEvaluations.delete(evaluation);
     if (sessions.size === 0) {
         removeConsoleRedirect();
         removeReplGlobals();
@@ -2219,9 +2247,6 @@ function removeConsoleRedirect() {
  */
 function removeReplGlobals() {
     for (const name of replGlobals) {
-        // A stepped evaluation can outlive its session; its step script needs the marker.
-        if (name === EVALUATION_MARKER && drivenEvaluations.size > 0)
-            continue;
         const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
         if (descriptor?.configurable)
             Reflect.deleteProperty(globalThis, name);
@@ -2274,8 +2299,12 @@ function runWatchdogRole() {
     // The server is gone: so is the reason for this thread.
     socket.on('close', () => process.exit(0));
     socket.write(`${secret}\n`);
+    // One inspection at a time: inspector sessions share the one pause of the main thread, and
+    // the first to resume it would let it run while another still acted as if it were paused
+    // (and might send a SIGINT that lands outside the evaluation it was meant for).
+    let previousRequest = Promise.resolve();
     readJsonLines(socket, (request) => {
-        answerWatchdogRequest(request).then((answer) => socket.write(`${JSON.stringify(answer)}\n`), (error) => socket.write(`${JSON.stringify({ type: request.type, requestId: request.requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`));
+        previousRequest = previousRequest.then(() => answerWatchdogRequest(request)).then((answer) => socket.write(`${JSON.stringify(answer)}\n`), (error) => socket.write(`${JSON.stringify({ type: request.type, requestId: request.requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`));
     });
 }
 async function answerWatchdogRequest(request) {
@@ -2284,22 +2313,23 @@ async function answerWatchdogRequest(request) {
         const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
         return { type: 'stack', requestId: request.requestId, text };
     }
-    let decision = { outcome: 'none', sessionCode: false };
+    let decision = { outcome: 'none', where: 'elsewhere' };
     const frames = await inspectMainThread(async (paused, session) => {
         decision = await interruptPausedEvaluation(paused, session, request.sessionId);
     });
+    const stopsLater = decision.outcome === 'requested' ? ' The evaluation waiting for it stops as soon as it returns.' : '';
     let text;
     if (frames === null || decision.outcome === 'signalled')
         text = '';
-    else if (decision.sessionCode) {
-        text = decision.outcome === 'requested'
-            ? ''
-            : 'prdb: this session\'s code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process\'s own pending work; it was left running. It is at:\n' + formatFrames(frames);
-    }
-    else {
-        const after = decision.outcome === 'requested' ? ' The evaluation of this session stops when the process gets back to it.' : '';
-        text = `prdb: the process is busy in code that this session did not start; not interrupted.${after} It is running:\n${formatFrames(frames)}`;
-    }
+    // Between two steps: the stepped evaluation stops at the next one, and says so itself.
+    else if (decision.where === 'driver' && decision.outcome === 'requested')
+        text = '';
+    else if (decision.where === 'unarmed step')
+        text = 'prdb: this session\'s code is running after an await, in a step that Ctrl+C cannot stop because this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n' + formatFrames(frames);
+    else if (decision.where === 'session')
+        text = `prdb: this session's code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process's own pending work; it was left running.${stopsLater} It is at:\n${formatFrames(frames)}`;
+    else
+        text = `prdb: the process is busy in code that this session did not start; not interrupted.${stopsLater} It is running:\n${formatFrames(frames)}`;
     return { type: 'interrupt', requestId: request.requestId, text };
 }
 /**
@@ -2318,22 +2348,24 @@ async function interruptPausedEvaluation(frames, session, sessionId) {
     const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
     const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true }));
     const pause = described.result?.value;
-    const sessionFrames = pause?.sessionFrames ?? [];
-    const sessionFrame = sessionFrames.indexOf(true);
-    const sessionCode = sessionFrame !== -1 || frames.some((frame) => frame.url === STEP_SCRIPT_NAME);
-    if (sessionFrame !== -1 && pause?.inEvaluation === true && frames.slice(sessionFrame + 1).some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+    const sessionFrame = (pause?.sessionFrames ?? []).indexOf(true);
+    const below = sessionFrame === -1 ? [] : frames.slice(sessionFrame + 1);
+    if (sessionFrame !== -1 && pause?.inEvaluation === true && below.some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
         process.kill(process.pid, 'SIGINT');
         // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
         await new Promise((resolve) => setTimeout(resolve, 5));
-        return { outcome: 'signalled', sessionCode };
+        return { outcome: 'signalled', where: 'session' };
     }
+    const ownFrames = frames.filter((frame) => frame.url === import.meta.url);
+    let where = 'elsewhere';
+    if (sessionFrame !== -1)
+        where = pause?.inEvaluation === true && below.some((frame) => frame.url === import.meta.url && frame.functionName.endsWith('resumePendingStep')) ? 'unarmed step' : 'session';
+    // prdb's own code with none of the session's above it: the driver, or the session's output.
+    else if (ownFrames.length > 0)
+        where = 'driver';
     const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
     const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true }));
-    if (answer.result?.value !== true)
-        return { outcome: 'none', sessionCode };
-    // Between two steps the thread is in prdb's own code (the driver, the session's output): that
-    // is the stepped evaluation too, which stops at its next step; nothing to report.
-    return { outcome: 'requested', sessionCode: sessionCode || frames.some((frame) => frame.url === import.meta.url) };
+    return { outcome: answer.result?.value === true ? 'requested' : 'none', where };
 }
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
@@ -2731,6 +2763,7 @@ function onUpgrade(request, socket, head) {
         closeSent: false,
         awaitingPong: false,
         interruptCheck: null,
+        stackPending: false,
     };
     socket.setNoDelay?.(true);
     socket.on('data', (chunk) => onWebSocketData(connection, chunk));
@@ -2964,7 +2997,12 @@ function watchForStuckInterrupt(state, connection) {
  * simply waiting for events, and is left alone.
  */
 function requestStack(state, connection) {
+    // One at a time: each is a pause of the main thread, and a page may repeat the request.
+    if (connection.stackPending)
+        return;
+    connection.stackPending = true;
     whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => {
+        connection.stackPending = false;
         sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
     });
 }
@@ -3001,6 +3039,8 @@ function askWatchdog(state, connection, request) {
 function onWatchdogAnswer(state, answer) {
     const connection = state.watchdogWaiting.get(answer.requestId);
     state.watchdogWaiting.delete(answer.requestId);
+    if (connection !== undefined && answer.type === 'stack')
+        connection.stackPending = false;
     // An interruption speaks for itself: the REPL prints the error and prompts again.
     if (connection === undefined || typeof answer.text !== 'string' || answer.text === '')
         return;

@@ -2,7 +2,7 @@
 // after a top-level await, within a second, and never the app's own code, never the process.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, connect, stripAnsi } from './helpers.js';
+import { startTarget, connect, stripAnsi, waitUntil } from './helpers.js';
 
 /** Types `line` and resolves once the evaluation has surely started (the target went silent). */
 async function startRunaway(session, line) {
@@ -45,36 +45,58 @@ for (const appHasSigintHandler of [false, true]) {
   });
 }
 
-for (const appHasSigintHandler of [false, true]) {
-  test(`a loop after an await is interrupted by Ctrl+C, and the work the process had queued survives (app SIGINT handler: ${appHasSigintHandler})`, async (t) => {
-    const target = await startTarget(t, { env: appHasSigintHandler ? { FIXTURE_APP_SIGINT: '1' } : {} });
-    const session = await connect(t, await target.activate());
-    await session.evaluate('appState.mark = appState.ticks; globalThis.kept = "state"');
-    // Work queued right before the loop, of each kind that a plain TerminateExecution loses.
-    await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); setImmediate(() => globalThis.immediateRan = true); setTimeout(() => globalThis.timerRan = true, 0); while (true) {}');
-    const pressed = Date.now();
-    session.type('\x03');
-    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
-    const elapsed = Date.now() - pressed;
-    assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
-    assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /To exit, press Ctrl\+C again|prdb:/);
-    await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 30))');
-    assert.match(await session.evaluate('[kept, appState.ticks > appState.mark, microtaskRan, immediateRan, timerRan].join()'), /'state,true,true,true,true'/);
-    // A loop further in, after several awaits, inside a block and a function's result.
-    await startRunaway(session, 'for (let round = 0; round < 3; round++) await new Promise((resolve) => setTimeout(resolve, 5)); if (appState) { const spins = await Promise.resolve(0); for (;;) {} }');
-    session.type('\x03');
-    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
-    assert.match(await session.evaluate('"still " + appState.name'), /'still fixture'/);
+test('a loop after an await is interrupted by Ctrl+C, and the work the process had queued survives', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  await session.evaluate('appState.mark = appState.ticks; globalThis.kept = "state"');
+  // Work queued right before the loop, of each kind that a plain TerminateExecution loses.
+  await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); setImmediate(() => globalThis.immediateRan = true); setTimeout(() => globalThis.timerRan = true, 0); while (true) {}');
+  const pressed = Date.now();
+  session.type('\x03');
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+  const elapsed = Date.now() - pressed;
+  assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
+  assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /To exit, press Ctrl\+C again|prdb:/);
+  await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 30))');
+  assert.match(await session.evaluate('[kept, appState.ticks > appState.mark, microtaskRan, immediateRan, timerRan].join()'), /'state,true,true,true,true'/);
+  // A loop further in, after several awaits, inside a block and a function's result.
+  await startRunaway(session, 'for (let round = 0; round < 3; round++) await new Promise((resolve) => setTimeout(resolve, 5)); if (appState) { const spins = await Promise.resolve(0); for (;;) {} }');
+  session.type('\x03');
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+  assert.match(await session.evaluate('"still " + appState.name'), /'still fixture'/);
+  target.child.kill('SIGINT');
+  await target.exited;
+  assert.equal(target.exit.signal, 'SIGINT', 'without a handler SIGINT ends the process, as it did before prdb');
+});
+
+test('in a program that handles SIGINT, a loop after an await is reported, stopped at its next await, and SIGINT from outside always reaches the program', async (t) => {
+  const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
+  const session = await connect(t, await target.activate());
+  await session.evaluate('appState.mark = appState.ticks');
+  await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); const end = Date.now() + 1500; while (Date.now() < end) {} await null; "not reached"');
+  session.type('\x03');
+  const notice = await session.waitForMessage('notice');
+  assert.match(notice.text, /in a step that Ctrl\+C cannot stop because this program handles SIGINT itself[^]*\(REPL\d+:/);
+  // The step runs to its end; the evaluation stops at its next await.
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+  assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /'not reached'/);
+  assert.match(await session.evaluate('[microtaskRan, appState.ticks > appState.mark].join()'), /'true,true'/);
+  // Steps of a loop that awaits all the time: every SIGINT sent from outside reaches the
+  // program's own handler, and none ends the process (arming Node's SIGINT watchdog for each
+  // step would leave moments where one does).
+  session.markOutput();
+  session.type('for (let i = 0; ; i++) { if (i === 1000) console.log("stepping"); await new Promise((resolve) => setImmediate(resolve)) }\r');
+  await session.waitForOutput(/\nstepping\n/);
+  const handled = () => (target.stdout.match(/app SIGINT handler ran/g) ?? []).length;
+  const before = handled();
+  for (let signal = 1; signal <= 30; signal++) {
     target.child.kill('SIGINT');
-    if (appHasSigintHandler) {
-      await target.waitForStdout('app SIGINT handler ran');
-      assert.equal(target.exit, null);
-    } else {
-      await target.exited;
-      assert.equal(target.exit.signal, 'SIGINT', 'without a handler SIGINT ends the process, as it did before prdb');
-    }
-  });
-}
+    await waitUntil(target.child.stdout, 'data', () => handled() === before + signal, `the app's handler for SIGINT number ${signal}`);
+  }
+  assert.equal(target.exit, null);
+  session.type('\x03');
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+});
 
 for (const pace of ['promise jobs', 'timers']) {
   test(`a print loop that awaits ${pace} is stopped by Ctrl+C, and nothing prints after`, async (t) => {
@@ -119,6 +141,10 @@ test('an error after an await shows the typed code, not the stepping under it', 
   assert.match(shown, /Uncaught Error: boom\n\s+at thrower /);
   assert.doesNotMatch(shown, /driveEvaluation|resumePendingStep|Generator\.|prdb-await-step|node:vm/);
   assert.match(stripAnsi(await session.evaluate('await Promise.reject(new RangeError("rejected"))')), /Uncaught RangeError: rejected/);
+  // Thrown before the first await, in the step that runs inside the REPL's own call.
+  const first = stripAnsi(await session.evaluate('(function early() { throw new Error("before") })(); await null'));
+  assert.match(first, /Uncaught Error: before\n\s+at early /);
+  assert.doesNotMatch(first, /driveEvaluation|resumePendingStep|Generator\./);
 });
 
 test('a stepped evaluation outlives its session; then the process is left as it was', async (t) => {
@@ -148,6 +174,52 @@ test('Ctrl+C on an await that never settles gives the prompt back, and leaves no
   target.signal('SIGUSR2');
   await target.waitForStdout(/fixture: globals .*\n/);
   assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=waiting marker=undefined/);
+});
+
+test('closing the tab while an evaluation waits for ever leaves nothing behind', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  session.markOutput();
+  session.type('globalThis.keptByUser = "closed"; await new Promise(() => {})\r');
+  await session.waitForOutput('keptByUser');
+  session.socket.close();
+  await session.waitForClose();
+  // The session is gone once the page could open a new one and see the user's global.
+  const next = await connect(t, await target.activate());
+  assert.match(await next.evaluate('keptByUser'), /'closed'/);
+  next.type('.exit\r');
+  await next.waitForMessage('session-end');
+  target.signal('SIGUSR2');
+  await target.waitForStdout(/fixture: globals .*\n/);
+  assert.match(target.stdout, /kept=closed marker=undefined/);
+});
+
+test('Ctrl+C in an async function the evaluation awaits is reported; the evaluation stops when it returns', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  await session.evaluate('async function slowly() { await null; const end = Date.now() + 1500; while (Date.now() < end) {} return "returned" }');
+  await startRunaway(session, 'await slowly(); "not reached"');
+  session.type('\x03');
+  const notice = await session.waitForMessage('notice');
+  assert.match(notice.text, /running in a callback[^]*stops as soon as it returns[^]*at slowly \(REPL\d+:/);
+  await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+  assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /'not reached'/);
+});
+
+test('Ctrl+C and a stack request at the same moment: both answered, the loop stopped', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  for (let round = 0; round < 3; round++) {
+    const from = session.messages.length;
+    await startRunaway(session, 'for (let i = 0; ; i++) { if (i % 100000 === 0) console.log("line", i); await null }');
+    session.send({ type: 'stack' });
+    session.send({ type: 'stack' });
+    session.type('\x03');
+    await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
+    const stack = await session.waitForMessage('stack', { from });
+    assert.match(stack.text, /The main thread is (running|idle)/);
+  }
+  assert.equal(target.exit, null);
 });
 
 test('a print loop without end is stopped by Ctrl+C, with memory bounded', async (t) => {
