@@ -1064,9 +1064,19 @@ const PUNCTUATORS = [
     '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<', '>>',
     '{', '}', '(', ')', '[', ']', ';', ',', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '?', ':', '=', '.', '@',
 ];
-const IDENTIFIER_PATTERN = /#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*/uy;
 const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?n?/y;
-const SPACE_PATTERN = /[\t\v\f \u00a0\ufeff\p{Zs}]/u;
+/**
+ * Patterns with Unicode property classes, built on first use: as literals, V8 checks them when
+ * it parses the file, which made importing prdb about a millisecond slower.
+ */
+let unicodePatterns = null;
+function patterns() {
+    unicodePatterns ??= {
+        identifier: new RegExp(String.raw `#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*`, 'uy'),
+        space: new RegExp(String.raw `[\t\v\f \u00a0\ufeff\p{Zs}]`, 'u'),
+    };
+    return unicodePatterns;
+}
 /** After these words an expression starts, so a `/` there begins a regular expression. */
 const WORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
 /** Words that start a statement of their own, and so are never an expression statement. */
@@ -1084,6 +1094,7 @@ const CONTINUING_PUNCTUATORS = new Set([
  * rewriting and is run as typed.
  */
 function tokenize(source) {
+    const { identifier, space } = patterns();
     const tokens = [];
     const open = [];
     /** Parentheses right after `if`, `for`, `while`, `with`: a `/` after them starts a regexp. */
@@ -1104,7 +1115,7 @@ function tokenize(source) {
             position++;
             continue;
         }
-        if (SPACE_PATTERN.test(char)) {
+        if (space.test(char)) {
             position++;
             continue;
         }
@@ -1122,9 +1133,9 @@ function tokenize(source) {
             position = end + 2;
             continue;
         }
-        IDENTIFIER_PATTERN.lastIndex = position;
-        if (IDENTIFIER_PATTERN.test(source)) {
-            push('name', IDENTIFIER_PATTERN.lastIndex);
+        identifier.lastIndex = position;
+        if (identifier.test(source)) {
+            push('name', identifier.lastIndex);
             continue;
         }
         NUMBER_PATTERN.lastIndex = position;
@@ -1245,8 +1256,9 @@ function scanRegexp(source, start) {
         else if (char === ']')
             inClass = false;
         else if (char === '/' && !inClass) {
-            IDENTIFIER_PATTERN.lastIndex = position + 1;
-            return IDENTIFIER_PATTERN.test(source) ? IDENTIFIER_PATTERN.lastIndex : position + 1;
+            const { identifier } = patterns();
+            identifier.lastIndex = position + 1;
+            return identifier.test(source) ? identifier.lastIndex : position + 1;
         }
     }
     return -1;
