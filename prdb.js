@@ -940,19 +940,13 @@ async function driveEvaluation(generatorFunction, thisValue) {
     if (session === undefined)
         throw new TypeError('prdb: only code typed in a prdb session is stepped');
     const generator = generatorFunction.call(thisValue);
-    // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
+    const evaluation = { sessionId: session.sessionId, interruptRequested: false };
+    let interrupted = false;
     let step;
     try {
         step = generator.next();
-    }
-    catch (error) {
-        hideSteppingFrames(error);
-        throw error;
-    }
-    const evaluation = { sessionId: session.sessionId, interruptRequested: false };
-    drivenEvaluations.add(evaluation);
-    let interrupted = false;
-    try {
+        // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
+        drivenEvaluations.add(evaluation);
         while (!step.done) {
             let method = 'next';
             let input;
@@ -1303,18 +1297,23 @@ function usesGeneratorOnlyNames(tokens) {
             continue;
         if (token.value === 'function' && (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
             // A function has its own: skip its parameters and body.
-            let parameters = index + 1;
-            while (parameters < tokens.length && tokens[parameters].value !== '(')
-                parameters++;
-            const body = tokens[tokens[parameters]?.match + 1];
-            if (body?.value === '{')
-                index = body.match;
+            const end = functionBodyEnd(tokens, index);
+            if (end !== -1)
+                index = end;
             continue;
         }
         if (token.value === 'arguments' || token.value === 'yield' || (token.value === 'new' && tokens[index + 1]?.value === '.'))
             return true;
     }
     return false;
+}
+/** Index of the `}` that ends the function whose `function` (or `async`) token is at `index`; -1 if none. */
+function functionBodyEnd(tokens, index) {
+    let position = index;
+    while (position < tokens.length && tokens[position].value !== '(')
+        position++;
+    const body = tokens[tokens[position]?.match + 1];
+    return body?.value === '{' ? body.match : -1;
 }
 /** A recursive-descent pass over statements; expressions are skimmed, not parsed. */
 class AwaitRewriter {
@@ -1790,16 +1789,10 @@ class AwaitRewriter {
     }
     /** Index of the `}` that ends the function (expression or declaration) at `index`. */
     functionEnd(index) {
-        let position = index;
-        if (this.tokens[position].value === 'async')
-            position++;
-        while (position < this.tokens.length && this.tokens[position].value !== '(')
-            position++;
-        const parameters = this.tokens[position];
-        const body = this.tokens[parameters?.match + 1];
-        if (body?.value !== '{')
+        const end = functionBodyEnd(this.tokens, index);
+        if (end === -1)
             throw new NotRewritable('a function without a body');
-        return body.match;
+        return end;
     }
     /**
      * `await x` becomes `(yield x)`. `await` is a unary operator and `yield` is not, so the

@@ -1129,18 +1129,13 @@ async function driveEvaluation(generatorFunction: (this: unknown) => Generator, 
   const session = sessionContext?.getStore()?.session;
   if (session === undefined) throw new TypeError('prdb: only code typed in a prdb session is stepped');
   const generator = generatorFunction.call(thisValue);
-  // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
+  const evaluation: DrivenEvaluation = { sessionId: session.sessionId, interruptRequested: false };
+  let interrupted = false;
   let step: IteratorResult<unknown>;
   try {
     step = generator.next();
-  } catch (error) {
-    hideSteppingFrames(error);
-    throw error;
-  }
-  const evaluation: DrivenEvaluation = { sessionId: session.sessionId, interruptRequested: false };
-  drivenEvaluations.add(evaluation);
-  let interrupted = false;
-  try {
+    // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
+    drivenEvaluations.add(evaluation);
     while (!step.done) {
       let method: 'next' | 'throw' | 'return' = 'next';
       let input: unknown;
@@ -1485,15 +1480,21 @@ function usesGeneratorOnlyNames(tokens: Token[]): boolean {
     if (token.kind !== 'name' || (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.'))) continue;
     if (token.value === 'function' && (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
       // A function has its own: skip its parameters and body.
-      let parameters = index + 1;
-      while (parameters < tokens.length && tokens[parameters].value !== '(') parameters++;
-      const body = tokens[tokens[parameters]?.match + 1];
-      if (body?.value === '{') index = body.match;
+      const end = functionBodyEnd(tokens, index);
+      if (end !== -1) index = end;
       continue;
     }
     if (token.value === 'arguments' || token.value === 'yield' || (token.value === 'new' && tokens[index + 1]?.value === '.')) return true;
   }
   return false;
+}
+
+/** Index of the `}` that ends the function whose `function` (or `async`) token is at `index`; -1 if none. */
+function functionBodyEnd(tokens: Token[], index: number): number {
+  let position = index;
+  while (position < tokens.length && tokens[position].value !== '(') position++;
+  const body = tokens[tokens[position]?.match + 1];
+  return body?.value === '{' ? body.match : -1;
 }
 
 type Statement = { kind: 'expression' | 'other'; first: number; last: number };
@@ -1943,13 +1944,9 @@ class AwaitRewriter {
 
   /** Index of the `}` that ends the function (expression or declaration) at `index`. */
   functionEnd(index: number): number {
-    let position = index;
-    if (this.tokens[position].value === 'async') position++;
-    while (position < this.tokens.length && this.tokens[position].value !== '(') position++;
-    const parameters = this.tokens[position];
-    const body = this.tokens[parameters?.match + 1];
-    if (body?.value !== '{') throw new NotRewritable('a function without a body');
-    return body.match;
+    const end = functionBodyEnd(this.tokens, index);
+    if (end === -1) throw new NotRewritable('a function without a body');
+    return end;
   }
 
   /**
