@@ -430,8 +430,9 @@ test('a flood of output leaves the page responsive with bounded memory, and Ctrl
   const target = await startTarget(t);
   const context = await newContext(t);
   const { page, assertClean } = await openPage(context, await target.activate());
-  // Printing without end, with an await now and then: the stepped path, not a plain loop.
-  await typeText(page, 'for (let i = 0; ; i++) { console.log("flood", i); if (i % 100 === 0) await null }');
+  // Printing without end, letting the event loop turn now and then (so that the page's
+  // acknowledgements come back and the output keeps flowing): the stepped path.
+  await typeText(page, 'for (let i = 0; ; i++) { console.log("flood", i); if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)) }');
   await page.keyboard.press('Enter');
   const firstScreen = await waitForScreen(page, /flood \d+$/);
   // The page keeps up with its own work while output pours in: short timers fire, and input
