@@ -242,6 +242,26 @@ export function stop(): Promise<void> {
   });
 }
 
+/**
+ * Makes values reachable by name in every session, for what prdb cannot find by itself: a
+ * variable that no live function uses, state inside an object nothing names. An object's
+ * getters stay live and its setters make the name assignable:
+ * `expose({ get step() { return step }, set step(value) { step = value } })`. Exposed names
+ * win over the program's variables; the program's globalThis does not get them.
+ */
+export function expose(name: string, value: unknown): void;
+export function expose(values: object): void;
+export function expose(nameOrValues: string | object, value?: unknown): void {
+  if (typeof nameOrValues === 'string') {
+    exposedNames.set(checkedIdentifier(nameOrValues), { value, writable: true, enumerable: true, configurable: true });
+    return;
+  }
+  if (nameOrValues === null || typeof nameOrValues !== 'object') throw new TypeError('Expected `expose` to get a name and a value, or an object whose properties to expose');
+  const descriptors = Object.getOwnPropertyDescriptors(nameOrValues);
+  for (const name of Object.keys(descriptors)) checkedIdentifier(name);
+  for (const [name, descriptor] of Object.entries(descriptors)) exposedNames.set(name, descriptor);
+}
+
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status(): { url: string | null; sessions: number } {
   return { url: activation?.url ?? null, sessions: sessions.size };
@@ -941,6 +961,22 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
   // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
   (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
+  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', explainUnreachableName);
+  const complete = server.completer as (line: string, callback: (error: Error | null, result: [string[], string]) => void) => void;
+  (server as unknown as { completer: typeof complete }).completer = function completeInSession(line, callback) {
+    complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
+  };
+  server.defineCommand('scope', {
+    help: "List the program's variables this session reaches; .scope <file or module> adds another module's",
+    action(argument: string) {
+      try {
+        server.output.write(describeModuleScope(argument));
+      } catch (error) {
+        server.output.write(`${(error as Error).message}\n`);
+      }
+      server.displayPrompt();
+    },
+  });
   // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
   server.on('SIGTSTP', ignoreSuspend);
   server.on('exit', () => endSession(session, 'exit'));
@@ -949,24 +985,28 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
 type ReplEval = REPLServer['eval'];
 
 /**
- * Runs one evaluation for the REPL, guarded (see runGuarded); input with a top-level `await`
- * is rewritten first, to run in steps that Ctrl+C can stop.
+ * Runs one evaluation for the REPL, guarded (see runGuarded); input that names the program's
+ * variables runs in the session scope, and input with a top-level `await` is rewritten first,
+ * to run in steps that Ctrl+C can stop.
  */
 function evaluate(session: ReplSession, originalEval: ReplEval, code: string, context: object, file: string, callback: (error: Error | null, result?: unknown) => void): void {
   session.evaluating = true;
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
   if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
   let finished = false;
+  const { source, declares } = sessionSource(code);
   const finish = (error: Error | null, result?: unknown): void => {
     if (finished) return;
     finished = true;
     session.evaluating = false;
+    // Input that did not compile declared nothing.
+    if (error instanceof SyntaxError) for (const name of declares) promptDeclaredNames.delete(name);
+    explainUnreachableName(error);
     callback(error, result);
   };
   // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
   // the watchdog tells this session's code from any other by these names.
   session.scriptNames.add(file);
-  const source = code.includes('await') ? (steppedSource(code) ?? code) : code;
   runGuarded(session, function evaluateInSessionContext() {
     originalEval.call(session.server, source, context as never, file, finish);
   });
@@ -1016,6 +1056,10 @@ type EvaluationMarker = {
   resume: typeof resumePendingStep;
   requestInterrupt: typeof requestInterrupt;
   describePause: typeof describePause;
+  /** What `with` consults in input that names the program's variables. */
+  scope: object;
+  /** Where values from the inspector arrive, and leave from (see receive). */
+  received: unknown;
 };
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
 
@@ -1027,7 +1071,7 @@ function evaluationMarker(): EvaluationMarker {
   const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
   let marker = holder[EVALUATION_MARKER];
   if (marker === undefined) {
-    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause };
+    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause, scope: sessionScope(), received: undefined };
     Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
     replGlobals.add(EVALUATION_MARKER);
   }
@@ -1096,7 +1140,7 @@ const STEP_SCRIPT_NAME = 'prdb-await-step';
  * a generator that the driver steps, or null to run it as typed (no top-level await, input the
  * rewriter does not handle, or a rewrite that does not compile, which is then never run).
  */
-function steppedSource(code: string): string | null {
+function steppedSource(code: string, scoped: boolean): string | null {
   // The REPL reads `{ … }` as an object literal, not a block; leave that reading to it.
   if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) return null;
   let rewritten: { hoisted: string; body: string } | null;
@@ -1110,7 +1154,8 @@ function steppedSource(code: string): string | null {
   // The REPL rewrites this source too (it has a top-level await), and would turn the hoisted
   // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
   const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
-  const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
+  const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
+  const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${body}\n}, this)).value\n`;
   try {
     new (builtin('node:vm').Script)(`(async () => {${source}})`);
   } catch {
@@ -1235,7 +1280,610 @@ function hideSteppingFrames(error: unknown): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Top-level await, rewritten so that Ctrl+C can stop it (pure: source in, source out)
+// Session role: the program's own variables, by their names
+// ---------------------------------------------------------------------------------------------
+//
+// A job keeps its work in variables that no outside code can name: `const model = …` at the
+// top of its main file, or the locals of a long-running `main()`. V8 keeps them in contexts,
+// and the inspector shows a function's chain of contexts as its `[[Scopes]]`. So prdb finds
+// the live functions of a module (`Runtime.queryObjects` on Function.prototype, kept when their
+// source text is the module's and their `[[FunctionLocation]]` says where), and reads a
+// variable, each time it is used, from the `[[Scopes]]` of a function that closes over it.
+// Input that names one runs inside `with (scope)`, where `scope` is a proxy that answers those
+// names only: the program's globalThis never has them. All of it goes through a same-thread
+// inspector session, which answers synchronously, with no debugger enabled.
+//
+// What this cannot do: reach a variable that no live function refers to (V8 keeps it on the
+// stack or drops it, in no context), and assign one. `[[Scopes]]` hold copies of primitive
+// values, and `Debugger.setVariableValue` needs the program paused inside a function of that
+// module, which no prompt can safely arrange; so an assignment fails and says what to do.
+
+/** A module whose variables sessions reach: the main module, and those `.scope <path>` adds. */
+type ScopeModule = {
+  path: string;
+  /** Its source as V8 compiled it (TypeScript with its types stripped), to recognize its functions. */
+  source: string;
+  /** Names its top level declares, read from the source: what a user may expect to find (see topLevelDeclarations). */
+  declared: Map<string, number>;
+  /** Offsets where its lines start, to turn a function's line and column into an offset. */
+  lineStarts: number[];
+  /** The first characters of the source at each token (a function's text starts with one); null if unknown. */
+  tokenStarts: Set<string> | null;
+  /** Every name the source uses: a name typed in a session that is one of them may be found by a new lookup. */
+  names: Set<string>;
+};
+
+/** A variable found in a live function's `[[Scopes]]`. */
+type ScopeBinding = {
+  name: string;
+  module: ScopeModule;
+  /** `top level`, or the function it is a local of (`function main`). */
+  where: string;
+  /** A function whose `[[Scopes]]` hold it, and the index of its scope there; -1: the function is the value. */
+  holder: Function;
+  scopeIndex: number;
+};
+
+/** One entry of `[[Scopes]]` as the inspector gives it to JavaScript. */
+type ScopeEntry = { description: string; object: Record<string, unknown> };
+
+type ModuleScope = {
+  inspector: import('node:inspector').Session;
+  /** The evaluation marker's object id: values reach JavaScript through it, and leave through it. */
+  markerId: string;
+  marker: EvaluationMarker;
+  modules: ScopeModule[];
+  bindings: Map<string, ScopeBinding>;
+  /** Names found in more than one inner scope, with where each was: listed, not guessed. */
+  ambiguous: Map<string, string[]>;
+  /** When the last lookup ran (performance.now()), how long it held the main thread, what it saw. */
+  lookedUpAt: number;
+  lookupMilliseconds: number;
+  functionsSeen: number;
+};
+
+let moduleScope: ModuleScope | null = null;
+/** What `expose` added, by name, as property descriptors: a getter stays live, a setter assignable. */
+const exposedNames = new Map<string, PropertyDescriptor>();
+/** Names declared at a prompt: they shadow the program's, as a later declaration would. */
+const promptDeclaredNames = new Set<string>();
+let scopeProxy: object | null = null;
+/** Why the last lookup failed, for `.scope` to say. */
+let lookupFailure: Error | null = null;
+
+/** Functions with the same source text whose scopes a lookup reads: closures made in a loop are many of one. */
+const MAX_INSTANCES_PER_FUNCTION = 4;
+/** A lookup for a name that the last one did not find runs again no sooner than this. */
+const LOOKUP_AGAIN_AFTER_MS = 1000;
+/** How far a function's `[[FunctionLocation]]` may be from where its text starts (`async`, `get`, `static`). */
+const LOCATION_SLACK = 64;
+/** Parameters of the CommonJS wrapper: the session keeps its own `require`, `module` and `exports`. */
+const COMMONJS_WRAPPER_NAMES = new Set(['exports', 'require', 'module', '__filename', '__dirname']);
+const SCOPE_OBJECT_GROUP = 'prdb-scope';
+const READ_OBJECT_GROUP = 'prdb-scope-read';
+const SCOPE_EXPRESSION = "globalThis[Symbol.for('prdb.evaluation')].scope";
+
+/** The proxy that `with` consults for every name in a line that uses the program's names. */
+function sessionScope(): object {
+  scopeProxy ??= new Proxy(Object.create(null) as object, {
+    has: (_target, name) => typeof name === 'string' && inSessionScope(name),
+    get: (_target, name) => (typeof name === 'string' ? readScopeName(name) : undefined),
+    set: (_target, name, value) => assignScopeName(String(name), value),
+  });
+  return scopeProxy;
+}
+
+function inSessionScope(name: string): boolean {
+  if (promptDeclaredNames.has(name)) return false;
+  return exposedNames.has(name) || moduleScope?.bindings.has(name) === true;
+}
+
+function readScopeName(name: string): unknown {
+  const exposed = exposedNames.get(name);
+  if (exposed !== undefined) return exposed.get !== undefined ? exposed.get() : exposed.value;
+  const binding = moduleScope?.bindings.get(name);
+  if (moduleScope === null || binding === undefined) {
+    throw withoutStack(new ReferenceError(`${name} is the program's, and prdb reads the program's variables only while a session is open`));
+  }
+  if (binding.scopeIndex === -1) return binding.holder;
+  return scopeEntries(moduleScope, binding.holder)[binding.scopeIndex].object[name];
+}
+
+function assignScopeName(name: string, value: unknown): boolean {
+  const exposed = exposedNames.get(name);
+  if (exposed?.set !== undefined) {
+    exposed.set(value);
+    return true;
+  }
+  if (exposed !== undefined && exposed.writable === true) {
+    exposed.value = value;
+    return true;
+  }
+  const binding = moduleScope?.bindings.get(name);
+  const where = binding === undefined ? 'the program' : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
+  throw withoutStack(new TypeError(
+    `prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change one from outside ` +
+      `(the inspector can only while the program is paused inside that module). Change the object it holds ` +
+      `(${name}.property = …), or have the program call prdb's expose({ get ${name}() { … }, set ${name}(value) { … } }).`,
+  ));
+}
+
+/**
+ * What the REPL runs for typed input: inside the session scope when it names one of the
+ * program's variables, and in steps when it awaits. Also answers the names the input
+ * declares, which from now on are the prompt's.
+ */
+function sessionSource(code: string): { source: string; declares: string[] } {
+  let tokens: Token[] | null = null;
+  try {
+    tokens = tokenize(code);
+  } catch {
+    // A tokenizer bug must not cost the session: the input runs as typed.
+  }
+  let scoped = false;
+  let declares: string[] = [];
+  if (tokens !== null) {
+    declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !promptDeclaredNames.has(name));
+    for (const name of declares) promptDeclaredNames.add(name);
+    const names = referencedNames(tokens);
+    if (shouldLookUp(names)) {
+      try {
+        lookUpModuleScope();
+      } catch (error) {
+        // A lookup that fails must not cost the session: the input runs without the program's names.
+        lookupFailure = error as Error;
+      }
+    }
+    for (const name of names) if (inSessionScope(name)) scoped = true;
+  }
+  if (code.includes('await')) {
+    const stepped = steppedSource(code, scoped);
+    if (stepped !== null) return { source: stepped, declares };
+  }
+  return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+}
+
+/** Whether the input names something unknown that a (new) lookup could find. */
+function shouldLookUp(names: Set<string>): boolean {
+  const scope = moduleScope;
+  for (const name of names) {
+    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope?.bindings.has(name) === true || name in globalThis) continue;
+    if (scope === null) return true;
+    if (performance.now() - scope.lookedUpAt >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name))) return true;
+  }
+  return false;
+}
+
+/**
+ * Typed input that names the program's variables, inside `with (scope)`, on the input's first
+ * line so that line numbers in errors stay the user's. Declarations are hoisted out of it, as
+ * the await rewriter hoists them, so that they outlive the line as at a prompt. Null when no
+ * form compiles: the input then runs as typed.
+ */
+function scopedSource(code: string): string | null {
+  const forms: string[] = [];
+  // The REPL reads `{ … }` as an object literal first; so does this.
+  if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) forms.push(`with (${SCOPE_EXPRESSION}) (${code.trim()})\n`);
+  let rewritten: { hoisted: string; body: string } | null = null;
+  try {
+    rewritten = rewriteTopLevelAwait(code, { requireAwait: false });
+  } catch {
+    // As in steppedSource: the plain form below still works for input without declarations.
+  }
+  if (rewritten !== null && rewritten.hoisted !== '') forms.push(`${rewritten.hoisted}with (${SCOPE_EXPRESSION}) (function () {${rewritten.body}\n}).call(this)\n`);
+  else forms.push(`with (${SCOPE_EXPRESSION}) {${code}\n}\n`);
+  const { Script } = builtin('node:vm');
+  for (const source of forms) {
+    try {
+      new Script(source);
+      return source;
+    } catch {
+      // The next form, or the input as typed.
+    }
+  }
+  return null;
+}
+
+/**
+ * Finds the live functions of the scope's modules and the variables in their `[[Scopes]]`,
+ * holding the main thread for the time it takes (see bench/). Top-level names win over the
+ * locals of functions; a local found in two scopes is ambiguous and is not bound.
+ */
+function lookUpModuleScope(): ModuleScope {
+  const scope = moduleScope ?? openModuleScope();
+  const started = performance.now();
+  const { marker, markerId, inspector } = scope;
+  if (scope.modules.length === 0) return scope;
+  try {
+    const prototype = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
+    const everything = post<{ objects: { objectId: string } }>(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
+    const candidates = recognizableFunctions(receive(scope, everything.objects.objectId) as unknown[], scope.modules);
+    scope.functionsSeen = candidates.seen;
+    post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+    marker.received = candidates.functions.map((candidate) => candidate.function);
+    const list = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', { objectId: markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP });
+    marker.received = undefined;
+    const elements = post<{ result: Array<{ name: string; value?: { objectId?: string } }> }>(inspector, 'Runtime.getProperties', { objectId: list.result.objectId, ownProperties: true }).result;
+    const bindings = new Map<string, ScopeBinding>();
+    const declarations = new Map<string, ScopeBinding>();
+    const locals = new Map<string, Array<{ binding: ScopeBinding; values: Record<string, unknown> }>>();
+    for (const element of elements) {
+      const candidate = candidates.functions[Number(element.name)];
+      if (!/^\d+$/.test(element.name) || candidate === undefined || element.value?.objectId === undefined) continue;
+      const internal = internalProperties(inspector, element.value.objectId);
+      const location = internal.get('[[FunctionLocation]]')?.value as { lineNumber: number; columnNumber: number } | undefined;
+      const scopesId = internal.get('[[Scopes]]')?.objectId;
+      const module = location === undefined ? undefined : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
+      if (module === undefined || scopesId === undefined || location === undefined) continue;
+      // A top-level function or class declaration is its own value, even where no closure holds its name.
+      const name = candidate.function.name;
+      if (module.declared.get(name) === offsetIn(module, candidate.text, location) && !declarations.has(name)) {
+        declarations.set(name, { name, module, where: 'top level', holder: candidate.function, scopeIndex: -1 });
+      }
+      const entries = Array.from(receive(scope, scopesId) as ArrayLike<ScopeEntry>);
+      const top = topLevelScopeIndex(entries, module);
+      for (let index = 0; index < entries.length; index++) {
+        const { description, object } = entries[index];
+        if (description === 'Global' || description === 'Script' || description === 'With Block' || description === 'Eval') continue;
+        for (const name of Object.keys(object)) {
+          if (index === top) {
+            if (!bindings.has(name) && !COMMONJS_WRAPPER_NAMES.has(name)) {
+              bindings.set(name, { name, module, where: 'top level', holder: candidate.function, scopeIndex: index });
+            }
+            continue;
+          }
+          const found = locals.get(name) ?? [];
+          found.push({ binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index }, values: object });
+          locals.set(name, found);
+        }
+      }
+    }
+    for (const [name, binding] of declarations) if (!bindings.has(name)) bindings.set(name, binding);
+    const ambiguous = new Map<string, string[]>();
+    for (const [name, found] of locals) {
+      if (bindings.has(name)) continue;
+      const distinct = found.filter((each, index) => found.findIndex((other) => sameScope(other, each)) === index);
+      if (distinct.length === 1) bindings.set(name, distinct[0].binding);
+      else ambiguous.set(name, distinct.map((each) => `${each.binding.where} in ${displayPath(each.binding.module.path)}`));
+    }
+    scope.bindings = bindings;
+    scope.ambiguous = ambiguous;
+    lookupFailure = null;
+  } finally {
+    marker.received = undefined;
+    post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+    scope.lookedUpAt = performance.now();
+    scope.lookupMilliseconds = scope.lookedUpAt - started;
+  }
+  return scope;
+}
+
+function openModuleScope(): ModuleScope {
+  const inspector = new (builtin('node:inspector').Session)();
+  inspector.connect();
+  const marker = evaluationMarker();
+  const markerId = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: "globalThis[Symbol.for('prdb.evaluation')]", objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
+  const main = mainModulePath();
+  moduleScope = {
+    inspector,
+    marker,
+    markerId,
+    modules: main === null ? [] : [readScopeModule(main)],
+    bindings: new Map(),
+    ambiguous: new Map(),
+    lookedUpAt: -Infinity,
+    lookupMilliseconds: 0,
+    functionsSeen: 0,
+  };
+  return moduleScope;
+}
+
+/** When the last session ends: the functions held for reading are let go, the inspector closed. */
+function closeModuleScope(): void {
+  moduleScope?.inspector.disconnect();
+  moduleScope = null;
+}
+
+/** The functions whose text is in one of the modules, a few of each text. */
+function recognizableFunctions(values: unknown[], modules: ScopeModule[]): { seen: number; functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> } {
+  const functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> = [];
+  const byText = new Map<string, { count: number; modules: ScopeModule[] }>();
+  const toString = Function.prototype.toString;
+  let seen = 0;
+  for (const value of values) {
+    if (typeof value !== 'function') continue;
+    seen++;
+    let text: string;
+    try {
+      text = toString.call(value);
+    } catch {
+      continue;
+    }
+    let known = byText.get(text);
+    if (known === undefined) {
+      known = { count: 0, modules: modules.filter((module) => mayContain(module, text)) };
+      byText.set(text, known);
+    }
+    if (known.modules.length === 0 || known.count >= MAX_INSTANCES_PER_FUNCTION) continue;
+    known.count++;
+    functions.push({ function: value, text, modules: known.modules });
+  }
+  return { seen, functions };
+}
+
+/** Whether a function's text can be in the module: it starts where a token does, and is there. */
+function mayContain(module: ScopeModule, text: string): boolean {
+  if (text.length > module.source.length) return false;
+  if (module.tokenStarts !== null && !module.tokenStarts.has(text.slice(0, TOKEN_START_LENGTH))) return false;
+  return module.source.includes(text);
+}
+
+/** Enough characters to tell most functions of a module from those of others at a glance. */
+const TOKEN_START_LENGTH = 12;
+
+/** Where the function's text is in the module, near the location V8 gives for it; -1 if not there. */
+function offsetIn(module: ScopeModule, text: string, location: { lineNumber: number; columnNumber: number }): number {
+  const lineStart = module.lineStarts[location.lineNumber];
+  if (lineStart === undefined) return -1;
+  const offset = lineStart + location.columnNumber;
+  const found = module.source.indexOf(text, Math.max(0, offset - LOCATION_SLACK));
+  return found !== -1 && found <= offset + LOCATION_SLACK ? found : -1;
+}
+
+/**
+ * Which of a function's scopes is its module's top level: `Module` for an ES module; for
+ * CommonJS the wrapper's closure, the outermost one, when the module's top level declares
+ * most of what it holds (the locals of an anonymous function at the top, as in
+ * `(async () => { … })()`, look the same when the top level itself holds nothing).
+ */
+function topLevelScopeIndex(entries: ScopeEntry[], module: ScopeModule): number {
+  const moduleIndex = entries.findIndex((entry) => entry.description === 'Module');
+  if (moduleIndex !== -1) return moduleIndex;
+  for (let index = entries.length - 1; index >= 0; index--) {
+    const { description, object } = entries[index];
+    if (description === 'Global' || description === 'Script') continue;
+    if (description !== 'Closure') return -1;
+    const names = Object.keys(object);
+    const declared = names.filter((name) => module.declared.has(name) || COMMONJS_WRAPPER_NAMES.has(name)).length;
+    return declared * 2 >= names.length ? index : -1;
+  }
+  return -1;
+}
+
+/** `Closure (main)` is a local of `function main`; `Block (main)`, of a block in it. */
+function describeScope(description: string): string {
+  const match = /^(\w[\w ]*?)(?: \((.*)\))?$/.exec(description);
+  const kind = match?.[1] ?? description;
+  const inside = match?.[2];
+  if (kind === 'Closure') return inside === undefined || inside === '' ? 'an anonymous function' : `function ${inside}`;
+  return inside === undefined || inside === '' ? `a ${kind.toLowerCase()}` : `a ${kind.toLowerCase()} in ${inside}`;
+}
+
+/** The same scope seen through two functions: same place, same values. */
+function sameScope(one: { binding: ScopeBinding; values: Record<string, unknown> }, other: { binding: ScopeBinding; values: Record<string, unknown> }): boolean {
+  if (one.binding.where !== other.binding.where || one.binding.module !== other.binding.module) return false;
+  const names = Object.keys(one.values);
+  return names.length === Object.keys(other.values).length && names.every((name) => Object.is(one.values[name], other.values[name]));
+}
+
+/** A function's `[[Scopes]]`, read now: their variables' current values. */
+function scopeEntries(scope: ModuleScope, holder: Function): ScopeEntry[] {
+  const { marker, inspector } = scope;
+  marker.received = holder;
+  try {
+    const holderId = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', { objectId: scope.markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP }).result.objectId;
+    const scopesId = internalProperties(inspector, holderId).get('[[Scopes]]')?.objectId;
+    if (scopesId === undefined) throw new Error('prdb: the inspector gave no [[Scopes]] for a function it gave them for before');
+    // A null-prototype array, as the inspector makes it.
+    return Array.from(receive(scope, scopesId) as ArrayLike<ScopeEntry>);
+  } finally {
+    marker.received = undefined;
+    post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+  }
+}
+
+/** The object behind an inspector object id, as a JavaScript value. */
+function receive(scope: ModuleScope, objectId: string): unknown {
+  post(scope.inspector, 'Runtime.callFunctionOn', { objectId, functionDeclaration: 'function (marker) { marker.received = this }', arguments: [{ objectId: scope.markerId }] });
+  const value = scope.marker.received;
+  scope.marker.received = undefined;
+  return value;
+}
+
+function internalProperties(inspector: import('node:inspector').Session, objectId: string): Map<string, { value?: unknown; objectId?: string }> {
+  const answer = post<{ internalProperties?: Array<{ name: string; value?: { value?: unknown; objectId?: string } }> }>(inspector, 'Runtime.getProperties', { objectId, ownProperties: true });
+  return new Map((answer.internalProperties ?? []).map((property) => [property.name, { value: property.value?.value, objectId: property.value?.objectId }]));
+}
+
+/** A same-thread inspector session answers synchronously: its callback has run when post returns. */
+function post<Answer = unknown>(inspector: import('node:inspector').Session, method: string, params: object): Answer {
+  let answer: unknown;
+  let failure: Error | null = null;
+  inspector.post(method, params, (error: Error | null, result: unknown) => {
+    failure = error;
+    answer = result;
+  });
+  if (failure !== null) throw failure;
+  return answer as Answer;
+}
+
+/** The main module's file: CommonJS knows it; for an ES module, it is the script Node was given. */
+function mainModulePath(): string | null {
+  const { statSync, realpathSync } = builtin('node:fs');
+  const main = (process as unknown as { mainModule?: { filename?: string } }).mainModule?.filename ?? process.argv[1];
+  if (typeof main !== 'string' || main === '') return null;
+  // `node app` runs app.js: the same resolution, for the usual cases.
+  for (const candidate of [main, ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension)]) {
+    try {
+      if (statSync(candidate).isFile()) return realpathSync(candidate);
+    } catch {
+      // The next one.
+    }
+  }
+  return null;
+}
+
+function readScopeModule(path: string): ScopeModule {
+  let source = builtin('node:fs').readFileSync(path, 'utf8');
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  if (/\.[cm]?ts$/.test(path)) source = withoutTypes(source);
+  const lineStarts = [0];
+  for (const match of source.matchAll(/\r\n|[\n\r\u2028\u2029]/g)) lineStarts.push((match.index as number) + match[0].length);
+  let tokens: Token[] | null = null;
+  try {
+    tokens = tokenize(source);
+  } catch {
+    // Then nothing is known to be declared.
+  }
+  return {
+    path,
+    source,
+    declared: tokens === null ? new Map() : topLevelDeclarations(tokens),
+    lineStarts,
+    tokenStarts: tokens === null ? null : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
+    names: tokens === null ? new Set() : referencedNames(tokens),
+  };
+}
+
+/** TypeScript as Node runs it: types replaced by spaces, so that positions stay. */
+function withoutTypes(source: string): string {
+  const strip = (builtin('node:module') as { stripTypeScriptTypes?: (code: string) => string }).stripTypeScriptTypes;
+  if (typeof strip !== 'function') return source;
+  // Its first use warns that it is experimental, on the program's stderr: for prdb's own use, no.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    return strip(source);
+  } catch {
+    return source;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+/** `.scope <path>`: a module of the program by file path (from the working or the main module's directory) or specifier. */
+function addScopeModule(specifier: string): ScopeModule {
+  const { statSync, realpathSync } = builtin('node:fs');
+  const path = builtin('node:path');
+  const scope = moduleScope ?? openModuleScope();
+  const base = scope.modules[0]?.path ?? path.join(process.cwd(), 'repl');
+  const file = specifier.startsWith('file:') ? builtin('node:url').fileURLToPath(specifier) : specifier;
+  const candidates = [path.resolve(process.cwd(), file), path.resolve(path.dirname(base), file)];
+  try {
+    candidates.push(builtin('node:module').createRequire(base).resolve(specifier));
+  } catch {
+    // Not a specifier require knows; the paths above may still be.
+  }
+  for (const candidate of candidates) {
+    let real: string;
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      real = realpathSync(candidate);
+    } catch {
+      continue;
+    }
+    const known = scope.modules.find((module) => module.path === real);
+    if (known !== undefined) return known;
+    const module = readScopeModule(real);
+    scope.modules.push(module);
+    return module;
+  }
+  throw new Error(`prdb: no file ${specifier} (looked in ${process.cwd()} and ${path.dirname(base)}, and asked require)`);
+}
+
+/** Tab completion of a bare name offers the program's variables and the exposed names too. */
+function withScopeCompletions(line: string, result: [string[], string]): [string[], string] {
+  const prefix = /(?<![\w$.])[A-Za-z_$][\w$]*$/.exec(line)?.[0];
+  if (prefix === undefined) return result;
+  if (moduleScope === null) {
+    try {
+      lookUpModuleScope();
+    } catch {
+      // Completion goes on without the program's names.
+    }
+  }
+  const [completions] = result;
+  const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
+  const added = [...names].filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name)).sort();
+  if (added.length === 0) return result;
+  return [completions.length === 0 ? added : [...added, '', ...completions], prefix];
+}
+
+/** The `.scope` command: what the session reaches of the program, and from where. */
+function describeModuleScope(argument: string): string {
+  if (argument.trim() !== '') addScopeModule(argument.trim());
+  const scope = lookUpModuleScope();
+  if (lookupFailure !== null) return `The lookup failed: ${lookupFailure.message}\n`;
+  const lines: string[] = [];
+  const rows: string[][] = [];
+  for (const [name, descriptor] of exposedNames) rows.push([name, typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value), 'expose()']);
+  for (const binding of scope.bindings.values()) {
+    if (exposedNames.has(binding.name)) continue;
+    const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
+    rows.push([binding.name, typeName(safeRead(() => readScopeName(binding.name))), `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`]);
+  }
+  if (scope.modules.length === 0) lines.push('No main module (the program runs no script file): `.scope <path>` adds one.');
+  if (rows.length > 0) {
+    const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length), column === 0 ? 4 : 4));
+    lines.push(`${'name'.padEnd(widths[0])}  ${'type'.padEnd(widths[1])}  where`);
+    for (const row of rows) lines.push(`${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
+  } else if (scope.modules.length > 0) lines.push('No variables found.');
+  for (const [name, wheres] of scope.ambiguous) lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
+  for (const module of scope.modules) {
+    const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
+    if (unreachable.length > 0) lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`);
+  }
+  lines.push(`Looked in ${scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module'}: ${scope.functionsSeen} live functions, the program held for ${scope.lookupMilliseconds.toFixed(0)} ms.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** prdb's own frames under an error about the user's code say nothing to the user. */
+function withoutStack<Failure extends Error>(error: Failure): Failure {
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}
+
+function safeRead(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (error) {
+    return error;
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return /^class\b/.test(Function.prototype.toString.call(value)) ? 'class' : 'function';
+  if (typeof value !== 'object') return typeof value;
+  try {
+    return (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || 'object';
+  } catch {
+    return 'object';
+  }
+}
+
+function displayPath(path: string): string {
+  const relative = builtin('node:path').relative(process.cwd(), path);
+  return relative.startsWith('..') || relative === '' ? path : relative;
+}
+
+/**
+ * `x is not defined` for a name that the module's source declares says why: no live
+ * function of the module refers to it, so it is in no context the inspector can read.
+ */
+function explainUnreachableName(error: unknown): void {
+  if (!(error instanceof ReferenceError)) return;
+  const name = /^(\S+) is not defined$/.exec(error.message)?.[1];
+  const module = name === undefined ? undefined : moduleScope?.modules.find((each) => each.declared.has(name));
+  if (name === undefined || module === undefined) return;
+  const message = `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
+    `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the program call prdb's expose({ ${name} }).`;
+  // Only the message: the stack, formatted on first use, then says the same, trimmed as the REPL trims it.
+  error.message = message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript source, read and rewritten (pure): top-level await, declarations, names
 // ---------------------------------------------------------------------------------------------
 
 /** A token of JavaScript source, just enough of one to find statements and `await`s. */
@@ -1452,16 +2100,17 @@ function scanRegexp(source: string, start: number): number {
  * the generator, so they outlive the evaluation as they would at the prompt; the value of a
  * last expression statement is returned. Answers null for input without a top-level `await`
  * and for input it does not handle (`for await`, a top-level `return`, a module declaration,
- * incomplete input): that input is run as typed.
+ * incomplete input): that input is run as typed. With `requireAwait: false`, input without
+ * one is rewritten too: the session scope hoists declarations the same way.
  */
-export function rewriteTopLevelAwait(source: string): { hoisted: string; body: string } | null {
+export function rewriteTopLevelAwait(source: string, { requireAwait = true }: { requireAwait?: boolean } = {}): { hoisted: string; body: string } | null {
   let tokens: Token[] | null;
   try {
     tokens = tokenize(source);
     if (tokens === null) return null;
     if (usesGeneratorOnlyNames(tokens)) return null;
     const rewriter = new AwaitRewriter(source, tokens);
-    return rewriter.rewrite();
+    return rewriter.rewrite(requireAwait);
   } catch (error) {
     if (error instanceof NotRewritable) return null;
     throw error;
@@ -1524,9 +2173,9 @@ class AwaitRewriter {
     this.tokens = tokens;
   }
 
-  rewrite(): { hoisted: string; body: string } | null {
+  rewrite(requireAwait: boolean): { hoisted: string; body: string } | null {
     const statements = this.parseStatements(true, this.tokens.length);
-    if (this.awaits === 0) return null;
+    if (requireAwait && this.awaits === 0) return null;
     const last = statements[statements.length - 1];
     if (last !== undefined && last.kind === 'expression') this.wrap(last.first, last.last, 'return (', ')');
     const hoisted = [
@@ -2121,6 +2770,133 @@ function continuesExpression(previous: Token, next: Token): boolean {
   return false;
 }
 
+/** Reserved words: never a variable's name, so never looked up, bound or exposed. */
+const RESERVED_WORDS = new Set([
+  'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
+  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null',
+  'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+]);
+
+/** The names source uses as variables: name tokens that are not a property (`a.b`) or a reserved word. */
+function referencedNames(tokens: Token[]): Set<string> {
+  const names = new Set<string>();
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (token.kind !== 'name' || RESERVED_WORDS.has(token.value) || token.value.startsWith('#')) continue;
+    const previous = tokens[index - 1];
+    if (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.')) continue;
+    names.add(token.value);
+  }
+  return names;
+}
+
+/**
+ * The names that source declares at its top level (`var`, `let`, `const`, functions, classes,
+ * imports, with `export` or not): read from tokens, not parsed, so a rare declaration may be
+ * missed. It tells the user what a module has that a session could not reach, and what a
+ * line typed at the prompt declares. For a function or class declaration, the offset where
+ * the function's text starts; -1 for the others.
+ */
+function topLevelDeclarations(tokens: Token[]): Map<string, number> {
+  const names = new Map<string, number>();
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (isOpeningBracket(token)) {
+      index = token.match;
+      continue;
+    }
+    if (token.kind !== 'name') continue;
+    const previous = tokens[index - 1];
+    const atStatementStart = previous === undefined
+      || (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}'))
+      || (previous.kind === 'name' && (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export')))
+      || (token.newlineBefore && !continuesExpression(previous, token));
+    if (!atStatementStart) continue;
+    let name = index + 1;
+    if (token.value === 'async' && tokens[name]?.value === 'function' && !tokens[name].newlineBefore) name++;
+    if (token.value === 'var' || token.value === 'const' || (token.value === 'let' && (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))) {
+      index = declaratorNames(tokens, index + 1, names);
+    } else if (tokens[name - 1].value === 'function' || token.value === 'class') {
+      if (tokens[name]?.value === '*') name++;
+      if (tokens[name]?.kind === 'name' && tokens[name].value !== 'extends') names.set(tokens[name].value, token.start);
+    } else if (token.value === 'import' && tokens[name]?.value !== '(' && tokens[name]?.value !== '.') {
+      index = importNames(tokens, name, names);
+    }
+  }
+  return names;
+}
+
+function isOpeningBracket(token: Token): boolean {
+  return token.match > -1 && ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) || token.kind === 'template');
+}
+
+/** Reads `a = 1, { b, c: d } = e` from `index`; answers the index of its last token. */
+function declaratorNames(tokens: Token[], index: number, names: Map<string, number>): number {
+  for (;;) {
+    const token = tokens[index];
+    if (token === undefined) return index - 1;
+    if (token.kind === 'name') names.set(token.value, -1);
+    else if (token.value === '{' || token.value === '[') patternNames(tokens, index, names);
+    else return index - 1;
+    index = token.match > -1 ? token.match + 1 : index + 1;
+    if (tokens[index]?.value === '=') index = expressionEnd(tokens, index + 1);
+    if (tokens[index]?.value !== ',') return index - 1;
+    index++;
+  }
+}
+
+/** The names a destructuring pattern binds, from its opening bracket at `start`. */
+function patternNames(tokens: Token[], start: number, names: Map<string, number>): void {
+  const end = tokens[start].match;
+  for (let index = start + 1; index < end; index++) {
+    const token = tokens[index];
+    if (token.value === '=') {
+      // A default value: its names are read, not bound.
+      while (index + 1 < end && tokens[index + 1].value !== ',') index = isOpeningBracket(tokens[index + 1]) ? tokens[index + 1].match : index + 1;
+    } else if (token.value === '{' || token.value === '[') {
+      patternNames(tokens, index, names);
+      index = token.match;
+    } else if (token.kind === 'name' && tokens[index + 1]?.value !== ':') {
+      names.set(token.value, -1);
+    }
+  }
+}
+
+/** The index just past an expression that starts at `index`: at a `,` or `;` or where a line ends it. */
+function expressionEnd(tokens: Token[], index: number): number {
+  while (index < tokens.length) {
+    const token = tokens[index];
+    if (token.kind === 'punctuator' && (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}')) return index;
+    if (index > 0 && token.newlineBefore && !continuesExpression(tokens[index - 1], token)) return index;
+    index = isOpeningBracket(token) ? token.match + 1 : index + 1;
+  }
+  return index;
+}
+
+/** Reads `a, { b as c }, * as d from '…'` from `index`; answers the index of its last token. */
+function importNames(tokens: Token[], index: number, names: Map<string, number>): number {
+  for (; index < tokens.length; index++) {
+    const token = tokens[index];
+    if (token.kind === 'string' || (token.kind === 'name' && token.value === 'from')) return index;
+    if (token.value === '{' && token.match > index) {
+      for (let inner = index + 1; inner < token.match; inner++) {
+        const element = tokens[inner];
+        // In `a as b`, `b` is the binding.
+        if (element.kind !== 'name' || tokens[inner + 1]?.value === 'as' || (element.value === 'as' && tokens[inner + 1]?.kind === 'name')) continue;
+        names.set(element.value, -1);
+      }
+      index = token.match;
+    } else if (token.kind === 'name' && !(token.value === 'as' && tokens[index + 1]?.kind === 'name')) {
+      names.set(token.value, -1);
+    }
+  }
+  return index;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session role: output to the page, console capture, the REPL's globals
+// ---------------------------------------------------------------------------------------------
+
 function resizeSession(session: ReplSession, columns: number, rows: number): void {
   session.output.columns = columns;
   session.output.rows = rows;
@@ -2322,6 +3098,7 @@ function endSession(session: ReplSession, reason: string | null): void {
   if (sessions.size === 0) {
     removeConsoleRedirect();
     removeReplGlobals();
+    closeModuleScope();
   }
 }
 
@@ -3278,6 +4055,7 @@ type BuiltinModules = {
   'node:http': typeof import('node:http');
   'node:https': typeof import('node:https');
   'node:inspector': typeof import('node:inspector');
+  'node:module': typeof import('node:module');
   'node:net': typeof import('node:net');
   'node:os': typeof import('node:os');
   'node:path': typeof import('node:path');
@@ -3295,6 +4073,15 @@ function builtin<Name extends keyof BuiltinModules>(name: Name): BuiltinModules[
 
 function ownFilePath(): string {
   return builtin('node:url').fileURLToPath(import.meta.url);
+}
+
+function checkedIdentifier(name: string): string {
+  // Built here, not a literal: see patterns().
+  const identifier = new RegExp(String.raw`^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$`, 'u');
+  if (!identifier.test(name) || RESERVED_WORDS.has(name)) {
+    throw new TypeError(`Expected \`expose\` names to be JavaScript identifiers, got ${JSON.stringify(name)}`);
+  }
+  return name;
 }
 
 function validateOptions(options: PrdbOptions): ServerSettings {
