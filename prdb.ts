@@ -1869,13 +1869,21 @@ function displayPath(path: string): string {
 
 /**
  * `x is not defined` for a name that the module's source declares says why: no live
- * function of the module refers to it, so it is in no context the inspector can read.
+ * function of the module refers to it, so it is in no context the inspector can read. For a
+ * name found in two scopes, it says where.
  */
 function explainUnreachableName(error: unknown): void {
   if (!(error instanceof ReferenceError)) return;
   const name = /^(\S+) is not defined$/.exec(error.message)?.[1];
-  const module = name === undefined ? undefined : moduleScope?.modules.find((each) => each.declared.has(name));
-  if (name === undefined || module === undefined) return;
+  if (name === undefined || moduleScope === null) return;
+  const places = moduleScope.ambiguous.get(name);
+  if (places !== undefined) {
+    error.message = `${name} is not defined here: the program has one in each of ${places.join('; ')}, and prdb does not guess which ` +
+      `(see .scope). Have the program call prdb's expose({ ${name} }) for the one you mean.`;
+    return;
+  }
+  const module = moduleScope.modules.find((each) => each.declared.has(name));
+  if (module === undefined) return;
   const message = `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
     `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the program call prdb's expose({ ${name} }).`;
   // Only the message: the stack, formatted on first use, then says the same, trimmed as the REPL trims it.
