@@ -1336,10 +1336,10 @@ type ModuleScope = {
   bindings: Map<string, ScopeBinding>;
   /** Names found in more than one inner scope, with where each was: listed, not guessed. */
   ambiguous: Map<string, string[]>;
-  /** When the last lookup ran (performance.now()), how long it held the main thread, what it saw. */
-  lookedUpAt: number;
-  lookupMilliseconds: number;
-  functionsSeen: number;
+  /** When the last lookup of each kind ran (performance.now()), how long it held the main thread, what it saw. */
+  lookedUpAt: { quick: number; full: number };
+  lookupMilliseconds: { quick: number; full: number };
+  functionsSeen: { quick: number; full: number };
 };
 
 let moduleScope: ModuleScope | null = null;
@@ -1426,12 +1426,14 @@ function sessionSource(code: string): { source: string; declares: string[] } {
     declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !promptDeclaredNames.has(name));
     for (const name of declares) promptDeclaredNames.add(name);
     const names = referencedNames(tokens);
-    if (shouldLookUp(names)) {
+    for (const kind of ['quick', 'full'] as const) {
+      if (!shouldLookUp(names, kind)) continue;
       try {
-        lookUpModuleScope();
+        lookUpModuleScope(kind);
       } catch (error) {
         // A lookup that fails must not cost the session: the input runs without the program's names.
         lookupFailure = error as Error;
+        break;
       }
     }
     for (const name of names) if (inSessionScope(name)) scoped = true;
@@ -1443,13 +1445,17 @@ function sessionSource(code: string): { source: string; declares: string[] } {
   return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
 }
 
-/** Whether the input names something unknown that a (new) lookup could find. */
-function shouldLookUp(names: Set<string>): boolean {
+/**
+ * Whether the input names something unknown that a lookup of this kind could find: the first
+ * quick one runs for any unknown name; the others, for a name the module's source uses, once
+ * a second at most, so that a typo does not hold the program each time.
+ */
+function shouldLookUp(names: Set<string>, kind: 'quick' | 'full'): boolean {
   const scope = moduleScope;
   for (const name of names) {
     if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope?.bindings.has(name) === true || name in globalThis) continue;
     if (scope === null) return true;
-    if (performance.now() - scope.lookedUpAt >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name))) return true;
+    if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name))) return true;
   }
   return false;
 }
@@ -1486,20 +1492,30 @@ function scopedSource(code: string): string | null {
 
 /**
  * Finds the live functions of the scope's modules and the variables in their `[[Scopes]]`,
- * holding the main thread for the time it takes (see bench/). Top-level names win over the
- * locals of functions; a local found in two scopes is ambiguous and is not bound.
+ * holding the main thread for the time it takes (see bench/). A quick lookup looks only at
+ * the functions the process's roots hold (timers, immediates, listeners, globals, CommonJS
+ * exports), in a few milliseconds whatever the heap; a full one also asks V8 for every function
+ * on the heap (`Runtime.queryObjects`), which collects garbage first and so takes time in
+ * proportion to the heap. A full lookup replaces what was found; a quick one adds to it.
+ * Top-level names win over the locals of functions; a local found in two scopes is ambiguous
+ * and is not bound.
  */
-function lookUpModuleScope(): ModuleScope {
+function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
   const scope = moduleScope ?? openModuleScope();
   const started = performance.now();
   const { marker, markerId, inspector } = scope;
   if (scope.modules.length === 0) return scope;
   try {
-    const prototype = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
-    const everything = post<{ objects: { objectId: string } }>(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
-    const candidates = recognizableFunctions(receive(scope, everything.objects.objectId) as unknown[], scope.modules);
-    scope.functionsSeen = candidates.seen;
-    post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+    const functions = new Set(rootFunctions(scope));
+    if (kind === 'full') {
+      const prototype = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
+      const everything = post<{ objects: { objectId: string } }>(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
+      for (const value of receive(scope, everything.objects.objectId) as unknown[]) functions.add(value);
+      post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+    }
+    const candidates = recognizableFunctions(functions, scope.modules);
+    functions.clear();
+    scope.functionsSeen[kind] = candidates.seen;
     marker.received = candidates.functions.map((candidate) => candidate.function);
     const list = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', { objectId: markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP });
     marker.received = undefined;
@@ -1546,14 +1562,18 @@ function lookUpModuleScope(): ModuleScope {
       if (distinct.length === 1) bindings.set(name, distinct[0].binding);
       else ambiguous.set(name, distinct.map((each) => `${each.binding.where} in ${displayPath(each.binding.module.path)}`));
     }
+    if (kind === 'quick') {
+      for (const [name, binding] of scope.bindings) if (!bindings.has(name) && !ambiguous.has(name)) bindings.set(name, binding);
+      for (const [name, places] of scope.ambiguous) if (!bindings.has(name) && !ambiguous.has(name)) ambiguous.set(name, places);
+    }
     scope.bindings = bindings;
     scope.ambiguous = ambiguous;
     lookupFailure = null;
   } finally {
     marker.received = undefined;
     post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
-    scope.lookedUpAt = performance.now();
-    scope.lookupMilliseconds = scope.lookedUpAt - started;
+    scope.lookedUpAt[kind] = performance.now();
+    scope.lookupMilliseconds[kind] = scope.lookedUpAt[kind] - started;
   }
   return scope;
 }
@@ -1571,9 +1591,9 @@ function openModuleScope(): ModuleScope {
     modules: main === null ? [] : [readScopeModule(main)],
     bindings: new Map(),
     ambiguous: new Map(),
-    lookedUpAt: -Infinity,
-    lookupMilliseconds: 0,
-    functionsSeen: 0,
+    lookedUpAt: { quick: -Infinity, full: -Infinity },
+    lookupMilliseconds: { quick: 0, full: 0 },
+    functionsSeen: { quick: 0, full: 0 },
   };
   return moduleScope;
 }
@@ -1584,8 +1604,48 @@ function closeModuleScope(): void {
   moduleScope = null;
 }
 
+/**
+ * The functions the process's roots hold, found without walking the heap: timer and immediate
+ * callbacks (in the lists Node keeps in the closure of its own setTimeout), listeners of the
+ * process and of its handles (servers, sockets), functions on globalThis, the exports of the
+ * CommonJS modules. A job's own closures are almost always among them.
+ */
+function rootFunctions(scope: ModuleScope): unknown[] {
+  const found: unknown[] = [];
+  const add = (value: unknown): void => {
+    if (typeof value !== 'function') return;
+    found.push(value);
+    // once() wraps a listener: the program's function is inside.
+    const wrapped = Object.getOwnPropertyDescriptor(value, 'listener')?.value;
+    if (typeof wrapped === 'function') found.push(wrapped);
+  };
+  type Linked = { _idleNext?: Linked | null; _onTimeout?: unknown; _onImmediate?: unknown };
+  for (const { object } of scopeEntries(scope, setTimeout)) {
+    const lists = object.timerListMap as Record<string, Linked> | undefined;
+    for (const list of Object.values(lists ?? {})) {
+      for (let timer = list._idleNext; timer != null && timer !== list; timer = timer._idleNext) add(timer._onTimeout);
+    }
+    for (let immediate = (object.immediateQueue as { head?: Linked | null } | undefined)?.head; immediate != null; immediate = immediate._idleNext) add(immediate._onImmediate);
+  }
+  const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+  for (const emitter of [process, ...handles] as Array<Partial<NodeJS.EventEmitter>>) {
+    if (typeof emitter?.eventNames !== 'function' || typeof emitter.rawListeners !== 'function') continue;
+    for (const event of emitter.eventNames()) for (const listener of emitter.rawListeners(event)) add(listener);
+  }
+  const ownValues = (object: unknown): unknown[] =>
+    Object.values(Object.getOwnPropertyDescriptors(object)).map((descriptor) => descriptor.value);
+  for (const value of ownValues(globalThis)) add(value);
+  const cache = (builtin('node:module') as unknown as { _cache?: Record<string, { exports?: unknown }> })._cache ?? {};
+  for (const module of Object.values(cache)) {
+    const exports = module?.exports;
+    add(exports);
+    if (exports !== null && typeof exports === 'object') for (const value of ownValues(exports)) add(value);
+  }
+  return found;
+}
+
 /** The functions whose text is in one of the modules, a few of each text. */
-function recognizableFunctions(values: unknown[], modules: ScopeModule[]): { seen: number; functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> } {
+function recognizableFunctions(values: Iterable<unknown>, modules: ScopeModule[]): { seen: number; functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> } {
   const functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> = [];
   const byText = new Map<string, { count: number; modules: ScopeModule[] }>();
   const toString = Function.prototype.toString;
@@ -1797,7 +1857,7 @@ function withScopeCompletions(line: string, result: [string[], string]): [string
   if (prefix === undefined) return result;
   if (moduleScope === null) {
     try {
-      lookUpModuleScope();
+      lookUpModuleScope('quick');
     } catch {
       // Completion goes on without the program's names.
     }
@@ -1812,7 +1872,8 @@ function withScopeCompletions(line: string, result: [string[], string]): [string
 /** The `.scope` command: what the session reaches of the program, and from where. */
 function describeModuleScope(argument: string): string {
   if (argument.trim() !== '') addScopeModule(argument.trim());
-  const scope = lookUpModuleScope();
+  lookUpModuleScope('quick');
+  const scope = lookUpModuleScope('full');
   if (lookupFailure !== null) return `The lookup failed: ${lookupFailure.message}\n`;
   const lines: string[] = [];
   const rows: string[][] = [];
@@ -1833,7 +1894,9 @@ function describeModuleScope(argument: string): string {
     const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
     if (unreachable.length > 0) lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`);
   }
-  lines.push(`Looked in ${scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module'}: ${scope.functionsSeen} live functions, the program held for ${scope.lookupMilliseconds.toFixed(0)} ms.`);
+  const modules = scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module';
+  lines.push(`Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
+    `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program held meanwhile).`);
   return `${lines.join('\n')}\n`;
 }
 
