@@ -1447,14 +1447,15 @@ function sessionSource(code: string): { source: string; declares: string[] } {
 
 /**
  * Whether the input names something unknown that a lookup of this kind could find: the first
- * quick one runs for any unknown name; the others, for a name the module's source uses, once
- * a second at most, so that a typo does not hold the program each time.
+ * quick one runs at the first name; the others, for an unknown name the module's source uses,
+ * once a second at most, so that a typo does not hold the program each time.
  */
 function shouldLookUp(names: Set<string>, kind: 'quick' | 'full'): boolean {
   const scope = moduleScope;
   for (const name of names) {
-    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope?.bindings.has(name) === true || name in globalThis) continue;
+    // The first quick lookup runs for any name, a global's too: the module's own wins over it.
     if (scope === null) return true;
+    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis) continue;
     if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name))) return true;
   }
   return false;

@@ -4,7 +4,7 @@
 // completion, assignment, and the names no inspector call can reach.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, connect, fixture, stripAnsi } from './helpers.js';
+import { startTarget, connect, fixture, waitUntil } from './helpers.js';
 
 /** A target running `script`, and a session on it. */
 async function sessionOn(t, script) {
@@ -23,18 +23,16 @@ async function value(session, line) {
 async function programSees(target) {
   const before = target.stdout.length;
   target.signal('SIGUSR2');
-  const match = await target.waitForStdout(/fixture: program sees (.*)\n/g);
-  void match;
-  const line = /fixture: program sees (.*)\n/.exec(target.stdout.slice(before));
-  assert.ok(line, target.stdout);
+  const line = await waitUntil(target.child.stdout, 'data', () => /fixture: program sees (.*)\n/.exec(target.stdout.slice(before)), 'what the program sees');
   return Object.fromEntries(line[1].split(' ').map((pair) => pair.split('=')));
 }
 
 for (const [kind, script] of [['CommonJS', 'scope-main.cjs'], ['ES module', 'scope-main.mjs']]) {
   test(`${kind}: top-level const, let, var, function, class and imports by their bare names, live`, async (t) => {
     const { session } = await sessionOn(t, script);
+    // First, before any other name: the module's variable, not the global of the same name (CommonJS has one).
+    assert.equal(await value(session, 'epochs'), '100', 'the top-level name wins over a global and over a local of main()');
     assert.equal(await value(session, 'model'), '{ weights: [ 1, 2, 3 ], lr: 0.1 }');
-    assert.equal(await value(session, 'epochs'), '100', 'the top-level name wins over a local of main()');
     assert.equal(await value(session, 'typeof report'), "'function'");
     assert.match(await value(session, 'report()'), /^'step \d+ of 100'$/);
     assert.equal(await value(session, 'trainer instanceof Trainer'), 'true');
@@ -58,6 +56,15 @@ for (const [kind, script] of [['CommonJS', 'scope-main.cjs'], ['ES module', 'sco
     assert.equal(seen.globals, 'none');
     assert.equal(await value(session, "'model' in globalThis"), 'false');
     assert.equal(await value(session, 'globalThis.model'), 'undefined');
+    session.type('.exit\r');
+    await session.waitForClose();
+    const after = await programSees(target);
+    assert.equal(after.globals, 'none', 'globalThis unchanged after the session');
+    assert.equal(after.lr, '0.5', 'what the session changed stays changed');
+    if (script.endsWith('.cjs')) {
+      assert.equal(seen.globalEpochs, 'the_global_epochs');
+      assert.equal(after.globalEpochs, 'the_global_epochs');
+    }
   });
 
   test(`${kind}: the locals of an async main() that awaits for ever, and where each name came from`, async (t) => {
