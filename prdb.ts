@@ -3042,7 +3042,7 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: 
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   const body = `${reason}\n`;
   socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
-  // A refused client that keeps its side open must not keep the connection (the server is half-open).
+  // A refused client that keeps its side open would otherwise hold the connection half-open for good.
   setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
 }
 

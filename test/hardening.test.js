@@ -6,6 +6,7 @@
 // the token still opens. The server child's descriptors are counted in /proc.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -247,6 +248,28 @@ function within(promise, deadlineMs, what) {
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+describe('hardening: over TLS', () => {
+  it('a session with the token leaves the unauthenticated count, so a flood of connections that never start TLS cannot close it', async (t) => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
+    } catch {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return t.skip('openssl is not available');
+    }
+    const tls = { key: fs.readFileSync(`${dir}/key.pem`, 'utf8'), cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8') };
+    fs.rmSync(dir, { recursive: true, force: true });
+    const { consoleUrl, newStderr } = await open(t, { port: 0, tls });
+    const session = await connect(t, consoleUrl, { wsOptions: { rejectUnauthorized: false } });
+    const idle = Array.from({ length: MAX_UNAUTHENTICATED + 10 }, () => attacker(t, consoleUrl.port, null));
+    // The oldest idle ones are closed to make room, not the session.
+    await within(Promise.all(idle.slice(0, 10).map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the oldest idle connections to be closed');
+    assert.equal(session.closed, null, 'the session was closed');
+    assert.match(await session.evaluate('"still " + "here"'), /still here/);
+    assert.equal(newStderr(), '');
+  });
+});
 
 describe('hardening: the watchdog link', () => {
   it('a watchdog thread that dies is started again, the pages are told meanwhile, and Stack works again after', async (t) => {
