@@ -694,9 +694,10 @@ function startServerChild(settings: ServerSettings): Activation {
         running.watchdog = startWatchdog(message.watchdogPort, running.token);
         resolveReady(message.url);
       } else if (message.type === 'watchdog') {
-        // The child has no link to the watchdog (it failed to start, or its link broke): again.
-        running.watchdog?.terminate().catch(() => {});
-        running.watchdog = startWatchdog(message.port, running.token);
+        // The child has no link to the watchdog. A thread that still runs is linking (slowly,
+        // under load) and is left to it; one that is gone (it failed, or its link broke: it
+        // exits then) is started again. threadId is -1 once a worker has exited.
+        if (running.watchdog === null || running.watchdog.threadId === -1) running.watchdog = startWatchdog(message.port, running.token);
       } else if (message.type === 'failed') {
         report(message.message);
         rejectReady(new Error(message.message));
@@ -3275,7 +3276,8 @@ function askWatchdog(state: ServerState, connection: Connection, request: { type
   setTimeout(() => {
     if (!state.watchdogWaiting.has(requestId) || state.watchdogSocket !== null) return;
     // Answered without it: a watchdog linked later must not act on this (an old Ctrl+C).
-    state.watchdogQueue.splice(state.watchdogQueue.indexOf(line), 1);
+    const queued = state.watchdogQueue.indexOf(line);
+    if (queued !== -1) state.watchdogQueue.splice(queued, 1);
     onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
   }, WATCHDOG_WAIT_MS).unref();
 }
