@@ -82,6 +82,20 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** A client that has not finished its request headers by then is dropped (slowloris). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Connections that have not shown the token yet (a request under way, a refusal on its way
+ * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
+ * let whoever holds this many idle connections lock everyone out, as every local user comes
+ * from the same loopback address. Far below any descriptor limit.
+ */
+const MAX_UNAUTHENTICATED_CONNECTIONS = 64;
+/**
+ * The same bound for one peer address, so that a remote flood makes room only among its own
+ * connections. Loopback addresses and unix sockets name no one peer: only the total bounds them.
+ */
+const MAX_UNAUTHENTICATED_PER_PEER = 8;
+/** A refused client, or a page that does not answer a close, is cut off this long after the answer. */
+const CLOSE_GRACE_MS = 1000;
 /** Many tiny fragments are a way to make a server work hard for one message. */
 const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 /** Bytes of output in flight to the page before the target waits for its acknowledgements. */
@@ -107,6 +121,8 @@ const HISTORY_SIZE = 1000;
 const STUCK_AFTER_MS = 300;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
+/** A lost watchdog link is asked for again after WATCHDOG_WAIT_MS, then twice as long each time, up to this. */
+const WATCHDOG_RETRY_MAX_MS = 60_000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
 const PAUSE_GRACE_MS = 300;
 
@@ -179,6 +195,7 @@ type ChildMessage =
   | { type: 'ack'; sessionId: string; bytes: number }
   | { type: 'close'; sessionId: string }
   | { type: 'heartbeat'; sequence: number }
+  | { type: 'watchdog'; port: number }
   | { type: 'stop' };
 
 /** Messages from the target to the child. */
@@ -696,6 +713,11 @@ function startServerChild(settings: ServerSettings): Activation {
         printUrl(message.url);
         running.watchdog = startWatchdog(message.watchdogPort, running.token);
         resolveReady(message.url);
+      } else if (message.type === 'watchdog') {
+        // The child has no link to the watchdog. A thread that still runs is linking (slowly,
+        // under load) and is left to it; one that is gone (it failed, or its link broke: it
+        // exits then) is started again. threadId is -1 once a worker has exited.
+        if (running.watchdog === null || running.watchdog.threadId === -1) running.watchdog = startWatchdog(message.port, running.token);
       } else if (message.type === 'failed') {
         report(message.message);
         rejectReady(new Error(message.message));
@@ -862,7 +884,7 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
     sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
     return;
   }
-  if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed') return;
+  if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog') return;
   if (message.type === 'open') {
     if (!sessions.has(message.sessionId)) openSession(running, message.sessionId, message.columns, message.rows);
     return;
@@ -3457,12 +3479,19 @@ type ServerState = {
   html: Buffer;
   contentSecurityPolicy: string;
   connections: Map<string, Connection>;
+  /** Connections that have not shown the token yet, oldest first, by `connectionKey`. */
+  unauthenticated: Map<string | Duplex, { socket: Duplex; peer: string | null }>;
   httpServer: HttpServer | null;
   watchdogServer: NetServer | null;
   watchdogSocket: Socket | null;
   watchdogRequests: number;
   watchdogWaiting: Map<number, Connection>;
   watchdogQueue: string[];
+  /** The next look at whether the watchdog is linked, and the wait before the one after. */
+  watchdogRetryTimer: ReturnType<typeof setTimeout> | null;
+  watchdogRetryMs: number;
+  /** The pages were told that the watchdog is not linked. */
+  watchdogDownReported: boolean;
   allowedHosts: Set<string>;
   ownOriginPort: string;
   scheme: 'http' | 'https';
@@ -3558,12 +3587,16 @@ function startServer(start: StartMessage): void {
       "frame-ancestors 'none'",
     ].join('; '),
     connections: new Map(),
+    unauthenticated: new Map(),
     httpServer: null,
     watchdogServer: null,
     watchdogSocket: null,
     watchdogRequests: 0,
     watchdogWaiting: new Map(),
     watchdogQueue: [],
+    watchdogRetryTimer: null,
+    watchdogRetryMs: WATCHDOG_WAIT_MS,
+    watchdogDownReported: false,
     allowedHosts: new Set(),
     ownOriginPort: '',
     scheme: settings.tls ? 'https' : 'http',
@@ -3590,9 +3623,14 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
     ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
       builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
     : http.createServer(serverOptions, onHttpRequest);
+  // A TLS socket has the TCP socket's address and port, by which its admission is found again;
+  // over a unix socket it has neither, so there it is admitted once TLS is set up.
+  httpServer.on(settings.tls && settings.socketPath !== null ? 'secureConnection' : 'connection', admitConnection);
   httpServer.on('upgrade', onUpgrade);
   httpServer.on('clientError', onClientError);
   httpServer.on('error', (error: NodeJS.ErrnoException) => {
+    // Once listening, an error is a failed accept (EMFILE): that one connection is lost, not the server.
+    if (state.httpServer === httpServer) return;
     if (error.code === 'EADDRINUSE' && firstAttempt && !settings.portChosen && settings.socketPath === null) {
       listen(state, 0, false);
       return;
@@ -3627,7 +3665,9 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
 function startWatchdogServer(state: ServerState, httpServer: HttpServer, fallbackPort: number | null): void {
   const net = builtin('node:net');
   const watchdogServer = net.createServer(onWatchdogConnection);
-  watchdogServer.on('error', (error) => failStart(`cannot listen for the watchdog: ${describeError(error)}`));
+  watchdogServer.on('error', (error) => {
+    if (state.watchdogServer !== watchdogServer) failStart(`cannot listen for the watchdog: ${describeError(error)}`);
+  });
   watchdogServer.listen(0, '127.0.0.1', () => {
     state.watchdogServer = watchdogServer;
     serverReady(state, httpServer, fallbackPort);
@@ -3683,6 +3723,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
     watchdogPort: watchdogAddress.port,
   });
+  scheduleWatchdogCheck(state);
 }
 
 function failStart(message: string): void {
@@ -3747,7 +3788,33 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   // A client that never closes its side is not kept half-open.
-  setTimeout(destroySocket.bind(socket), 1000).unref();
+  setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
+}
+
+/** Identifies a connection by its TCP endpoints, which its TLS socket shares; a unix socket by itself. */
+function connectionKey(socket: Duplex): string | Duplex {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket as Socket;
+  return remotePort === undefined ? socket : `${remoteAddress} ${remotePort} ${localAddress} ${localPort}`;
+}
+
+/** Every new connection holds a place among the unauthenticated until it shows the token or closes. */
+function admitConnection(socket: Socket): void {
+  const state = server;
+  if (state === null || state.stopping) return void socket.destroy();
+  const key = connectionKey(socket);
+  const address = socket.remoteAddress?.replace(/^::ffff:/i, '');
+  const peer = address === undefined || isLoopbackAddress(address) ? null : address;
+  const entries = [...state.unauthenticated];
+  const samePeer = peer === null ? [] : entries.filter(([, entry]) => entry.peer === peer);
+  const oldest = samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER ? samePeer[0] : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS ? entries[0] : undefined;
+  if (oldest !== undefined) {
+    state.unauthenticated.delete(oldest[0]);
+    oldest[1].socket.destroy();
+  }
+  state.unauthenticated.set(key, { socket, peer });
+  socket.once('close', () => {
+    if (state.unauthenticated.get(key)?.socket === socket) state.unauthenticated.delete(key);
+  });
 }
 
 /**
@@ -3755,11 +3822,28 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
  * Security checks come after the protocol ones so that a refusal says what was wrong.
  */
 function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  try {
+    upgrade(request, socket, head);
+  } catch (error) {
+    // Nothing a client without the token sends may reach the target's output: a request that
+    // trips a bug here costs it its connection, and nothing else.
+    if (server !== null && !server.unauthenticated.has(connectionKey(socket))) report(`internal error in the server: ${describeError(error)}`);
+    socket.destroy();
+  }
+}
+
+function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', destroySocket);
   const state = server;
   if (state === null || state.stopping) return rejectUpgrade(socket, 503, 'Service Unavailable: the console is stopping');
-  const requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
+  let requestUrl: URL;
+  try {
+    requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
+  } catch {
+    return rejectUpgrade(socket, 400, 'Bad Request: the request-target is not a valid URL');
+  }
   if (request.method !== 'GET') return rejectUpgrade(socket, 405, 'Method Not Allowed');
+  if (request.httpVersion === '1.0') return rejectUpgrade(socket, 400, 'Bad Request: a WebSocket handshake needs HTTP/1.1 (RFC 6455 section 4.1)');
   if (requestUrl.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
   if (!headerHasToken(request.headers.upgrade, 'websocket')) return rejectUpgrade(socket, 400, 'Bad Request: Upgrade must be websocket');
   if (!headerHasToken(request.headers.connection, 'upgrade')) return rejectUpgrade(socket, 400, 'Bad Request: Connection must include Upgrade');
@@ -3771,6 +3855,7 @@ function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void
   const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host as string);
   if (originRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
   if (!tokenMatches(state.token, requestUrl.searchParams.get('token'))) return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
+  state.unauthenticated.delete(connectionKey(socket));
 
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
@@ -3798,6 +3883,7 @@ function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void
   state.connections.set(connection.sessionId, connection);
   clearIdleStop(state);
   sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
+  if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
   sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
   if (head.length > 0) onWebSocketData(connection, head);
 }
@@ -3806,6 +3892,8 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: 
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   const body = `${reason}\n`;
   socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+  // A refused client that keeps its side open would otherwise hold the connection half-open for good.
+  setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
 }
 
 /**
@@ -3937,7 +4025,7 @@ function closeConnection(connection: Connection, code: number, reason: string): 
     connection.closeSent = true;
   }
   connection.socket.end();
-  setTimeout(destroySocket.bind(connection.socket), 1000).unref();
+  setTimeout(destroySocket.bind(connection.socket), CLOSE_GRACE_MS).unref();
   forgetConnection(connection);
 }
 
@@ -4036,6 +4124,9 @@ function askWatchdog(state: ServerState, connection: Connection, request: { type
   state.watchdogQueue.push(line);
   setTimeout(() => {
     if (!state.watchdogWaiting.has(requestId) || state.watchdogSocket !== null) return;
+    // Answered without it: a watchdog linked later must not act on this (an old Ctrl+C).
+    const queued = state.watchdogQueue.indexOf(line);
+    if (queued !== -1) state.watchdogQueue.splice(queued, 1);
     onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
   }, WATCHDOG_WAIT_MS).unref();
 }
@@ -4066,10 +4157,41 @@ function onWatchdogConnection(socket: Socket): void {
     authenticated = true;
     state.watchdogSocket = socket;
     for (const line of state.watchdogQueue.splice(0)) socket.write(line);
+    state.watchdogRetryMs = WATCHDOG_WAIT_MS;
+    if (state.watchdogDownReported) {
+      state.watchdogDownReported = false;
+      broadcast({ type: 'notice', text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.' });
+    }
     socket.on('close', () => {
-      if (state.watchdogSocket === socket) state.watchdogSocket = null;
+      if (state.watchdogSocket !== socket) return;
+      state.watchdogSocket = null;
+      checkWatchdog(state);
     });
   });
+}
+
+const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps trying to start it again.';
+
+function scheduleWatchdogCheck(state: ServerState): void {
+  if (state.watchdogRetryTimer !== null) clearTimeout(state.watchdogRetryTimer);
+  state.watchdogRetryTimer = setTimeout(() => checkWatchdog(state), state.watchdogRetryMs);
+}
+
+/**
+ * The watchdog is started by the target and links to the child on its own: a link that did not
+ * come, or broke, is asked for again (the target starts a new thread), less often each time,
+ * and the pages are told meanwhile.
+ */
+function checkWatchdog(state: ServerState): void {
+  state.watchdogRetryTimer = null;
+  if (state.stopping || state.watchdogSocket !== null) return;
+  if (!state.watchdogDownReported) {
+    state.watchdogDownReported = true;
+    broadcast({ type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+  }
+  sendToTarget({ type: 'watchdog', port: ((state.watchdogServer as NetServer).address() as { port: number }).port });
+  scheduleWatchdogCheck(state);
+  state.watchdogRetryMs = Math.min(state.watchdogRetryMs * 2, WATCHDOG_RETRY_MAX_MS);
 }
 
 function scheduleIdleStop(state: ServerState): void {
@@ -4100,6 +4222,7 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
   }
   if (state.stopping) return;
   state.stopping = true;
+  if (state.watchdogRetryTimer !== null) clearTimeout(state.watchdogRetryTimer);
   for (const connection of [...state.connections.values()]) {
     if (reason === 'target-exit') sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
     else if (reason === 'server-stop') sendJson(connection, { type: 'server-stop', reason: 'stopped' });
