@@ -78,6 +78,15 @@ export declare function removeSignalHandler(): void;
 export declare function start(options?: PrdbOptions): Promise<string>;
 /** Stops the console server and ends its sessions; the target carries on. */
 export declare function stop(): Promise<void>;
+/**
+ * Makes values reachable by name in every session, for what prdb cannot find by itself: a
+ * variable that no live function uses, state inside an object nothing names. An object's
+ * getters stay live and its setters make the name assignable:
+ * `expose({ get step() { return step }, set step(value) { step = value } })`. Exposed names
+ * win over the program's variables; the program's globalThis does not get them.
+ */
+export declare function expose(name: string, value: unknown): void;
+export declare function expose(values: object): void;
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export declare function status(): {
     url: string | null;
@@ -185,9 +194,12 @@ export declare function acceptKey(key: string): string;
  * the generator, so they outlive the evaluation as they would at the prompt; the value of a
  * last expression statement is returned. Answers null for input without a top-level `await`
  * and for input it does not handle (`for await`, a top-level `return`, a module declaration,
- * incomplete input): that input is run as typed.
+ * incomplete input): that input is run as typed. With `requireAwait: false`, input without
+ * one is rewritten too: the session scope hoists declarations the same way.
  */
-export declare function rewriteTopLevelAwait(source: string): {
+export declare function rewriteTopLevelAwait(source: string, { requireAwait }?: {
+    requireAwait?: boolean;
+}): {
     hoisted: string;
     body: string;
 } | null;

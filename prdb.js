@@ -66,6 +66,20 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** A client that has not finished its request headers by then is dropped (slowloris). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * Connections that have not shown the token yet (a request under way, a refusal on its way
+ * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
+ * let whoever holds this many idle connections lock everyone out, as every local user comes
+ * from the same loopback address. Far below any descriptor limit.
+ */
+const MAX_UNAUTHENTICATED_CONNECTIONS = 64;
+/**
+ * The same bound for one peer address, so that a remote flood makes room only among its own
+ * connections. Loopback addresses and unix sockets name no one peer: only the total bounds them.
+ */
+const MAX_UNAUTHENTICATED_PER_PEER = 8;
+/** A refused client, or a page that does not answer a close, is cut off this long after the answer. */
+const CLOSE_GRACE_MS = 1000;
 /** Many tiny fragments are a way to make a server work hard for one message. */
 const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 /** Bytes of output in flight to the page before the target waits for its acknowledgements. */
@@ -90,6 +104,8 @@ const HISTORY_SIZE = 1000;
 const STUCK_AFTER_MS = 300;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
+/** A lost watchdog link is asked for again after WATCHDOG_WAIT_MS, then twice as long each time, up to this. */
+const WATCHDOG_RETRY_MAX_MS = 60_000;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
 const PAUSE_GRACE_MS = 300;
 /** argv marker that makes this file run as the server child instead of a library. */
@@ -143,6 +159,19 @@ export function stop() {
         running.child.once('exit', () => resolve());
         sendToChild(running, { type: 'stop' });
     });
+}
+export function expose(nameOrValues, value) {
+    if (typeof nameOrValues === 'string') {
+        exposedNames.set(checkedIdentifier(nameOrValues), { value, writable: true, enumerable: true, configurable: true });
+        return;
+    }
+    if (nameOrValues === null || typeof nameOrValues !== 'object')
+        throw new TypeError('Expected `expose` to get a name and a value, or an object whose properties to expose');
+    const descriptors = Object.getOwnPropertyDescriptors(nameOrValues);
+    for (const name of Object.keys(descriptors))
+        checkedIdentifier(name);
+    for (const [name, descriptor] of Object.entries(descriptors))
+        exposedNames.set(name, descriptor);
 }
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status() {
@@ -559,6 +588,13 @@ function startServerChild(settings) {
                 running.watchdog = startWatchdog(message.watchdogPort, running.token);
                 resolveReady(message.url);
             }
+            else if (message.type === 'watchdog') {
+                // The child has no link to the watchdog. A thread that still runs is linking (slowly,
+                // under load) and is left to it; one that is gone (it failed, or its link broke: it
+                // exits then) is started again. threadId is -1 once a worker has exited.
+                if (running.watchdog === null || running.watchdog.threadId === -1)
+                    running.watchdog = startWatchdog(message.port, running.token);
+            }
             else if (message.type === 'failed') {
                 report(message.message);
                 rejectReady(new Error(message.message));
@@ -678,7 +714,7 @@ function onSessionMessage(running, message) {
         sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
         return;
     }
-    if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed')
+    if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog')
         return;
     if (message.type === 'open') {
         if (!sessions.has(message.sessionId))
@@ -783,13 +819,31 @@ function openSession(running, sessionId, columns, rows) {
     // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
     // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
     server._domain?.prependListener('error', shortenInterruptedStack);
+    server._domain?.prependListener('error', explainUnreachableName);
+    const complete = server.completer;
+    server.completer = function completeInSession(line, callback) {
+        complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
+    };
+    server.defineCommand('scope', {
+        help: "List the program's variables this session reaches; .scope <file or module> adds another module's",
+        action(argument) {
+            try {
+                server.output.write(describeModuleScope(argument));
+            }
+            catch (error) {
+                server.output.write(`${error.message}\n`);
+            }
+            server.displayPrompt();
+        },
+    });
     // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
     server.on('SIGTSTP', ignoreSuspend);
     server.on('exit', () => endSession(session, 'exit'));
 }
 /**
- * Runs one evaluation for the REPL, guarded (see runGuarded); input with a top-level `await`
- * is rewritten first, to run in steps that Ctrl+C can stop.
+ * Runs one evaluation for the REPL, guarded (see runGuarded); input that names the program's
+ * variables runs in the session scope, and input with a top-level `await` is rewritten first,
+ * to run in steps that Ctrl+C can stop.
  */
 function evaluate(session, originalEval, code, context, file, callback) {
     session.evaluating = true;
@@ -797,17 +851,22 @@ function evaluate(session, originalEval, code, context, file, callback) {
     if (session.backlogBytes > 0 || session.droppedBytes > 0)
         flushOutput(session);
     let finished = false;
+    const { source, declares } = sessionSource(code);
     const finish = (error, result) => {
         if (finished)
             return;
         finished = true;
         session.evaluating = false;
+        // Input that did not compile declared nothing.
+        if (error instanceof SyntaxError)
+            for (const name of declares)
+                promptDeclaredNames.delete(name);
+        explainUnreachableName(error);
         callback(error, result);
     };
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
     // the watchdog tells this session's code from any other by these names.
     session.scriptNames.add(file);
-    const source = code.includes('await') ? (steppedSource(code) ?? code) : code;
     runGuarded(session, function evaluateInSessionContext() {
         originalEval.call(session.server, source, context, file, finish);
     });
@@ -857,7 +916,7 @@ function evaluationMarker() {
     const holder = globalThis;
     let marker = holder[EVALUATION_MARKER];
     if (marker === undefined) {
-        marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause };
+        marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause, scope: sessionScope(), received: undefined };
         Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
         replGlobals.add(EVALUATION_MARKER);
     }
@@ -903,7 +962,7 @@ const STEP_SCRIPT_NAME = 'prdb-await-step';
  * a generator that the driver steps, or null to run it as typed (no top-level await, input the
  * rewriter does not handle, or a rewrite that does not compile, which is then never run).
  */
-function steppedSource(code) {
+function steppedSource(code, scoped) {
     // The REPL reads `{ … }` as an object literal, not a block; leave that reading to it.
     if (/^\s*\{/.test(code) && /\}\s*$/.test(code))
         return null;
@@ -920,7 +979,8 @@ function steppedSource(code) {
     // The REPL rewrites this source too (it has a top-level await), and would turn the hoisted
     // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
     const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
-    const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
+    const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
+    const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${body}\n}, this)).value\n`;
     try {
         new (builtin('node:vm').Script)(`(async () => {${source}})`);
     }
@@ -1049,6 +1109,671 @@ function hideSteppingFrames(error) {
     catch {
         // A stack getter that throws: leave the error as it is.
     }
+}
+let moduleScope = null;
+/** What `expose` added, by name, as property descriptors: a getter stays live, a setter assignable. */
+const exposedNames = new Map();
+/** Names declared at a prompt: they shadow the program's, as a later declaration would. */
+const promptDeclaredNames = new Set();
+let scopeProxy = null;
+/** Why the last lookup failed, for `.scope` to say. */
+let lookupFailure = null;
+/** Functions with the same source text whose scopes a lookup reads: closures made in a loop are many of one. */
+const MAX_INSTANCES_PER_FUNCTION = 4;
+/** A lookup for a name that the last one did not find runs again no sooner than this. */
+const LOOKUP_AGAIN_AFTER_MS = 1000;
+/** How far a function's `[[FunctionLocation]]` may be from where its text starts (`async`, `get`, `static`). */
+const LOCATION_SLACK = 64;
+/** Parameters of the CommonJS wrapper: the session keeps its own `require`, `module` and `exports`. */
+const COMMONJS_WRAPPER_NAMES = new Set(['exports', 'require', 'module', '__filename', '__dirname']);
+const SCOPE_OBJECT_GROUP = 'prdb-scope';
+const READ_OBJECT_GROUP = 'prdb-scope-read';
+const SCOPE_EXPRESSION = "globalThis[Symbol.for('prdb.evaluation')].scope";
+/** The proxy that `with` consults for every name in a line that uses the program's names. */
+function sessionScope() {
+    scopeProxy ??= new Proxy(Object.create(null), {
+        has: (_target, name) => typeof name === 'string' && inSessionScope(name),
+        get: (_target, name) => (typeof name === 'string' ? readScopeName(name) : undefined),
+        set: (_target, name, value) => assignScopeName(String(name), value),
+    });
+    return scopeProxy;
+}
+function inSessionScope(name) {
+    if (promptDeclaredNames.has(name))
+        return false;
+    return exposedNames.has(name) || moduleScope?.bindings.has(name) === true;
+}
+function readScopeName(name) {
+    const exposed = exposedNames.get(name);
+    if (exposed !== undefined)
+        return exposed.get !== undefined ? exposed.get() : exposed.value;
+    const binding = moduleScope?.bindings.get(name);
+    if (moduleScope === null || binding === undefined) {
+        throw withoutStack(new ReferenceError(`${name} is the program's, and prdb reads the program's variables only while a session is open`));
+    }
+    if (binding.scopeIndex === -1)
+        return binding.holder;
+    return scopeEntries(moduleScope, binding.holder)[binding.scopeIndex].object[name];
+}
+function assignScopeName(name, value) {
+    const exposed = exposedNames.get(name);
+    if (exposed?.set !== undefined) {
+        exposed.set(value);
+        return true;
+    }
+    if (exposed !== undefined && exposed.writable === true) {
+        exposed.value = value;
+        return true;
+    }
+    const binding = moduleScope?.bindings.get(name);
+    const where = binding === undefined ? 'the program' : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
+    throw withoutStack(new TypeError(`prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change one from outside ` +
+        `(the inspector can only while the program is paused inside that module). Change the object it holds ` +
+        `(${name}.property = …), or have the program call prdb's expose({ get ${name}() { … }, set ${name}(value) { … } }).`));
+}
+/**
+ * What the REPL runs for typed input: inside the session scope when it names one of the
+ * program's variables, and in steps when it awaits. Also answers the names the input
+ * declares, which from now on are the prompt's.
+ */
+function sessionSource(code) {
+    let tokens = null;
+    try {
+        tokens = tokenize(code);
+    }
+    catch {
+        // A tokenizer bug must not cost the session: the input runs as typed.
+    }
+    let scoped = false;
+    let declares = [];
+    if (tokens !== null) {
+        declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !promptDeclaredNames.has(name));
+        for (const name of declares)
+            promptDeclaredNames.add(name);
+        const names = referencedNames(tokens);
+        for (const kind of ['quick', 'full']) {
+            if (!shouldLookUp(names, kind))
+                continue;
+            try {
+                lookUpModuleScope(kind);
+            }
+            catch (error) {
+                // A lookup that fails must not cost the session: the input runs without the program's names.
+                lookupFailure = error;
+                break;
+            }
+        }
+        for (const name of names)
+            if (inSessionScope(name))
+                scoped = true;
+    }
+    if (code.includes('await')) {
+        const stepped = steppedSource(code, scoped);
+        if (stepped !== null)
+            return { source: stepped, declares };
+    }
+    return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+}
+/**
+ * Whether the input names something unknown that a lookup of this kind could find: the first
+ * quick one runs at the first name; the others, for an unknown name the module's source uses,
+ * once a second at most, so that a typo does not hold the program each time.
+ */
+function shouldLookUp(names, kind) {
+    const scope = moduleScope;
+    for (const name of names) {
+        // The first quick lookup runs for any name, a global's too: the module's own wins over it.
+        if (scope === null)
+            return true;
+        if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis)
+            continue;
+        if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name)))
+            return true;
+    }
+    return false;
+}
+/**
+ * Typed input that names the program's variables, inside `with (scope)`, on the input's first
+ * line so that line numbers in errors stay the user's. Declarations are hoisted out of it, as
+ * the await rewriter hoists them, so that they outlive the line as at a prompt. Null when no
+ * form compiles: the input then runs as typed.
+ */
+function scopedSource(code) {
+    const forms = [];
+    // The REPL reads `{ … }` as an object literal first; so does this.
+    if (/^\s*\{/.test(code) && /\}\s*$/.test(code))
+        forms.push(`with (${SCOPE_EXPRESSION}) (${code.trim()})\n`);
+    let rewritten = null;
+    try {
+        rewritten = rewriteTopLevelAwait(code, { requireAwait: false });
+    }
+    catch {
+        // As in steppedSource: the plain form below still works for input without declarations.
+    }
+    if (rewritten !== null && rewritten.hoisted !== '')
+        forms.push(`${rewritten.hoisted}with (${SCOPE_EXPRESSION}) (function () {${rewritten.body}\n}).call(this)\n`);
+    else
+        forms.push(`with (${SCOPE_EXPRESSION}) {${code}\n}\n`);
+    const { Script } = builtin('node:vm');
+    for (const source of forms) {
+        try {
+            new Script(source);
+            return source;
+        }
+        catch {
+            // The next form, or the input as typed.
+        }
+    }
+    return null;
+}
+/**
+ * Finds the live functions of the scope's modules and the variables in their `[[Scopes]]`,
+ * holding the main thread for the time it takes (see bench/). A quick lookup looks only at
+ * the functions the process's roots hold (timers, immediates, listeners, globals, CommonJS
+ * exports), in a few milliseconds whatever the heap; a full one also asks V8 for every function
+ * on the heap (`Runtime.queryObjects`), which collects garbage first and so takes time in
+ * proportion to the heap. A full lookup replaces what was found; a quick one adds to it.
+ * Top-level names win over the locals of functions; a local found in two scopes is ambiguous
+ * and is not bound.
+ */
+function lookUpModuleScope(kind) {
+    const scope = moduleScope ?? openModuleScope();
+    const started = performance.now();
+    const { marker, markerId, inspector } = scope;
+    if (scope.modules.length === 0)
+        return scope;
+    try {
+        const functions = new Set(rootFunctions(scope));
+        if (kind === 'full') {
+            const prototype = post(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
+            const everything = post(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
+            for (const value of receive(scope, everything.objects.objectId))
+                functions.add(value);
+            post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+        }
+        const candidates = recognizableFunctions(functions, scope.modules);
+        functions.clear();
+        scope.functionsSeen[kind] = candidates.seen;
+        marker.received = candidates.functions.map((candidate) => candidate.function);
+        const list = post(inspector, 'Runtime.callFunctionOn', { objectId: markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP });
+        marker.received = undefined;
+        const elements = post(inspector, 'Runtime.getProperties', { objectId: list.result.objectId, ownProperties: true }).result;
+        const bindings = new Map();
+        const declarations = new Map();
+        const locals = new Map();
+        for (const element of elements) {
+            const candidate = candidates.functions[Number(element.name)];
+            if (!/^\d+$/.test(element.name) || candidate === undefined || element.value?.objectId === undefined)
+                continue;
+            const internal = internalProperties(inspector, element.value.objectId);
+            const location = internal.get('[[FunctionLocation]]')?.value;
+            const scopesId = internal.get('[[Scopes]]')?.objectId;
+            const module = location === undefined ? undefined : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
+            if (module === undefined || scopesId === undefined || location === undefined)
+                continue;
+            // A top-level function or class declaration is its own value, even where no closure holds its name.
+            const name = candidate.function.name;
+            if (module.declared.get(name) === offsetIn(module, candidate.text, location) && !declarations.has(name)) {
+                declarations.set(name, { name, module, where: 'top level', holder: candidate.function, scopeIndex: -1 });
+            }
+            const entries = Array.from(receive(scope, scopesId));
+            const top = topLevelScopeIndex(entries, module);
+            for (let index = 0; index < entries.length; index++) {
+                const { description, object } = entries[index];
+                if (description === 'Global' || description === 'Script' || description === 'With Block' || description === 'Eval')
+                    continue;
+                for (const name of Object.keys(object)) {
+                    if (index === top) {
+                        if (!bindings.has(name) && !COMMONJS_WRAPPER_NAMES.has(name)) {
+                            bindings.set(name, { name, module, where: 'top level', holder: candidate.function, scopeIndex: index });
+                        }
+                        continue;
+                    }
+                    const found = locals.get(name) ?? [];
+                    found.push({ binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index }, values: object });
+                    locals.set(name, found);
+                }
+            }
+        }
+        for (const [name, binding] of declarations)
+            if (!bindings.has(name))
+                bindings.set(name, binding);
+        const ambiguous = new Map();
+        for (const [name, found] of locals) {
+            if (bindings.has(name))
+                continue;
+            const distinct = found.filter((each, index) => found.findIndex((other) => sameScope(other, each)) === index);
+            if (distinct.length === 1)
+                bindings.set(name, distinct[0].binding);
+            else
+                ambiguous.set(name, distinct.map((each) => `${each.binding.where} in ${displayPath(each.binding.module.path)}`));
+        }
+        if (kind === 'quick') {
+            for (const [name, binding] of scope.bindings)
+                if (!bindings.has(name) && !ambiguous.has(name))
+                    bindings.set(name, binding);
+            for (const [name, places] of scope.ambiguous)
+                if (!bindings.has(name) && !ambiguous.has(name))
+                    ambiguous.set(name, places);
+        }
+        scope.bindings = bindings;
+        scope.ambiguous = ambiguous;
+        lookupFailure = null;
+    }
+    finally {
+        marker.received = undefined;
+        post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+        scope.lookedUpAt[kind] = performance.now();
+        scope.lookupMilliseconds[kind] = scope.lookedUpAt[kind] - started;
+    }
+    return scope;
+}
+function openModuleScope() {
+    const inspector = new (builtin('node:inspector').Session)();
+    inspector.connect();
+    const marker = evaluationMarker();
+    const markerId = post(inspector, 'Runtime.evaluate', { expression: "globalThis[Symbol.for('prdb.evaluation')]", objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
+    const main = mainModulePath();
+    moduleScope = {
+        inspector,
+        marker,
+        markerId,
+        modules: main === null ? [] : [readScopeModule(main)],
+        bindings: new Map(),
+        ambiguous: new Map(),
+        lookedUpAt: { quick: -Infinity, full: -Infinity },
+        lookupMilliseconds: { quick: 0, full: 0 },
+        functionsSeen: { quick: 0, full: 0 },
+    };
+    return moduleScope;
+}
+/** When the last session ends: the functions held for reading are let go, the inspector closed. */
+function closeModuleScope() {
+    moduleScope?.inspector.disconnect();
+    moduleScope = null;
+}
+/**
+ * The functions the process's roots hold, found without walking the heap: timer and immediate
+ * callbacks (in the lists Node keeps in the closure of its own setTimeout), listeners of the
+ * process and of its handles (servers, sockets), functions on globalThis, the exports of the
+ * CommonJS modules. A job's own closures are almost always among them.
+ */
+function rootFunctions(scope) {
+    const found = [];
+    const add = (value) => {
+        if (typeof value !== 'function')
+            return;
+        found.push(value);
+        // once() wraps a listener: the program's function is inside.
+        const wrapped = Object.getOwnPropertyDescriptor(value, 'listener')?.value;
+        if (typeof wrapped === 'function')
+            found.push(wrapped);
+    };
+    for (const { object } of scopeEntries(scope, setTimeout)) {
+        const lists = object.timerListMap;
+        for (const list of Object.values(lists ?? {})) {
+            for (let timer = list._idleNext; timer != null && timer !== list; timer = timer._idleNext)
+                add(timer._onTimeout);
+        }
+        for (let immediate = object.immediateQueue?.head; immediate != null; immediate = immediate._idleNext)
+            add(immediate._onImmediate);
+    }
+    const handles = process._getActiveHandles?.() ?? [];
+    for (const emitter of [process, ...handles]) {
+        if (typeof emitter?.eventNames !== 'function' || typeof emitter.rawListeners !== 'function')
+            continue;
+        for (const event of emitter.eventNames())
+            for (const listener of emitter.rawListeners(event))
+                add(listener);
+    }
+    const ownValues = (object) => Object.values(Object.getOwnPropertyDescriptors(object)).map((descriptor) => descriptor.value);
+    for (const value of ownValues(globalThis))
+        add(value);
+    const cache = builtin('node:module')._cache ?? {};
+    for (const module of Object.values(cache)) {
+        const exports = module?.exports;
+        add(exports);
+        if (exports !== null && typeof exports === 'object')
+            for (const value of ownValues(exports))
+                add(value);
+    }
+    return found;
+}
+/** The functions whose text is in one of the modules, a few of each text. */
+function recognizableFunctions(values, modules) {
+    const functions = [];
+    const byText = new Map();
+    const toString = Function.prototype.toString;
+    let seen = 0;
+    for (const value of values) {
+        if (typeof value !== 'function')
+            continue;
+        seen++;
+        let text;
+        try {
+            text = toString.call(value);
+        }
+        catch {
+            continue;
+        }
+        let known = byText.get(text);
+        if (known === undefined) {
+            known = { count: 0, modules: modules.filter((module) => mayContain(module, text)) };
+            byText.set(text, known);
+        }
+        if (known.modules.length === 0 || known.count >= MAX_INSTANCES_PER_FUNCTION)
+            continue;
+        known.count++;
+        functions.push({ function: value, text, modules: known.modules });
+    }
+    return { seen, functions };
+}
+/** Whether a function's text can be in the module: it starts where a token does, and is there. */
+function mayContain(module, text) {
+    if (text.length > module.source.length)
+        return false;
+    if (module.tokenStarts !== null && !module.tokenStarts.has(text.slice(0, TOKEN_START_LENGTH)))
+        return false;
+    return module.source.includes(text);
+}
+/** Enough characters to tell most functions of a module from those of others at a glance. */
+const TOKEN_START_LENGTH = 12;
+/** Where the function's text is in the module, near the location V8 gives for it; -1 if not there. */
+function offsetIn(module, text, location) {
+    const lineStart = module.lineStarts[location.lineNumber];
+    if (lineStart === undefined)
+        return -1;
+    const offset = lineStart + location.columnNumber;
+    const found = module.source.indexOf(text, Math.max(0, offset - LOCATION_SLACK));
+    return found !== -1 && found <= offset + LOCATION_SLACK ? found : -1;
+}
+/**
+ * Which of a function's scopes is its module's top level: `Module` for an ES module; for
+ * CommonJS the wrapper's closure, the outermost one, when the module's top level declares
+ * most of what it holds (the locals of an anonymous function at the top, as in
+ * `(async () => { … })()`, look the same when the top level itself holds nothing).
+ */
+function topLevelScopeIndex(entries, module) {
+    const moduleIndex = entries.findIndex((entry) => entry.description === 'Module');
+    if (moduleIndex !== -1)
+        return moduleIndex;
+    for (let index = entries.length - 1; index >= 0; index--) {
+        const { description, object } = entries[index];
+        if (description === 'Global' || description === 'Script')
+            continue;
+        if (description !== 'Closure')
+            return -1;
+        const names = Object.keys(object);
+        const declared = names.filter((name) => module.declared.has(name) || COMMONJS_WRAPPER_NAMES.has(name)).length;
+        return declared * 2 >= names.length ? index : -1;
+    }
+    return -1;
+}
+/** `Closure (main)` is a local of `function main`; `Block (main)`, of a block in it. */
+function describeScope(description) {
+    const match = /^(\w[\w ]*?)(?: \((.*)\))?$/.exec(description);
+    const kind = match?.[1] ?? description;
+    const inside = match?.[2];
+    if (kind === 'Closure')
+        return inside === undefined || inside === '' ? 'an anonymous function' : `function ${inside}`;
+    return inside === undefined || inside === '' ? `a ${kind.toLowerCase()}` : `a ${kind.toLowerCase()} in ${inside}`;
+}
+/** The same scope seen through two functions: same place, same values. */
+function sameScope(one, other) {
+    if (one.binding.where !== other.binding.where || one.binding.module !== other.binding.module)
+        return false;
+    const names = Object.keys(one.values);
+    return names.length === Object.keys(other.values).length && names.every((name) => Object.is(one.values[name], other.values[name]));
+}
+/** A function's `[[Scopes]]`, read now: their variables' current values. */
+function scopeEntries(scope, holder) {
+    const { marker, inspector } = scope;
+    marker.received = holder;
+    try {
+        const holderId = post(inspector, 'Runtime.callFunctionOn', { objectId: scope.markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP }).result.objectId;
+        const scopesId = internalProperties(inspector, holderId).get('[[Scopes]]')?.objectId;
+        if (scopesId === undefined)
+            throw new Error('prdb: the inspector gave no [[Scopes]] for a function it gave them for before');
+        // A null-prototype array, as the inspector makes it.
+        return Array.from(receive(scope, scopesId));
+    }
+    finally {
+        marker.received = undefined;
+        post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
+    }
+}
+/** The object behind an inspector object id, as a JavaScript value. */
+function receive(scope, objectId) {
+    post(scope.inspector, 'Runtime.callFunctionOn', { objectId, functionDeclaration: 'function (marker) { marker.received = this }', arguments: [{ objectId: scope.markerId }] });
+    const value = scope.marker.received;
+    scope.marker.received = undefined;
+    return value;
+}
+function internalProperties(inspector, objectId) {
+    const answer = post(inspector, 'Runtime.getProperties', { objectId, ownProperties: true });
+    return new Map((answer.internalProperties ?? []).map((property) => [property.name, { value: property.value?.value, objectId: property.value?.objectId }]));
+}
+/** A same-thread inspector session answers synchronously: its callback has run when post returns. */
+function post(inspector, method, params) {
+    let answer;
+    let failure = null;
+    inspector.post(method, params, (error, result) => {
+        failure = error;
+        answer = result;
+    });
+    if (failure !== null)
+        throw failure;
+    return answer;
+}
+/** The main module's file: CommonJS knows it; for an ES module, it is the script Node was given. */
+function mainModulePath() {
+    const { statSync, realpathSync } = builtin('node:fs');
+    const main = process.mainModule?.filename ?? process.argv[1];
+    if (typeof main !== 'string' || main === '')
+        return null;
+    // `node app` runs app.js: the same resolution, for the usual cases.
+    for (const candidate of [main, ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension)]) {
+        try {
+            if (statSync(candidate).isFile())
+                return realpathSync(candidate);
+        }
+        catch {
+            // The next one.
+        }
+    }
+    return null;
+}
+function readScopeModule(path) {
+    let source = builtin('node:fs').readFileSync(path, 'utf8');
+    if (source.charCodeAt(0) === 0xfeff)
+        source = source.slice(1);
+    if (/\.[cm]?ts$/.test(path))
+        source = withoutTypes(source);
+    const lineStarts = [0];
+    for (const match of source.matchAll(/\r\n|[\n\r\u2028\u2029]/g))
+        lineStarts.push(match.index + match[0].length);
+    let tokens = null;
+    try {
+        tokens = tokenize(source);
+    }
+    catch {
+        // Then nothing is known to be declared.
+    }
+    return {
+        path,
+        source,
+        declared: tokens === null ? new Map() : topLevelDeclarations(tokens),
+        lineStarts,
+        tokenStarts: tokens === null ? null : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
+        names: tokens === null ? new Set() : referencedNames(tokens),
+    };
+}
+/** TypeScript as Node runs it: types replaced by spaces, so that positions stay. */
+function withoutTypes(source) {
+    const strip = builtin('node:module').stripTypeScriptTypes;
+    if (typeof strip !== 'function')
+        return source;
+    // Its first use warns that it is experimental, on the program's stderr: for prdb's own use, no.
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => { };
+    try {
+        return strip(source);
+    }
+    catch {
+        return source;
+    }
+    finally {
+        process.emitWarning = emitWarning;
+    }
+}
+/** `.scope <path>`: a module of the program by file path (from the working or the main module's directory) or specifier. */
+function addScopeModule(specifier) {
+    const { statSync, realpathSync } = builtin('node:fs');
+    const path = builtin('node:path');
+    const scope = moduleScope ?? openModuleScope();
+    const base = scope.modules[0]?.path ?? path.join(process.cwd(), 'repl');
+    const file = specifier.startsWith('file:') ? builtin('node:url').fileURLToPath(specifier) : specifier;
+    const candidates = [path.resolve(process.cwd(), file), path.resolve(path.dirname(base), file)];
+    try {
+        candidates.push(builtin('node:module').createRequire(base).resolve(specifier));
+    }
+    catch {
+        // Not a specifier require knows; the paths above may still be.
+    }
+    for (const candidate of candidates) {
+        let real;
+        try {
+            if (!statSync(candidate).isFile())
+                continue;
+            real = realpathSync(candidate);
+        }
+        catch {
+            continue;
+        }
+        const known = scope.modules.find((module) => module.path === real);
+        if (known !== undefined)
+            return known;
+        const module = readScopeModule(real);
+        scope.modules.push(module);
+        return module;
+    }
+    throw new Error(`prdb: no file ${specifier} (looked in ${process.cwd()} and ${path.dirname(base)}, and asked require)`);
+}
+/** Tab completion of a bare name offers the program's variables and the exposed names too. */
+function withScopeCompletions(line, result) {
+    const prefix = /(?<![\w$.])[A-Za-z_$][\w$]*$/.exec(line)?.[0];
+    if (prefix === undefined)
+        return result;
+    if (moduleScope === null) {
+        try {
+            lookUpModuleScope('quick');
+        }
+        catch {
+            // Completion goes on without the program's names.
+        }
+    }
+    const [completions] = result;
+    const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
+    const added = [...names].filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name)).sort();
+    if (added.length === 0)
+        return result;
+    return [completions.length === 0 ? added : [...added, '', ...completions], prefix];
+}
+/** The `.scope` command: what the session reaches of the program, and from where. */
+function describeModuleScope(argument) {
+    if (argument.trim() !== '')
+        addScopeModule(argument.trim());
+    lookUpModuleScope('quick');
+    const scope = lookUpModuleScope('full');
+    if (lookupFailure !== null)
+        return `The lookup failed: ${lookupFailure.message}\n`;
+    const lines = [];
+    const rows = [];
+    for (const [name, descriptor] of exposedNames)
+        rows.push([name, typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value), 'expose()']);
+    for (const binding of scope.bindings.values()) {
+        if (exposedNames.has(binding.name))
+            continue;
+        const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
+        rows.push([binding.name, typeName(safeRead(() => readScopeName(binding.name))), `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`]);
+    }
+    if (scope.modules.length === 0)
+        lines.push('No main module (the program runs no script file): `.scope <path>` adds one.');
+    if (rows.length > 0) {
+        const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length), column === 0 ? 4 : 4));
+        lines.push(`${'name'.padEnd(widths[0])}  ${'type'.padEnd(widths[1])}  where`);
+        for (const row of rows)
+            lines.push(`${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
+    }
+    else if (scope.modules.length > 0)
+        lines.push('No variables found.');
+    for (const [name, wheres] of scope.ambiguous)
+        lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
+    for (const module of scope.modules) {
+        const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
+        if (unreachable.length > 0)
+            lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`);
+    }
+    const modules = scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module';
+    lines.push(`Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
+        `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program held meanwhile).`);
+    return `${lines.join('\n')}\n`;
+}
+/** prdb's own frames under an error about the user's code say nothing to the user. */
+function withoutStack(error) {
+    error.stack = `${error.name}: ${error.message}`;
+    return error;
+}
+function safeRead(read) {
+    try {
+        return read();
+    }
+    catch (error) {
+        return error;
+    }
+}
+function typeName(value) {
+    if (value === null)
+        return 'null';
+    if (typeof value === 'function')
+        return /^class\b/.test(Function.prototype.toString.call(value)) ? 'class' : 'function';
+    if (typeof value !== 'object')
+        return typeof value;
+    try {
+        return Object.getPrototypeOf(value)?.constructor?.name || 'object';
+    }
+    catch {
+        return 'object';
+    }
+}
+function displayPath(path) {
+    const relative = builtin('node:path').relative(process.cwd(), path);
+    return relative.startsWith('..') || relative === '' ? path : relative;
+}
+/**
+ * `x is not defined` for a name that the module's source declares says why: no live
+ * function of the module refers to it, so it is in no context the inspector can read. For a
+ * name found in two scopes, it says where.
+ */
+function explainUnreachableName(error) {
+    if (!(error instanceof ReferenceError))
+        return;
+    const name = /^(\S+) is not defined$/.exec(error.message)?.[1];
+    if (name === undefined || moduleScope === null)
+        return;
+    const places = moduleScope.ambiguous.get(name);
+    if (places !== undefined) {
+        error.message = `${name} is not defined here: the program has one in each of ${places.join('; ')}, and prdb does not guess which ` +
+            `(see .scope). Have the program call prdb's expose({ ${name} }) for the one you mean.`;
+        return;
+    }
+    const module = moduleScope.modules.find((each) => each.declared.has(name));
+    if (module === undefined)
+        return;
+    const message = `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
+        `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the program call prdb's expose({ ${name} }).`;
+    // Only the message: the stack, formatted on first use, then says the same, trimmed as the REPL trims it.
+    error.message = message;
 }
 /** Input the rewriter does not understand: it goes to the REPL as typed. */
 class NotRewritable extends Error {
@@ -1265,9 +1990,10 @@ function scanRegexp(source, start) {
  * the generator, so they outlive the evaluation as they would at the prompt; the value of a
  * last expression statement is returned. Answers null for input without a top-level `await`
  * and for input it does not handle (`for await`, a top-level `return`, a module declaration,
- * incomplete input): that input is run as typed.
+ * incomplete input): that input is run as typed. With `requireAwait: false`, input without
+ * one is rewritten too: the session scope hoists declarations the same way.
  */
-export function rewriteTopLevelAwait(source) {
+export function rewriteTopLevelAwait(source, { requireAwait = true } = {}) {
     let tokens;
     try {
         tokens = tokenize(source);
@@ -1276,7 +2002,7 @@ export function rewriteTopLevelAwait(source) {
         if (usesGeneratorOnlyNames(tokens))
             return null;
         const rewriter = new AwaitRewriter(source, tokens);
-        return rewriter.rewrite();
+        return rewriter.rewrite(requireAwait);
     }
     catch (error) {
         if (error instanceof NotRewritable)
@@ -1338,9 +2064,9 @@ class AwaitRewriter {
         this.source = source;
         this.tokens = tokens;
     }
-    rewrite() {
+    rewrite(requireAwait) {
         const statements = this.parseStatements(true, this.tokens.length);
-        if (this.awaits === 0)
+        if (requireAwait && this.awaits === 0)
             return null;
         const last = statements[statements.length - 1];
         if (last !== undefined && last.kind === 'expression')
@@ -1987,6 +2713,147 @@ function continuesExpression(previous, next) {
         return previous.value.endsWith('${');
     return false;
 }
+/** Reserved words: never a variable's name, so never looked up, bound or exposed. */
+const RESERVED_WORDS = new Set([
+    'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
+    'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null',
+    'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+]);
+/** The names source uses as variables: name tokens that are not a property (`a.b`) or a reserved word. */
+function referencedNames(tokens) {
+    const names = new Set();
+    for (let index = 0; index < tokens.length; index++) {
+        const token = tokens[index];
+        if (token.kind !== 'name' || RESERVED_WORDS.has(token.value) || token.value.startsWith('#'))
+            continue;
+        const previous = tokens[index - 1];
+        if (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.'))
+            continue;
+        names.add(token.value);
+    }
+    return names;
+}
+/**
+ * The names that source declares at its top level (`var`, `let`, `const`, functions, classes,
+ * imports, with `export` or not): read from tokens, not parsed, so a rare declaration may be
+ * missed. It tells the user what a module has that a session could not reach, and what a
+ * line typed at the prompt declares. For a function or class declaration, the offset where
+ * the function's text starts; -1 for the others.
+ */
+function topLevelDeclarations(tokens) {
+    const names = new Map();
+    for (let index = 0; index < tokens.length; index++) {
+        const token = tokens[index];
+        if (isOpeningBracket(token)) {
+            index = token.match;
+            continue;
+        }
+        if (token.kind !== 'name')
+            continue;
+        const previous = tokens[index - 1];
+        const atStatementStart = previous === undefined
+            || (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}'))
+            || (previous.kind === 'name' && (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export')))
+            || (token.newlineBefore && !continuesExpression(previous, token));
+        if (!atStatementStart)
+            continue;
+        let name = index + 1;
+        if (token.value === 'async' && tokens[name]?.value === 'function' && !tokens[name].newlineBefore)
+            name++;
+        if (token.value === 'var' || token.value === 'const' || (token.value === 'let' && (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))) {
+            index = declaratorNames(tokens, index + 1, names);
+        }
+        else if (tokens[name - 1].value === 'function' || token.value === 'class') {
+            if (tokens[name]?.value === '*')
+                name++;
+            if (tokens[name]?.kind === 'name' && tokens[name].value !== 'extends')
+                names.set(tokens[name].value, token.start);
+        }
+        else if (token.value === 'import' && tokens[name]?.value !== '(' && tokens[name]?.value !== '.') {
+            index = importNames(tokens, name, names);
+        }
+    }
+    return names;
+}
+function isOpeningBracket(token) {
+    return token.match > -1 && ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) || token.kind === 'template');
+}
+/** Reads `a = 1, { b, c: d } = e` from `index`; answers the index of its last token. */
+function declaratorNames(tokens, index, names) {
+    for (;;) {
+        const token = tokens[index];
+        if (token === undefined)
+            return index - 1;
+        if (token.kind === 'name')
+            names.set(token.value, -1);
+        else if (token.value === '{' || token.value === '[')
+            patternNames(tokens, index, names);
+        else
+            return index - 1;
+        index = token.match > -1 ? token.match + 1 : index + 1;
+        if (tokens[index]?.value === '=')
+            index = expressionEnd(tokens, index + 1);
+        if (tokens[index]?.value !== ',')
+            return index - 1;
+        index++;
+    }
+}
+/** The names a destructuring pattern binds, from its opening bracket at `start`. */
+function patternNames(tokens, start, names) {
+    const end = tokens[start].match;
+    for (let index = start + 1; index < end; index++) {
+        const token = tokens[index];
+        if (token.value === '=') {
+            // A default value: its names are read, not bound.
+            while (index + 1 < end && tokens[index + 1].value !== ',')
+                index = isOpeningBracket(tokens[index + 1]) ? tokens[index + 1].match : index + 1;
+        }
+        else if (token.value === '{' || token.value === '[') {
+            patternNames(tokens, index, names);
+            index = token.match;
+        }
+        else if (token.kind === 'name' && tokens[index + 1]?.value !== ':') {
+            names.set(token.value, -1);
+        }
+    }
+}
+/** The index just past an expression that starts at `index`: at a `,` or `;` or where a line ends it. */
+function expressionEnd(tokens, index) {
+    while (index < tokens.length) {
+        const token = tokens[index];
+        if (token.kind === 'punctuator' && (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}'))
+            return index;
+        if (index > 0 && token.newlineBefore && !continuesExpression(tokens[index - 1], token))
+            return index;
+        index = isOpeningBracket(token) ? token.match + 1 : index + 1;
+    }
+    return index;
+}
+/** Reads `a, { b as c }, * as d from '…'` from `index`; answers the index of its last token. */
+function importNames(tokens, index, names) {
+    for (; index < tokens.length; index++) {
+        const token = tokens[index];
+        if (token.kind === 'string' || (token.kind === 'name' && token.value === 'from'))
+            return index;
+        if (token.value === '{' && token.match > index) {
+            for (let inner = index + 1; inner < token.match; inner++) {
+                const element = tokens[inner];
+                // In `a as b`, `b` is the binding.
+                if (element.kind !== 'name' || tokens[inner + 1]?.value === 'as' || (element.value === 'as' && tokens[inner + 1]?.kind === 'name'))
+                    continue;
+                names.set(element.value, -1);
+            }
+            index = token.match;
+        }
+        else if (token.kind === 'name' && !(token.value === 'as' && tokens[index + 1]?.kind === 'name')) {
+            names.set(token.value, -1);
+        }
+    }
+    return index;
+}
+// ---------------------------------------------------------------------------------------------
+// Session role: output to the page, console capture, the REPL's globals
+// ---------------------------------------------------------------------------------------------
 function resizeSession(session, columns, rows) {
     session.output.columns = columns;
     session.output.rows = rows;
@@ -2201,6 +3068,7 @@ function endSession(session, reason) {
     if (sessions.size === 0) {
         removeConsoleRedirect();
         removeReplGlobals();
+        closeModuleScope();
     }
 }
 function closeAllSessions() {
@@ -2527,12 +3395,16 @@ function startServer(start) {
             "frame-ancestors 'none'",
         ].join('; '),
         connections: new Map(),
+        unauthenticated: new Map(),
         httpServer: null,
         watchdogServer: null,
         watchdogSocket: null,
         watchdogRequests: 0,
         watchdogWaiting: new Map(),
         watchdogQueue: [],
+        watchdogRetryTimer: null,
+        watchdogRetryMs: WATCHDOG_WAIT_MS,
+        watchdogDownReported: false,
         allowedHosts: new Set(),
         ownOriginPort: '',
         scheme: settings.tls ? 'https' : 'http',
@@ -2558,9 +3430,15 @@ function listen(state, port, firstAttempt) {
         ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
             builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
         : http.createServer(serverOptions, onHttpRequest);
+    // A TLS socket has the TCP socket's address and port, by which its admission is found again;
+    // over a unix socket it has neither, so there it is admitted once TLS is set up.
+    httpServer.on(settings.tls && settings.socketPath !== null ? 'secureConnection' : 'connection', admitConnection);
     httpServer.on('upgrade', onUpgrade);
     httpServer.on('clientError', onClientError);
     httpServer.on('error', (error) => {
+        // Once listening, an error is a failed accept (EMFILE): that one connection is lost, not the server.
+        if (state.httpServer === httpServer)
+            return;
         if (error.code === 'EADDRINUSE' && firstAttempt && !settings.portChosen && settings.socketPath === null) {
             listen(state, 0, false);
             return;
@@ -2596,7 +3474,10 @@ function listen(state, port, firstAttempt) {
 function startWatchdogServer(state, httpServer, fallbackPort) {
     const net = builtin('node:net');
     const watchdogServer = net.createServer(onWatchdogConnection);
-    watchdogServer.on('error', (error) => failStart(`cannot listen for the watchdog: ${describeError(error)}`));
+    watchdogServer.on('error', (error) => {
+        if (state.watchdogServer !== watchdogServer)
+            failStart(`cannot listen for the watchdog: ${describeError(error)}`);
+    });
     watchdogServer.listen(0, '127.0.0.1', () => {
         state.watchdogServer = watchdogServer;
         serverReady(state, httpServer, fallbackPort);
@@ -2659,6 +3540,7 @@ function serverReady(state, httpServer, fallbackPort) {
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
         watchdogPort: watchdogAddress.port,
     });
+    scheduleWatchdogCheck(state);
 }
 function failStart(message) {
     sendToTarget({ type: 'failed', message });
@@ -2726,20 +3608,66 @@ function onClientError(error, socket) {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     // A client that never closes its side is not kept half-open.
-    setTimeout(destroySocket.bind(socket), 1000).unref();
+    setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
+}
+/** Identifies a connection by its TCP endpoints, which its TLS socket shares; a unix socket by itself. */
+function connectionKey(socket) {
+    const { remoteAddress, remotePort, localAddress, localPort } = socket;
+    return remotePort === undefined ? socket : `${remoteAddress} ${remotePort} ${localAddress} ${localPort}`;
+}
+/** Every new connection holds a place among the unauthenticated until it shows the token or closes. */
+function admitConnection(socket) {
+    const state = server;
+    if (state === null || state.stopping)
+        return void socket.destroy();
+    const key = connectionKey(socket);
+    const address = socket.remoteAddress?.replace(/^::ffff:/i, '');
+    const peer = address === undefined || isLoopbackAddress(address) ? null : address;
+    const entries = [...state.unauthenticated];
+    const samePeer = peer === null ? [] : entries.filter(([, entry]) => entry.peer === peer);
+    const oldest = samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER ? samePeer[0] : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS ? entries[0] : undefined;
+    if (oldest !== undefined) {
+        state.unauthenticated.delete(oldest[0]);
+        oldest[1].socket.destroy();
+    }
+    state.unauthenticated.set(key, { socket, peer });
+    socket.once('close', () => {
+        if (state.unauthenticated.get(key)?.socket === socket)
+            state.unauthenticated.delete(key);
+    });
 }
 /**
  * The WebSocket handshake (§4.2.1) as ordered guard clauses, each refusal with its own status.
  * Security checks come after the protocol ones so that a refusal says what was wrong.
  */
 function onUpgrade(request, socket, head) {
+    try {
+        upgrade(request, socket, head);
+    }
+    catch (error) {
+        // Nothing a client without the token sends may reach the target's output: a request that
+        // trips a bug here costs it its connection, and nothing else.
+        if (server !== null && !server.unauthenticated.has(connectionKey(socket)))
+            report(`internal error in the server: ${describeError(error)}`);
+        socket.destroy();
+    }
+}
+function upgrade(request, socket, head) {
     socket.on('error', destroySocket);
     const state = server;
     if (state === null || state.stopping)
         return rejectUpgrade(socket, 503, 'Service Unavailable: the console is stopping');
-    const requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
+    let requestUrl;
+    try {
+        requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
+    }
+    catch {
+        return rejectUpgrade(socket, 400, 'Bad Request: the request-target is not a valid URL');
+    }
     if (request.method !== 'GET')
         return rejectUpgrade(socket, 405, 'Method Not Allowed');
+    if (request.httpVersion === '1.0')
+        return rejectUpgrade(socket, 400, 'Bad Request: a WebSocket handshake needs HTTP/1.1 (RFC 6455 section 4.1)');
     if (requestUrl.pathname !== '/ws')
         return rejectUpgrade(socket, 404, 'Not Found');
     if (!headerHasToken(request.headers.upgrade, 'websocket'))
@@ -2759,6 +3687,7 @@ function onUpgrade(request, socket, head) {
         return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
     if (!tokenMatches(state.token, requestUrl.searchParams.get('token')))
         return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
+    state.unauthenticated.delete(connectionKey(socket));
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
     const connection = {
@@ -2782,6 +3711,8 @@ function onUpgrade(request, socket, head) {
     state.connections.set(connection.sessionId, connection);
     clearIdleStop(state);
     sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
+    if (state.watchdogDownReported)
+        sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
     sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
     if (head.length > 0)
         onWebSocketData(connection, head);
@@ -2790,6 +3721,8 @@ function rejectUpgrade(socket, status, reason, headers = {}) {
     const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     const body = `${reason}\n`;
     socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+    // A refused client that keeps its side open would otherwise hold the connection half-open for good.
+    setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
 }
 /**
  * DNS rebinding defence: the Host must name this server exactly. A hostile page whose
@@ -2934,7 +3867,7 @@ function closeConnection(connection, code, reason) {
         connection.closeSent = true;
     }
     connection.socket.end();
-    setTimeout(destroySocket.bind(connection.socket), 1000).unref();
+    setTimeout(destroySocket.bind(connection.socket), CLOSE_GRACE_MS).unref();
     forgetConnection(connection);
 }
 function forgetConnection(connection) {
@@ -3038,6 +3971,10 @@ function askWatchdog(state, connection, request) {
     setTimeout(() => {
         if (!state.watchdogWaiting.has(requestId) || state.watchdogSocket !== null)
             return;
+        // Answered without it: a watchdog linked later must not act on this (an old Ctrl+C).
+        const queued = state.watchdogQueue.indexOf(line);
+        if (queued !== -1)
+            state.watchdogQueue.splice(queued, 1);
         onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
     }, WATCHDOG_WAIT_MS).unref();
 }
@@ -3072,11 +4009,41 @@ function onWatchdogConnection(socket) {
         state.watchdogSocket = socket;
         for (const line of state.watchdogQueue.splice(0))
             socket.write(line);
+        state.watchdogRetryMs = WATCHDOG_WAIT_MS;
+        if (state.watchdogDownReported) {
+            state.watchdogDownReported = false;
+            broadcast({ type: 'notice', text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.' });
+        }
         socket.on('close', () => {
-            if (state.watchdogSocket === socket)
-                state.watchdogSocket = null;
+            if (state.watchdogSocket !== socket)
+                return;
+            state.watchdogSocket = null;
+            checkWatchdog(state);
         });
     });
+}
+const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps trying to start it again.';
+function scheduleWatchdogCheck(state) {
+    if (state.watchdogRetryTimer !== null)
+        clearTimeout(state.watchdogRetryTimer);
+    state.watchdogRetryTimer = setTimeout(() => checkWatchdog(state), state.watchdogRetryMs);
+}
+/**
+ * The watchdog is started by the target and links to the child on its own: a link that did not
+ * come, or broke, is asked for again (the target starts a new thread), less often each time,
+ * and the pages are told meanwhile.
+ */
+function checkWatchdog(state) {
+    state.watchdogRetryTimer = null;
+    if (state.stopping || state.watchdogSocket !== null)
+        return;
+    if (!state.watchdogDownReported) {
+        state.watchdogDownReported = true;
+        broadcast({ type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+    }
+    sendToTarget({ type: 'watchdog', port: state.watchdogServer.address().port });
+    scheduleWatchdogCheck(state);
+    state.watchdogRetryMs = Math.min(state.watchdogRetryMs * 2, WATCHDOG_RETRY_MAX_MS);
 }
 function scheduleIdleStop(state) {
     clearIdleStop(state);
@@ -3109,6 +4076,8 @@ function shutdownServer(reason) {
     if (state.stopping)
         return;
     state.stopping = true;
+    if (state.watchdogRetryTimer !== null)
+        clearTimeout(state.watchdogRetryTimer);
     for (const connection of [...state.connections.values()]) {
         if (reason === 'target-exit')
             sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
@@ -3133,6 +4102,14 @@ function builtin(name) {
 }
 function ownFilePath() {
     return builtin('node:url').fileURLToPath(import.meta.url);
+}
+function checkedIdentifier(name) {
+    // Built here, not a literal: see patterns().
+    const identifier = new RegExp(String.raw `^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$`, 'u');
+    if (!identifier.test(name) || RESERVED_WORDS.has(name)) {
+        throw new TypeError(`Expected \`expose\` names to be JavaScript identifiers, got ${JSON.stringify(name)}`);
+    }
+    return name;
 }
 function validateOptions(options) {
     if (typeof options !== 'object' || options === null)
