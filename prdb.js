@@ -1409,7 +1409,14 @@ function rootFunctions(scope) {
         if (typeof wrapped === 'function')
             found.push(wrapped);
     };
-    for (const { object } of scopeEntries(scope, setTimeout)) {
+    let timerScopes = [];
+    try {
+        timerScopes = scopeEntries(scope, setTimeout);
+    }
+    catch {
+        // A setTimeout the program replaced with one that has no scopes (a bound or native function).
+    }
+    for (const { object } of timerScopes) {
         const lists = object.timerListMap;
         for (const list of Object.values(lists ?? {})) {
             for (let timer = list._idleNext; timer != null && timer !== list; timer = timer._idleNext)

@@ -1643,7 +1643,13 @@ function rootFunctions(scope: ModuleScope): unknown[] {
     if (typeof wrapped === 'function') found.push(wrapped);
   };
   type Linked = { _idleNext?: Linked | null; _onTimeout?: unknown; _onImmediate?: unknown };
-  for (const { object } of scopeEntries(scope, setTimeout)) {
+  let timerScopes: ScopeEntry[] = [];
+  try {
+    timerScopes = scopeEntries(scope, setTimeout);
+  } catch {
+    // A setTimeout the program replaced with one that has no scopes (a bound or native function).
+  }
+  for (const { object } of timerScopes) {
     const lists = object.timerListMap as Record<string, Linked> | undefined;
     for (const list of Object.values(lists ?? {})) {
       for (let timer = list._idleNext; timer != null && timer !== list; timer = timer._idleNext) add(timer._onTimeout);
