@@ -3394,10 +3394,16 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: I
       lineNumber: frame.location.lineNumber,
       columnNumber: frame.location.columnNumber,
     }));
+    // The answer to Debugger.resume comes from inside the pause, before the main thread leaves
+    // it; until it has, the next inspection's Debugger.enable reports this pause and its
+    // Debugger.pause does nothing (the thread counts as paused), so its wait would run out and
+    // a spinning thread would pass for idle. Debugger.resumed is sent once the pause has ended.
+    const resumed = new Promise((resolve) => session.once('Debugger.resumed', resolve));
     try {
       await whilePaused(frames, { post });
     } finally {
       await post('Debugger.resume');
+      await resumed;
     }
     return frames;
   } finally {
