@@ -3297,8 +3297,11 @@ function startWatchdog(port: number, secret: string): Worker | null {
 
 /** Requests from the child to the watchdog, one JSON object per line. */
 type WatchdogRequest = { type: 'stack'; requestId: number } | { type: 'interrupt'; requestId: number; sessionId: string };
-/** Answers from the watchdog: text for the page. */
-type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: string };
+/**
+ * Answers from the watchdog: text for the page, or null when the main thread did not pause,
+ * which the watchdog cannot tell apart from idle; the child can, by the heartbeat.
+ */
+type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: string | null };
 
 function runWatchdogRole(): void {
   const { workerData } = builtin('node:worker_threads');
@@ -3327,16 +3330,16 @@ type PausedFrame = { functionName: string; url: string; lineNumber: number; colu
 async function answerWatchdogRequest(request: WatchdogRequest): Promise<WatchdogAnswer> {
   if (request.type === 'stack') {
     const frames = await inspectMainThread(async () => {});
-    const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
-    return { type: 'stack', requestId: request.requestId, text };
+    return { type: 'stack', requestId: request.requestId, text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}` };
   }
   let decision: InterruptDecision = { outcome: 'none', where: 'elsewhere' };
   const frames = await inspectMainThread(async (paused, session) => {
     decision = await interruptPausedEvaluation(paused, session, request.sessionId);
   });
   const stopsLater = decision.outcome === 'requested' ? ' The evaluation waiting for it stops as soon as it returns.' : '';
-  let text: string;
-  if (frames === null || decision.outcome === 'signalled') text = '';
+  let text: string | null;
+  if (frames === null) text = null;
+  else if (decision.outcome === 'signalled') text = '';
   // Between two steps: the stepped evaluation stops at the next one, and says so itself.
   else if (decision.where === 'driver' && decision.outcome === 'requested') text = '';
   else if (decision.where === 'unarmed step') text = 'prdb: this session\'s code is running after an await, in a step that Ctrl+C cannot stop because this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n' + formatFrames(frames);
@@ -3393,7 +3396,10 @@ type InspectorSession = { post(method: string, params?: object): Promise<unknown
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
  * resumes it. A main thread that runs no JavaScript does not pause within the grace time:
- * that answers null, and the pending pause is cancelled by disabling the debugger.
+ * that answers null, and the pending pause is cancelled by disabling the debugger. Idle, it
+ * answers the enable at once and would pause at its next callback; blocked outside
+ * JavaScript (a synchronous system call), it answers nothing, so the grace time covers the
+ * enable too: waiting for it would hold every later request until the thread came back.
  */
 async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: InspectorSession) => Promise<void>): Promise<PausedFrame[] | null> {
   const inspector = builtin('node:inspector');
@@ -3403,16 +3409,18 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: I
     new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
   const scriptUrls = new Map<string, string>();
   session.on('Debugger.scriptParsed', (message: { params: { scriptId: string; url: string } }) => scriptUrls.set(message.params.scriptId, message.params.url));
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const graceOver = new Promise<null>((resolve) => (graceTimer = setTimeout(resolve, PAUSE_GRACE_MS, null)));
+  let answering = false;
   try {
-    await post('Debugger.enable');
-    const paused = new Promise<{ callFrames: Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }> } | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), PAUSE_GRACE_MS);
-      session.once('Debugger.paused', (message: { params: never }) => {
-        clearTimeout(timer);
-        resolve(message.params);
-      });
-    });
-    await post('Debugger.pause');
+    answering = (await Promise.race([post('Debugger.enable'), graceOver])) !== null;
+    if (!answering) return null;
+    const paused = Promise.race([
+      new Promise<{ callFrames: Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }> }>((resolve) =>
+        session.once('Debugger.paused', (message: { params: never }) => resolve(message.params))),
+      graceOver,
+    ]);
+    await Promise.race([post('Debugger.pause'), graceOver]);
     const event = await paused;
     // No pause: the main thread runs no JavaScript. Disabling the debugger (finally, below)
     // cancels the pending pause, which would otherwise stop the app's next callback.
@@ -3423,15 +3431,24 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: I
       lineNumber: frame.location.lineNumber,
       columnNumber: frame.location.columnNumber,
     }));
+    // The answer to Debugger.resume comes from inside the pause, before the main thread leaves
+    // it; until it has, the next inspection's Debugger.enable reports this pause and its
+    // Debugger.pause does nothing (the thread counts as paused), so its wait would run out and
+    // a spinning thread would pass for idle. Debugger.resumed is sent once the pause has ended.
+    const resumed = new Promise((resolve) => session.once('Debugger.resumed', resolve));
     try {
       await whilePaused(frames, { post });
     } finally {
       await post('Debugger.resume');
+      await resumed;
     }
     return frames;
   } finally {
-    // Never left enabled: an enabled debugger slows the app's await loops and compilation.
-    await post('Debugger.disable').catch(() => {});
+    clearTimeout(graceTimer);
+    // Never left enabled: an enabled debugger slows the app's await loops and compilation. A
+    // thread that did not answer takes the disable, queued in order, when it comes back.
+    const disabled = post('Debugger.disable').catch(() => {});
+    if (answering) await disabled;
     session.disconnect();
   }
 }
@@ -3491,7 +3508,7 @@ type ServerState = {
   watchdogServer: NetServer | null;
   watchdogSocket: Socket | null;
   watchdogRequests: number;
-  watchdogWaiting: Map<number, Connection>;
+  watchdogWaiting: Map<number, { connection: Connection; request: WatchdogQuestion; attempt: number }>;
   watchdogQueue: string[];
   /** The next look at whether the watchdog is linked, and the wait before the one after. */
   watchdogRetryTimer: ReturnType<typeof setTimeout> | null;
@@ -4100,10 +4117,12 @@ function requestStack(state: ServerState, connection: Connection): void {
   // One at a time: each is a pause of the main thread, and a page may repeat the request.
   if (connection.stackPending) return;
   connection.stackPending = true;
-  whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => {
-    connection.stackPending = false;
-    sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
-  });
+  whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => reportIdleStack(connection));
+}
+
+function reportIdleStack(connection: Connection): void {
+  connection.stackPending = false;
+  sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
 }
 
 /** Sends a heartbeat now; calls `onStuck` if the target has not answered it in a moment. */
@@ -4118,9 +4137,14 @@ function whenStuck(state: ServerState, connection: Connection, onStuck: () => vo
   }, STUCK_AFTER_MS);
 }
 
-function askWatchdog(state: ServerState, connection: Connection, request: { type: 'stack' } | { type: 'interrupt'; sessionId: string }): void {
+type WatchdogQuestion = { type: 'stack' } | { type: 'interrupt'; sessionId: string };
+
+/** Pauses asked of a main thread that answers no heartbeat before the page is told it did not pause. */
+const PAUSE_ATTEMPTS = 2;
+
+function askWatchdog(state: ServerState, connection: Connection, request: WatchdogQuestion, attempt = 1): void {
   const requestId = ++state.watchdogRequests;
-  state.watchdogWaiting.set(requestId, connection);
+  state.watchdogWaiting.set(requestId, { connection, request, attempt });
   const line = `${JSON.stringify({ ...request, requestId })}\n`;
   if (state.watchdogSocket !== null) {
     state.watchdogSocket.write(line);
@@ -4138,11 +4162,28 @@ function askWatchdog(state: ServerState, connection: Connection, request: { type
 }
 
 function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
-  const connection = state.watchdogWaiting.get(answer.requestId);
+  const waiting = state.watchdogWaiting.get(answer.requestId);
   state.watchdogWaiting.delete(answer.requestId);
-  if (connection !== undefined && answer.type === 'stack') connection.stackPending = false;
+  if (waiting === undefined) return;
+  const { connection, request, attempt } = waiting;
+  if (answer.text === null) {
+    // No pause: the thread went idle (the REPL then has the keystroke), or it is stuck where
+    // no JavaScript runs, or the pause was lost; the heartbeat tells idle from stuck, and a
+    // stuck thread is asked again before the page is told. Never taken for idle unasked.
+    whenStuck(state, connection, () => {
+      if (attempt < PAUSE_ATTEMPTS) return askWatchdog(state, connection, request, attempt + 1);
+      const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a synchronous system call, a native addon) or starved of CPU';
+      if (request.type === 'interrupt') return sendJson(connection, { type: 'notice', text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.` });
+      connection.stackPending = false;
+      sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
+    }, () => {
+      if (request.type === 'stack') reportIdleStack(connection);
+    });
+    return;
+  }
+  if (answer.type === 'stack') connection.stackPending = false;
   // An interruption speaks for itself: the REPL prints the error and prompts again.
-  if (connection === undefined || typeof answer.text !== 'string' || answer.text === '') return;
+  if (typeof answer.text !== 'string' || answer.text === '') return;
   sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
 }
 

@@ -217,8 +217,26 @@ test('Ctrl+C and a stack request at the same moment: both answered, the loop sto
     session.type('\x03');
     await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
     const stack = await session.waitForMessage('stack', { from });
-    assert.match(stack.text, /The main thread is (running|idle)/);
+    // The stack is asked first and the loop spins until the Ctrl+C: it is running, never "idle".
+    assert.match(stack.text, /The main thread is running/);
   }
+  assert.equal(target.exit, null);
+});
+
+test('a main thread blocked outside JavaScript is never said idle: Ctrl+C and a stack request both say why', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  // A synchronous child process: the thread waits in the kernel, where no inspector pause lands.
+  await startRunaway(session, 'require("child_process").execFileSync("sleep", ["3"]); "slept"');
+  const from = session.messages.length;
+  session.send({ type: 'stack' });
+  session.type('\x03');
+  const notice = await session.waitForMessage('notice', { from });
+  assert.match(notice.text, /not interrupted: the main thread answers nothing and did not stop[^]*blocked outside JavaScript/);
+  const stack = await session.waitForMessage('stack', { from });
+  assert.match(stack.text, /No stack: the main thread answers nothing/);
+  await session.waitForOutput(/'slept'\n> $/);
+  assert.match(await session.evaluate('appState.name'), /'fixture'/);
   assert.equal(target.exit, null);
 });
 
