@@ -3190,8 +3190,7 @@ function runWatchdogRole() {
 async function answerWatchdogRequest(request) {
     if (request.type === 'stack') {
         const frames = await inspectMainThread(async () => { });
-        const text = frames === null ? 'The main thread is idle: it is waiting for events, not running JavaScript.' : `The main thread is running:\n${formatFrames(frames)}`;
-        return { type: 'stack', requestId: request.requestId, text };
+        return { type: 'stack', requestId: request.requestId, text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}` };
     }
     let decision = { outcome: 'none', where: 'elsewhere' };
     const frames = await inspectMainThread(async (paused, session) => {
@@ -3199,7 +3198,9 @@ async function answerWatchdogRequest(request) {
     });
     const stopsLater = decision.outcome === 'requested' ? ' The evaluation waiting for it stops as soon as it returns.' : '';
     let text;
-    if (frames === null || decision.outcome === 'signalled')
+    if (frames === null)
+        text = null;
+    else if (decision.outcome === 'signalled')
         text = '';
     // Between two steps: the stepped evaluation stops at the next one, and says so itself.
     else if (decision.where === 'driver' && decision.outcome === 'requested')
@@ -3250,7 +3251,10 @@ async function interruptPausedEvaluation(frames, session, sessionId) {
 /**
  * Pauses the main thread through the inspector, lets `whilePaused` look at its frames, and
  * resumes it. A main thread that runs no JavaScript does not pause within the grace time:
- * that answers null, and the pending pause is cancelled by disabling the debugger.
+ * that answers null, and the pending pause is cancelled by disabling the debugger. Idle, it
+ * answers the enable at once and would pause at its next callback; blocked outside
+ * JavaScript (a synchronous system call), it answers nothing, so the grace time covers the
+ * enable too: waiting for it would hold every later request until the thread came back.
  */
 async function inspectMainThread(whilePaused) {
     const inspector = builtin('node:inspector');
@@ -3259,16 +3263,18 @@ async function inspectMainThread(whilePaused) {
     const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
     const scriptUrls = new Map();
     session.on('Debugger.scriptParsed', (message) => scriptUrls.set(message.params.scriptId, message.params.url));
+    let graceTimer;
+    const graceOver = new Promise((resolve) => (graceTimer = setTimeout(resolve, PAUSE_GRACE_MS, null)));
+    let answering = false;
     try {
-        await post('Debugger.enable');
-        const paused = new Promise((resolve) => {
-            const timer = setTimeout(() => resolve(null), PAUSE_GRACE_MS);
-            session.once('Debugger.paused', (message) => {
-                clearTimeout(timer);
-                resolve(message.params);
-            });
-        });
-        await post('Debugger.pause');
+        answering = (await Promise.race([post('Debugger.enable'), graceOver])) !== null;
+        if (!answering)
+            return null;
+        const paused = Promise.race([
+            new Promise((resolve) => session.once('Debugger.paused', (message) => resolve(message.params))),
+            graceOver,
+        ]);
+        await Promise.race([post('Debugger.pause'), graceOver]);
         const event = await paused;
         // No pause: the main thread runs no JavaScript. Disabling the debugger (finally, below)
         // cancels the pending pause, which would otherwise stop the app's next callback.
@@ -3280,17 +3286,27 @@ async function inspectMainThread(whilePaused) {
             lineNumber: frame.location.lineNumber,
             columnNumber: frame.location.columnNumber,
         }));
+        // The answer to Debugger.resume comes from inside the pause, before the main thread leaves
+        // it; until it has, the next inspection's Debugger.enable reports this pause and its
+        // Debugger.pause does nothing (the thread counts as paused), so its wait would run out and
+        // a spinning thread would pass for idle. Debugger.resumed is sent once the pause has ended.
+        const resumed = new Promise((resolve) => session.once('Debugger.resumed', resolve));
         try {
             await whilePaused(frames, { post });
         }
         finally {
             await post('Debugger.resume');
+            await resumed;
         }
         return frames;
     }
     finally {
-        // Never left enabled: an enabled debugger slows the app's await loops and compilation.
-        await post('Debugger.disable').catch(() => { });
+        clearTimeout(graceTimer);
+        // Never left enabled: an enabled debugger slows the app's await loops and compilation. A
+        // thread that did not answer takes the disable, queued in order, when it comes back.
+        const disabled = post('Debugger.disable').catch(() => { });
+        if (answering)
+            await disabled;
         session.disconnect();
     }
 }
@@ -3946,10 +3962,11 @@ function requestStack(state, connection) {
     if (connection.stackPending)
         return;
     connection.stackPending = true;
-    whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => {
-        connection.stackPending = false;
-        sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
-    });
+    whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => reportIdleStack(connection));
+}
+function reportIdleStack(connection) {
+    connection.stackPending = false;
+    sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
 }
 /** Sends a heartbeat now; calls `onStuck` if the target has not answered it in a moment. */
 function whenStuck(state, connection, onStuck, onResponsive) {
@@ -3965,9 +3982,11 @@ function whenStuck(state, connection, onStuck, onResponsive) {
             onStuck();
     }, STUCK_AFTER_MS);
 }
-function askWatchdog(state, connection, request) {
+/** Pauses asked of a main thread that answers no heartbeat before the page is told it did not pause. */
+const PAUSE_ATTEMPTS = 2;
+function askWatchdog(state, connection, request, attempt = 1) {
     const requestId = ++state.watchdogRequests;
-    state.watchdogWaiting.set(requestId, connection);
+    state.watchdogWaiting.set(requestId, { connection, request, attempt });
     const line = `${JSON.stringify({ ...request, requestId })}\n`;
     if (state.watchdogSocket !== null) {
         state.watchdogSocket.write(line);
@@ -3986,12 +4005,33 @@ function askWatchdog(state, connection, request) {
     }, WATCHDOG_WAIT_MS).unref();
 }
 function onWatchdogAnswer(state, answer) {
-    const connection = state.watchdogWaiting.get(answer.requestId);
+    const waiting = state.watchdogWaiting.get(answer.requestId);
     state.watchdogWaiting.delete(answer.requestId);
-    if (connection !== undefined && answer.type === 'stack')
+    if (waiting === undefined)
+        return;
+    const { connection, request, attempt } = waiting;
+    if (answer.text === null) {
+        // No pause: the thread went idle (the REPL then has the keystroke), or it is stuck where
+        // no JavaScript runs, or the pause was lost; the heartbeat tells idle from stuck, and a
+        // stuck thread is asked again before the page is told. Never taken for idle unasked.
+        whenStuck(state, connection, () => {
+            if (attempt < PAUSE_ATTEMPTS)
+                return askWatchdog(state, connection, request, attempt + 1);
+            const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a synchronous system call, a native addon) or starved of CPU';
+            if (request.type === 'interrupt')
+                return sendJson(connection, { type: 'notice', text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.` });
+            connection.stackPending = false;
+            sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
+        }, () => {
+            if (request.type === 'stack')
+                reportIdleStack(connection);
+        });
+        return;
+    }
+    if (answer.type === 'stack')
         connection.stackPending = false;
     // An interruption speaks for itself: the REPL prints the error and prompts again.
-    if (connection === undefined || typeof answer.text !== 'string' || answer.text === '')
+    if (typeof answer.text !== 'string' || answer.text === '')
         return;
     sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
 }
