@@ -69,7 +69,10 @@ export type PrdbOptions = {
  * prdb calls it once with the defaults; call it again to change them.
  */
 export declare function setSignalHandler(options?: PrdbOptions): void;
-/** Removes prdb's signal handler; a running server keeps running until `stop()`. */
+/**
+ * Removes prdb's signal handler; a running server keeps running until `stop()`. The signal
+ * then does what it does without prdb, and never kills the process: see onReleasedSignal.
+ */
 export declare function removeSignalHandler(): void;
 /**
  * Starts the console server now, as the signal would, and resolves with its URL (the same

@@ -218,15 +218,21 @@ type TargetMessage =
 export function setSignalHandler(options: PrdbOptions = {}): void {
   const settings = validateOptions(options);
   const signal = options.signal ?? DEFAULT_SIGNAL;
-  if (installedSignal !== null) process.removeListener(installedSignal, onActivationSignal);
   activeSettings = settings;
-  installedSignal = signal;
+  if (installedSignal === signal) return;
+  // Ours first, then the stand-in goes: the signal is never left without a listener.
   process.on(signal, onActivationSignal);
+  process.removeListener(signal, onReleasedSignal);
+  if (installedSignal !== null) releaseSignal(installedSignal);
+  installedSignal = signal;
 }
 
-/** Removes prdb's signal handler; a running server keeps running until `stop()`. */
+/**
+ * Removes prdb's signal handler; a running server keeps running until `stop()`. The signal
+ * then does what it does without prdb, and never kills the process: see onReleasedSignal.
+ */
 export function removeSignalHandler(): void {
-  if (installedSignal !== null) process.removeListener(installedSignal, onActivationSignal);
+  if (installedSignal !== null) releaseSignal(installedSignal);
   installedSignal = null;
 }
 
@@ -651,6 +657,31 @@ type Activation = {
 let installedSignal: NodeJS.Signals | null = null;
 let activeSettings: ServerSettings | null = null;
 let activation: Activation | null = null;
+
+/**
+ * Removing the last listener of a signal resets it to its default action, and for SIGUSR1
+ * and SIGUSR2 that is death (exit 138 and 140), where a Node process without prdb opens its
+ * inspector on SIGUSR1. So a signal prdb leaves keeps a stand-in listener.
+ */
+function releaseSignal(signal: NodeJS.Signals): void {
+  if (process.listeners(signal).includes(onReleasedSignal)) return;
+  process.on(signal, onReleasedSignal);
+  process.removeListener(signal, onActivationSignal);
+}
+
+/** A signal prdb no longer uses: SIGUSR1 opens Node's inspector, as it would without prdb; others do nothing. */
+function onReleasedSignal(signal: NodeJS.Signals): void {
+  // The program's own listeners of the signal make Node's activation stay off; so here.
+  if (signal !== 'SIGUSR1' || process.listenerCount(signal) > 1) return;
+  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (/--disable-sigusr1\b/.test(flags)) return;
+  try {
+    // Node's own port and host (--inspect-port), and its own "Debugger listening on" line.
+    builtin('node:inspector').open();
+  } catch {
+    // Already open: as Node does then, nothing.
+  }
+}
 
 function onActivationSignal(): void {
   if (activation?.url && activation.child.connected) {
