@@ -196,6 +196,17 @@ test('when the last session ends, the REPL globals go and the user globals stay'
   target.signal('SIGUSR2');
   await target.waitForStdout(/fixture: globals .*\n/);
   assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=yes/);
+  assert.match(target.stdout, /fixture: globals .* console=restored\n/, 'every console method is the program\'s own again');
+});
+
+test('Ctrl+Z typed in a session is ignored: the process is not stopped, and the session goes on', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  session.type('\x1a');
+  assert.match(await session.evaluate('1 + 1'), /\n2\n> $/);
+  const state = readFileSync(`/proc/${target.pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+  assert.notEqual(state, 'T', 'the target is stopped: SIGTSTP, as readline sends on Ctrl+Z when nobody listens');
+  assert.equal(target.exit, null);
 });
 
 test('several tabs are independent sessions', async (t) => {
@@ -303,9 +314,10 @@ test('start(), status() and stop() from the program itself', async (t) => {
 });
 
 test('default port busy: another port is used and said so; a chosen busy port is a clear error', async (t) => {
+  // Held here, or already held by another process on this machine: busy either way.
   const blocker = net.createServer();
-  await new Promise((resolve, reject) => blocker.once('error', reject).listen(4242, '127.0.0.1', resolve));
-  t.after(() => blocker.close());
+  await new Promise((resolve, reject) => blocker.once('error', (error) => (error.code === 'EADDRINUSE' ? resolve() : reject(error))).listen(4242, '127.0.0.1', resolve));
+  t.after(() => blocker.listening && blocker.close());
   const flexible = await startTarget(t, { options: {} });
   const consoleUrl = await flexible.activate();
   assert.notEqual(consoleUrl.port, 4242);

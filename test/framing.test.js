@@ -4,7 +4,10 @@
 // that reveals it, before a payload that can never be valid is buffered.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, isValidCloseCode, acceptKey } from '../prdb.js';
+import { entry } from './helpers.js';
+
+// The build under test: prdb.js, or prdb.ts itself in the pass that runs it directly.
+const { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, isValidCloseCode, acceptKey } = await import(entry);
 import { hex, frame, closePayload, expectedAccept, OP } from './raw-websocket.js';
 
 const MASK = hex('37 fa 21 3d'); // the masking key of the RFC's §5.7 examples

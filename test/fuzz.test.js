@@ -10,16 +10,28 @@ import { execFileSync } from 'node:child_process';
 import { startTarget, connect } from './helpers.js';
 import { openRaw, frame, closePayload, handshakeRequest, expectedAccept, prng, OP } from './raw-websocket.js';
 
-const SEED = process.env.PRDB_FUZZ_SEED ? Number(process.env.PRDB_FUZZ_SEED) : crypto.randomInt(2 ** 31);
-const TIME_BUDGET_MS = Number(process.env.PRDB_FUZZ_MS ?? 10_000);
+const TIME_BUDGET_MS = Number(process.env.PRDB_FUZZ_MS ?? 4_000);
 const MAX_CONNECTIONS = 3000;
+/**
+ * Fixed seeds, each a fixed number of connections, so that every run checks the same inputs;
+ * and one new seed per run, printed, bounded by time, to find what the fixed ones miss.
+ */
+const FIXED_SEEDS = [20261124, 1, 2718281];
+const FIXED_CONNECTIONS = 600;
+const runs = process.env.PRDB_FUZZ_SEED
+  ? [{ seed: Number(process.env.PRDB_FUZZ_SEED), connections: MAX_CONNECTIONS, budgetMs: Number(process.env.PRDB_FUZZ_MS ?? 10_000), kind: 'replayed' }]
+  : [
+    ...FIXED_SEEDS.map((seed) => ({ seed, connections: FIXED_CONNECTIONS, budgetMs: Infinity, kind: 'fixed' })),
+    { seed: crypto.randomInt(2 ** 31), connections: MAX_CONNECTIONS, budgetMs: TIME_BUDGET_MS, kind: 'new' },
+  ];
 const CONCURRENCY = 8;
 const MAX_MESSAGE_SIZE = 16384;
 
 const stats = { connections: 0, handshakes: 0, upgraded: 0, frames: 0, bytes: 0, closeCodes: {}, statuses: {} };
 
-test(`fuzz: random and mutated frames and handshakes against one server (seed ${SEED})`, async (t) => {
+for (const { seed: SEED, connections, budgetMs, kind } of runs) test(`fuzz: random and mutated frames and handshakes against one server (${kind} seed ${SEED})`, async (t) => {
   t.diagnostic(`seed ${SEED}: replay with PRDB_FUZZ_SEED=${SEED} node --test test/fuzz.test.js`);
+  for (const key of Object.keys(stats)) stats[key] = typeof stats[key] === 'number' ? 0 : {};
   const target = await startTarget(t, { options: { port: 0, maxSessions: 64, maxMessageSize: MAX_MESSAGE_SIZE } });
   const consoleUrl = await target.activate();
   const serverPid = await serverChildPid(target.pid);
@@ -28,7 +40,7 @@ test(`fuzz: random and mutated frames and handshakes against one server (seed ${
   const started = Date.now();
   let next = 0;
   async function worker() {
-    while (next < MAX_CONNECTIONS && Date.now() - started < TIME_BUDGET_MS && failures.length < 5) {
+    while (next < connections && Date.now() - started < budgetMs && failures.length < 5) {
       const index = next++;
       // Each connection has its own stream, so that one can be replayed alone from the seed.
       const random = prng((SEED ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0);

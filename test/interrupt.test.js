@@ -331,3 +331,18 @@ for (const [kind, roundCode] of Object.entries(stressRounds)) {
     await target.waitForStdout('app SIGINT handler ran');
   });
 }
+
+test('Ctrl+C in one session never interrupts another session\'s evaluation', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const owner = await connect(t, consoleUrl);
+  const other = await connect(t, consoleUrl);
+  owner.markOutput();
+  owner.type("{ const until = Date.now() + 2500; while (Date.now() < until) {} 'owner finished' }\r");
+  // The other page sees the target busy, then presses Ctrl+C: not its evaluation, so not stopped.
+  await other.waitForMessage('busy');
+  other.type('\x03');
+  const result = await owner.waitForOutput(/'owner finished'\n> $|Interrupted|interrupted/, { deadlineMs: 15_000 });
+  assert.match(result[0], /'owner finished'/, 'the owner\'s evaluation ran to its end');
+  assert.match(await other.evaluate('1 + 1'), /\n2\n> $/);
+});

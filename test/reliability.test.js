@@ -126,3 +126,24 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   assert.ok(after.heap - before.heap < 4 * 1024 * 1024, `target heap ${before.heap} -> ${after.heap}`);
   assert.ok(after.childMemory - before.childMemory < 20 * 1024, `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`);
 });
+
+test('a page that never acknowledges gets at most the credit window, even from a print loop that yields', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const silent = await connect(t, consoleUrl, { acknowledge: false });
+  const observer = await connect(t, consoleUrl);
+  const windowBytes = 1024 * 1024;
+  // 3 MiB of lines, each after a turn of the event loop: the drop policy alone would let the
+  // window's worth through every time the backlog drains; only the credit stops it.
+  silent.type("globalThis.printed = 0; for (let i = 0; i < 3072; i++) { console.log('x'.repeat(1023)); globalThis.printed++; await new Promise((resolve) => setImmediate(resolve)); } globalThis.loopDone = true\r");
+  for (;;) {
+    const text = await observer.evaluate('globalThis.loopDone === true');
+    if (/\ntrue\n> $/.test(text)) break;
+    assert.ok(silent.outputBytes <= windowBytes + 64 * 1024, `${silent.outputBytes} bytes reached a page that acknowledged none`);
+  }
+  // Whatever was in flight has arrived once the child answered a later request on its own connection.
+  await observer.evaluate('1');
+  assert.ok(silent.outputBytes <= windowBytes + 64 * 1024, `${silent.outputBytes} bytes reached a page that acknowledged none`);
+  assert.ok(silent.outputBytes >= windowBytes / 2, `the window was used: ${silent.outputBytes} bytes`);
+  assert.match(await observer.evaluate('globalThis.printed'), /\n3072\n> $/);
+});
