@@ -837,6 +837,8 @@ function openSession(running, sessionId, columns, rows) {
         useGlobal: true,
         preview: true,
         historySize: HISTORY_SIZE,
+        // Not a real domain where prdb can do its work: see containSessionErrors.
+        domain: containSessionErrors() ? standInDomain() : undefined,
     });
     session.server = server;
     for (const name of Reflect.ownKeys(globalThis))
@@ -901,6 +903,7 @@ function evaluate(session, originalEval, code, context, file, callback) {
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
     // the watchdog tells this session's code from any other by these names.
     session.scriptNames.add(file);
+    scriptSessions.set(file, session.sessionId);
     runGuarded(session, function evaluateInSessionContext() {
         originalEval.call(session.server, source, context, file, finish);
     });
@@ -968,6 +971,82 @@ function describePause(sessionId, scriptUrls) {
         sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
         inEvaluation: marker !== undefined && marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
     };
+}
+/**
+ * Errors that code typed in a session throws later (in a timer, a listener, a promise it
+ * made) must not crash the program, and show in the session. Node's REPL contains them with a
+ * domain, and one domain makes every promise job of the whole process slower, for good
+ * (10-30 times for an `await` loop on Node 20). prdb's REPLs get a stand-in domain instead,
+ * and one listener does the domain's work for the errors of session code only:
+ * 'uncaughtExceptionMonitor' runs just before Node decides what an uncaught error does, and
+ * changes nothing by itself, so the program's own errors go on exactly as without prdb; for a
+ * session's error it sets a capture callback for that one error, which Node then calls instead
+ * of crashing. The listener stays after the last session, for code a session left running.
+ */
+function containSessionErrors() {
+    if (process.listeners('uncaughtExceptionMonitor').includes(onUncaughtError))
+        return true;
+    try {
+        // Loading `node:domain` (node:repl does) replaces the public setter with one that throws;
+        // prdb holds the one from before. If the program loaded a domain before prdb, the REPL
+        // gets a real one, as in Node's own REPL.
+        setCaptureCallback.call(process, null);
+    }
+    catch {
+        return false;
+    }
+    process.on('uncaughtExceptionMonitor', onUncaughtError);
+    return true;
+}
+/** Node's own, read when prdb is imported: see containSessionErrors. */
+const setCaptureCallback = process.setUncaughtExceptionCaptureCallback;
+/** The sessions that the REPL's scripts (REPL1, REPL7, …) belong to, also after they ended. */
+const scriptSessions = new Map();
+function onUncaughtError(error) {
+    const sessionId = sessionOfError(error);
+    // A capture callback of the program's own decides, as it would without prdb.
+    if (sessionId === null || process.hasUncaughtExceptionCaptureCallback())
+        return;
+    setCaptureCallback.call(process, function reportToSession(captured) {
+        setCaptureCallback.call(process, null);
+        reportSessionError(sessionId, captured);
+    });
+}
+/**
+ * The session whose code threw: the async context it runs in, or, once sessions have ended,
+ * a frame of a session's script in the error's stack.
+ */
+function sessionOfError(error) {
+    const session = sessionContext?.getStore()?.session;
+    if (session !== undefined)
+        return session.sessionId;
+    let stack;
+    try {
+        stack = error?.stack;
+    }
+    catch {
+        return null;
+    }
+    if (typeof stack !== 'string')
+        return null;
+    for (const match of stack.matchAll(/\bREPL\d+(?=:\d+:\d+)/g)) {
+        const sessionId = scriptSessions.get(match[0]);
+        if (sessionId !== undefined)
+            return sessionId;
+    }
+    return null;
+}
+function reportSessionError(sessionId, error) {
+    const session = sessions.get(sessionId);
+    // Shown as the REPL shows an error, with a new prompt, as its domain did.
+    if (session !== undefined && !session.ended)
+        session.server._domain.emit('error', error);
+    else
+        process.stderr.write(`prdb: code typed in a session that has ended threw, and was kept from crashing the program: ${builtin('node:util').inspect(error)}\n`);
+}
+/** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
+function standInDomain() {
+    return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: (bound) => bound });
 }
 function ignoreSuspend() { }
 function shortenInterruptedStack(error) {
@@ -3110,6 +3189,8 @@ function endSession(session, reason) {
         removeConsoleRedirect();
         removeReplGlobals();
         closeModuleScope();
+        // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
+        sessionContext?.disable();
     }
 }
 function closeAllSessions() {
