@@ -606,7 +606,7 @@ function startServerChild(settings) {
     });
     ready.catch(() => { });
     const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-    const running = { child, url: null, urlFile: null, ready, token, watchdog: null };
+    const running = { child, url: null, urlFile: null, ready, token, watchdog: null, watchdogAddress: null };
     activation = running;
     // prdb must never keep the target alive nor delay its exit.
     setChildReferenced(running, false);
@@ -619,7 +619,8 @@ function startServerChild(settings) {
                 if (message.notice)
                     report(message.notice);
                 printUrl(message.url);
-                running.watchdog = startWatchdog(message.watchdogPort, running.token);
+                running.watchdogAddress = message.watchdog;
+                running.watchdog = startWatchdog(message.watchdog, running.token);
                 resolveReady(message.url);
             }
             else if (message.type === 'watchdog') {
@@ -627,7 +628,7 @@ function startServerChild(settings) {
                 // under load) and is left to it; one that is gone (it failed, or its link broke: it
                 // exits then) is started again. threadId is -1 once a worker has exited.
                 if (running.watchdog === null || running.watchdog.threadId === -1)
-                    running.watchdog = startWatchdog(message.port, running.token);
+                    running.watchdog = startWatchdog(message.address, running.token);
             }
             else if (message.type === 'failed') {
                 report(message.message);
@@ -653,6 +654,8 @@ function startServerChild(settings) {
         // A killed child removes nothing; its socket must not outlive the target either.
         if (running.url !== null && settings.socketPath !== null)
             removeStaleSocket(settings.socketPath);
+        if (typeof running.watchdogAddress === 'string')
+            removeStaleSocket(running.watchdogAddress);
         if (running.url === null)
             rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
         else if (code !== 0)
@@ -3266,12 +3269,12 @@ function terminalHasColors(count = 16) {
  * reach it while the main thread is stuck; it uses `node:inspector` on the main thread only
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
-function startWatchdog(port, secret) {
+function startWatchdog(address, secret) {
     try {
         const { Worker } = builtin('node:worker_threads');
         const worker = new Worker(new URL(import.meta.url), {
             argv: [WATCHDOG_ROLE_ARGUMENT],
-            workerData: { port, secret },
+            workerData: { address, secret },
             execArgv: childExecArgv(ownFilePath()),
             stdout: false,
             stderr: false,
@@ -3287,8 +3290,9 @@ function startWatchdog(port, secret) {
 }
 function runWatchdogRole() {
     const { workerData } = builtin('node:worker_threads');
-    const { port, secret } = workerData;
-    const socket = builtin('node:net').connect(port, '127.0.0.1');
+    const { address, secret } = workerData;
+    const net = builtin('node:net');
+    const socket = typeof address === 'string' ? net.connect(address) : net.connect(address, '127.0.0.1');
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     // The server is gone: so is the reason for this thread.
@@ -3536,6 +3540,7 @@ function startServer(start) {
         unauthenticated: new Map(),
         httpServer: null,
         watchdogServer: null,
+        watchdogAddress: null,
         watchdogSocket: null,
         watchdogRequests: 0,
         watchdogWaiting: new Map(),
@@ -3616,10 +3621,39 @@ function startWatchdogServer(state, httpServer, fallbackPort) {
         if (state.watchdogServer !== watchdogServer)
             failStart(`cannot listen for the watchdog: ${describeError(error)}`);
     });
-    watchdogServer.listen(0, '127.0.0.1', () => {
+    const path = watchdogSocketPath(state.start.targetPid);
+    const onListening = () => {
         state.watchdogServer = watchdogServer;
+        state.watchdogAddress = path ?? watchdogServer.address().port;
         serverReady(state, httpServer, fallbackPort);
-    });
+    };
+    if (path === null) {
+        watchdogServer.listen(0, '127.0.0.1', onListening);
+    }
+    else {
+        removeStaleSocket(path);
+        watchdogServer.listen(path, onListening);
+    }
+}
+/**
+ * The watchdog's socket: in the owner's private directory (0700, where the URL file is), which
+ * no other user can enter, so no other user can connect, where a loopback port would let every
+ * local user try (the token still guards it). Null where unix sockets are not to be had
+ * (Windows) or the path is too long for one (sun_path holds 104 bytes on macOS, 108 on Linux).
+ */
+function watchdogSocketPath(targetPid) {
+    if (process.platform === 'win32')
+        return null;
+    const path = builtin('node:path').join(builtin('node:path').dirname(urlFilePath(targetPid)), `${targetPid}.watchdog`);
+    if (Buffer.byteLength(path) > 100)
+        return null;
+    try {
+        privateDirectory(builtin('node:path').dirname(path));
+    }
+    catch {
+        return null;
+    }
+    return path;
 }
 function serverReady(state, httpServer, fallbackPort) {
     const settings = state.settings;
@@ -3667,7 +3701,6 @@ function serverReady(state, httpServer, fallbackPort) {
             settings.urlFile = null;
         }
     }
-    const watchdogAddress = state.watchdogServer.address();
     state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_INTERVAL_MS);
     state.keepaliveTimer = setInterval(sendKeepalives, settings.keepaliveInterval);
     scheduleIdleStop(state);
@@ -3676,7 +3709,7 @@ function serverReady(state, httpServer, fallbackPort) {
         urlFile: settings.urlFile,
         url,
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
-        watchdogPort: watchdogAddress.port,
+        watchdog: state.watchdogAddress,
     });
     scheduleWatchdogCheck(state);
 }
@@ -4203,7 +4236,7 @@ function checkWatchdog(state) {
         state.watchdogDownReported = true;
         broadcast({ type: 'notice', text: WATCHDOG_DOWN_NOTICE });
     }
-    sendToTarget({ type: 'watchdog', port: state.watchdogServer.address().port });
+    sendToTarget({ type: 'watchdog', address: state.watchdogAddress });
     scheduleWatchdogCheck(state);
     state.watchdogRetryMs = Math.min(state.watchdogRetryMs * 2, WATCHDOG_RETRY_MAX_MS);
 }
@@ -4253,6 +4286,8 @@ function shutdownServer(reason) {
         removeFileQuietly(state.settings.socketPath);
     state.httpServer?.close();
     state.watchdogServer?.close();
+    if (typeof state.watchdogAddress === 'string')
+        removeFileQuietly(state.watchdogAddress);
     if (process.connected)
         process.disconnect();
     // Let the close frames reach the wire, then go, whatever is still open.
@@ -4340,7 +4375,20 @@ function formatHost(host) {
  */
 function writeOwnerOnlyFile(path, content) {
     const fs = builtin('node:fs');
-    const directory = builtin('node:path').dirname(path);
+    privateDirectory(builtin('node:path').dirname(path));
+    removeFileQuietly(path);
+    const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
+    const descriptor = fs.openSync(path, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
+    try {
+        fs.writeSync(descriptor, content);
+    }
+    finally {
+        fs.closeSync(descriptor);
+    }
+}
+/** Makes sure `directory` exists and is this user's alone (0700, checked, not a symlink). */
+function privateDirectory(directory) {
+    const fs = builtin('node:fs');
     try {
         fs.mkdirSync(directory, { mode: 0o700 });
     }
@@ -4351,15 +4399,6 @@ function writeOwnerOnlyFile(path, content) {
     const stats = fs.lstatSync(directory);
     if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
         throw new Error(`${directory} is not a private directory of this user`);
-    removeFileQuietly(path);
-    const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
-    const descriptor = fs.openSync(path, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
-    try {
-        fs.writeSync(descriptor, content);
-    }
-    finally {
-        fs.closeSync(descriptor);
-    }
 }
 function removeFileQuietly(path) {
     try {

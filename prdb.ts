@@ -185,9 +185,12 @@ type StartMessage = {
   nodeVersion: string;
 };
 
+/** Where the watchdog thread finds the child: a unix socket in the owner's private directory, or (on Windows) a loopback port. */
+type WatchdogAddress = string | number;
+
 /** Messages from the child to the target, over the IPC channel. */
 type ChildMessage =
-  | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdogPort: number }
+  | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdog: WatchdogAddress }
   | { type: 'failed'; message: string }
   | { type: 'open'; sessionId: string; columns: number; rows: number }
   | { type: 'input'; sessionId: string; data: Uint8Array; receivedAt: number }
@@ -195,7 +198,7 @@ type ChildMessage =
   | { type: 'ack'; sessionId: string; bytes: number }
   | { type: 'close'; sessionId: string }
   | { type: 'heartbeat'; sequence: number }
-  | { type: 'watchdog'; port: number }
+  | { type: 'watchdog'; address: WatchdogAddress }
   | { type: 'stop' };
 
 /** Messages from the target to the child. */
@@ -652,6 +655,7 @@ type Activation = {
   /** The secret of the page's URL, which also authenticates the watchdog to the child. */
   token: string;
   watchdog: Worker | null;
+  watchdogAddress: WatchdogAddress | null;
 };
 
 let installedSignal: NodeJS.Signals | null = null;
@@ -729,7 +733,7 @@ function startServerChild(settings: ServerSettings): Activation {
   });
   ready.catch(() => {});
   const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null };
+  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null, watchdogAddress: null };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -742,13 +746,14 @@ function startServerChild(settings: ServerSettings): Activation {
         running.urlFile = message.urlFile;
         if (message.notice) report(message.notice);
         printUrl(message.url);
-        running.watchdog = startWatchdog(message.watchdogPort, running.token);
+        running.watchdogAddress = message.watchdog;
+        running.watchdog = startWatchdog(message.watchdog, running.token);
         resolveReady(message.url);
       } else if (message.type === 'watchdog') {
         // The child has no link to the watchdog. A thread that still runs is linking (slowly,
         // under load) and is left to it; one that is gone (it failed, or its link broke: it
         // exits then) is started again. threadId is -1 once a worker has exited.
-        if (running.watchdog === null || running.watchdog.threadId === -1) running.watchdog = startWatchdog(message.port, running.token);
+        if (running.watchdog === null || running.watchdog.threadId === -1) running.watchdog = startWatchdog(message.address, running.token);
       } else if (message.type === 'failed') {
         report(message.message);
         rejectReady(new Error(message.message));
@@ -768,6 +773,7 @@ function startServerChild(settings: ServerSettings): Activation {
     if (running.urlFile !== null) removeFileQuietly(running.urlFile);
     // A killed child removes nothing; its socket must not outlive the target either.
     if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
+    if (typeof running.watchdogAddress === 'string') removeStaleSocket(running.watchdogAddress);
     if (running.url === null) rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
     else if (code !== 0) report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`);
   });
@@ -3386,12 +3392,12 @@ function terminalHasColors(count = 16): boolean {
  * reach it while the main thread is stuck; it uses `node:inspector` on the main thread only
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
-function startWatchdog(port: number, secret: string): Worker | null {
+function startWatchdog(address: WatchdogAddress, secret: string): Worker | null {
   try {
     const { Worker } = builtin('node:worker_threads');
     const worker = new Worker(new URL(import.meta.url), {
       argv: [WATCHDOG_ROLE_ARGUMENT],
-      workerData: { port, secret },
+      workerData: { address, secret },
       execArgv: childExecArgv(ownFilePath()),
       stdout: false,
       stderr: false,
@@ -3415,8 +3421,9 @@ type WatchdogAnswer = { type: 'stack' | 'interrupt'; requestId: number; text: st
 
 function runWatchdogRole(): void {
   const { workerData } = builtin('node:worker_threads');
-  const { port, secret } = workerData as { port: number; secret: string };
-  const socket = builtin('node:net').connect(port, '127.0.0.1');
+  const { address, secret } = workerData as { address: WatchdogAddress; secret: string };
+  const net = builtin('node:net');
+  const socket = typeof address === 'string' ? net.connect(address) : net.connect(address, '127.0.0.1');
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
   // The server is gone: so is the reason for this thread.
@@ -3616,6 +3623,7 @@ type ServerState = {
   unauthenticated: Map<string | Duplex, { socket: Duplex; peer: string | null }>;
   httpServer: HttpServer | null;
   watchdogServer: NetServer | null;
+  watchdogAddress: WatchdogAddress | null;
   watchdogSocket: Socket | null;
   watchdogRequests: number;
   watchdogWaiting: Map<number, { connection: Connection; request: WatchdogQuestion; attempt: number }>;
@@ -3723,6 +3731,7 @@ function startServer(start: StartMessage): void {
     unauthenticated: new Map(),
     httpServer: null,
     watchdogServer: null,
+    watchdogAddress: null,
     watchdogSocket: null,
     watchdogRequests: 0,
     watchdogWaiting: new Map(),
@@ -3801,10 +3810,36 @@ function startWatchdogServer(state: ServerState, httpServer: HttpServer, fallbac
   watchdogServer.on('error', (error) => {
     if (state.watchdogServer !== watchdogServer) failStart(`cannot listen for the watchdog: ${describeError(error)}`);
   });
-  watchdogServer.listen(0, '127.0.0.1', () => {
+  const path = watchdogSocketPath(state.start.targetPid);
+  const onListening = (): void => {
     state.watchdogServer = watchdogServer;
+    state.watchdogAddress = path ?? (watchdogServer.address() as { port: number }).port;
     serverReady(state, httpServer, fallbackPort);
-  });
+  };
+  if (path === null) {
+    watchdogServer.listen(0, '127.0.0.1', onListening);
+  } else {
+    removeStaleSocket(path);
+    watchdogServer.listen(path, onListening);
+  }
+}
+
+/**
+ * The watchdog's socket: in the owner's private directory (0700, where the URL file is), which
+ * no other user can enter, so no other user can connect, where a loopback port would let every
+ * local user try (the token still guards it). Null where unix sockets are not to be had
+ * (Windows) or the path is too long for one (sun_path holds 104 bytes on macOS, 108 on Linux).
+ */
+function watchdogSocketPath(targetPid: number): string | null {
+  if (process.platform === 'win32') return null;
+  const path = builtin('node:path').join(builtin('node:path').dirname(urlFilePath(targetPid)), `${targetPid}.watchdog`);
+  if (Buffer.byteLength(path) > 100) return null;
+  try {
+    privateDirectory(builtin('node:path').dirname(path));
+  } catch {
+    return null;
+  }
+  return path;
 }
 
 function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: number | null): void {
@@ -3845,7 +3880,6 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       settings.urlFile = null;
     }
   }
-  const watchdogAddress = (state.watchdogServer as NetServer).address() as { port: number };
   state.heartbeatTimer = setInterval(sendHeartbeat, HEARTBEAT_INTERVAL_MS);
   state.keepaliveTimer = setInterval(sendKeepalives, settings.keepaliveInterval);
   scheduleIdleStop(state);
@@ -3854,7 +3888,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     urlFile: settings.urlFile,
     url,
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
-    watchdogPort: watchdogAddress.port,
+    watchdog: state.watchdogAddress as WatchdogAddress,
   });
   scheduleWatchdogCheck(state);
 }
@@ -4346,7 +4380,7 @@ function checkWatchdog(state: ServerState): void {
     state.watchdogDownReported = true;
     broadcast({ type: 'notice', text: WATCHDOG_DOWN_NOTICE });
   }
-  sendToTarget({ type: 'watchdog', port: ((state.watchdogServer as NetServer).address() as { port: number }).port });
+  sendToTarget({ type: 'watchdog', address: state.watchdogAddress as WatchdogAddress });
   scheduleWatchdogCheck(state);
   state.watchdogRetryMs = Math.min(state.watchdogRetryMs * 2, WATCHDOG_RETRY_MAX_MS);
 }
@@ -4389,6 +4423,7 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
   if (state.settings.socketPath !== null && state.httpServer !== null) removeFileQuietly(state.settings.socketPath);
   state.httpServer?.close();
   state.watchdogServer?.close();
+  if (typeof state.watchdogAddress === 'string') removeFileQuietly(state.watchdogAddress);
   if (process.connected) process.disconnect();
   // Let the close frames reach the wire, then go, whatever is still open.
   setTimeout(() => process.exit(0), 100);
@@ -4496,15 +4531,7 @@ function formatHost(host: string): string {
  */
 function writeOwnerOnlyFile(path: string, content: string): void {
   const fs = builtin('node:fs');
-  const directory = builtin('node:path').dirname(path);
-  try {
-    fs.mkdirSync(directory, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const stats = fs.lstatSync(directory);
-  if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
-    throw new Error(`${directory} is not a private directory of this user`);
+  privateDirectory(builtin('node:path').dirname(path));
   removeFileQuietly(path);
   const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
   const descriptor = fs.openSync(path, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
@@ -4513,6 +4540,19 @@ function writeOwnerOnlyFile(path: string, content: string): void {
   } finally {
     fs.closeSync(descriptor);
   }
+}
+
+/** Makes sure `directory` exists and is this user's alone (0700, checked, not a symlink). */
+function privateDirectory(directory: string): void {
+  const fs = builtin('node:fs');
+  try {
+    fs.mkdirSync(directory, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stats = fs.lstatSync(directory);
+  if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
+    throw new Error(`${directory} is not a private directory of this user`);
 }
 
 function removeFileQuietly(path: string): void {

@@ -930,3 +930,49 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     }
   });
 });
+
+it('the watchdog listens on no TCP port: its socket is in the owner-only directory, gone when the server stops', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const [childPid] = await waitUntil(target.child.stderr, 'data', () => { const found = serverChildPids(target.pid); return found.length > 0 ? found : null; }, 'the server child');
+  // Every TCP socket the child listens on: only the HTTP port.
+  const inodes = new Set(fs.readdirSync(`/proc/${childPid}/fd`).map((fd) => { try { return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${childPid}/fd/${fd}`))?.[1]; } catch { return undefined; } }).filter(Boolean));
+  const listening = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && inodes.has(fields[9])) listening.push(parseInt(fields[1].split(':')[1], 16));
+    }
+  }
+  assert.deepEqual(listening, [consoleUrl.port], 'the child listens on the HTTP port and nothing else');
+  const socketPath = path.join(path.dirname(urlFilePath(target.pid)), `${target.pid}.watchdog`);
+  assert.ok(fs.lstatSync(socketPath).isSocket(), `${socketPath} is the watchdog's socket`);
+  assert.equal(fs.lstatSync(path.dirname(socketPath)).mode & 0o077, 0, 'in a directory no other user can enter');
+  // Another user of the machine cannot even reach it (run when the tests run as root, which can make one).
+  // A node the other user may run: not one under /root.
+  const publicNode = ['/usr/bin/node', '/usr/local/bin/node'].find((candidate) => fs.existsSync(candidate));
+  if (process.getuid?.() === 0 && publicNode !== undefined) {
+    try {
+      execFileSync('id', ['prdb-other']);
+    } catch {
+      execFileSync('useradd', ['--no-create-home', '--shell', '/bin/false', 'prdb-other']);
+    }
+    const attempt = execFileSync('runuser', ['-u', 'prdb-other', '--', publicNode, '-e', `require('net').connect(${JSON.stringify(socketPath)}).on('connect', () => { console.log('connected'); process.exit() }).on('error', (error) => console.log(error.code))`], { encoding: 'utf8' });
+    assert.equal(attempt.trim(), 'EACCES', 'another user connects to the watchdog socket');
+  }
+  // Without the token, the watchdog's socket says nothing and closes.
+  const stranger = net.connect(socketPath).on('error', () => {});
+  stranger.write('not the token\n{"type":"stack","requestId":1}\n');
+  let heard = '';
+  stranger.on('data', (data) => (heard += data));
+  await new Promise((resolve) => stranger.on('close', resolve));
+  assert.equal(heard, '');
+  // Stack still works through it.
+  const session = await connect(t, consoleUrl);
+  session.send({ type: 'stack' });
+  assert.match((await session.waitForMessage('stack')).text, /idle|running/);
+  // The server removes it in the same step as it closes the sessions.
+  session.type('await prdb.stop()\r');
+  await session.waitForClose();
+  assert.ok(!fs.existsSync(socketPath), 'the watchdog socket is removed when the server stops');
+});
