@@ -20,6 +20,17 @@
  *
  * Zero dependencies, `node:` built-ins only, loaded on first use rather than at import, so
  * that importing prdb costs nothing until the signal.
+ *
+ * Sections, in order:
+ *   RFC 6455 constants · limits and defaults · options · public API
+ *   WebSocket framing (pure)
+ *   target role: the signal, the server child and its lifecycle
+ *   session role: the REPL on a fake TTY; output to the page and console capture; top-level
+ *     await in steps; the program's own variables by name (module scope)
+ *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
+ *   watchdog role (a worker thread in the target): stacks and safe interrupts
+ *   server role (the child process): HTTP, WebSocket, authentication, relay
+ *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 // ---------------------------------------------------------------------------------------------
 // RFC 6455 constants
@@ -27,21 +38,21 @@
 /** §1.3: appended to Sec-WebSocket-Key before hashing into Sec-WebSocket-Accept. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /** §5.2 opcodes; 0x3-0x7 and 0xB-0xF are reserved and fail the connection. */
-export const OPCODE_CONTINUATION = 0x0;
-export const OPCODE_TEXT = 0x1;
-export const OPCODE_BINARY = 0x2;
-export const OPCODE_CLOSE = 0x8;
-export const OPCODE_PING = 0x9;
-export const OPCODE_PONG = 0xa;
+const OPCODE_CONTINUATION = 0x0;
+const OPCODE_TEXT = 0x1;
+const OPCODE_BINARY = 0x2;
+const OPCODE_CLOSE = 0x8;
+const OPCODE_PING = 0x9;
+const OPCODE_PONG = 0xa;
 /** §7.4.1 close codes that prdb sends. */
-export const CLOSE_NORMAL = 1000;
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_PROTOCOL_ERROR = 1002;
-export const CLOSE_INVALID_PAYLOAD = 1007;
-export const CLOSE_POLICY_VIOLATION = 1008;
-export const CLOSE_MESSAGE_TOO_BIG = 1009;
-export const CLOSE_INTERNAL_ERROR = 1011;
-export const CLOSE_TRY_AGAIN_LATER = 1013;
+const CLOSE_NORMAL = 1000;
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_PROTOCOL_ERROR = 1002;
+const CLOSE_INVALID_PAYLOAD = 1007;
+const CLOSE_POLICY_VIOLATION = 1008;
+const CLOSE_MESSAGE_TOO_BIG = 1009;
+const CLOSE_INTERNAL_ERROR = 1011;
+const CLOSE_TRY_AGAIN_LATER = 1013;
 /** §5.5: control frames carry at most 125 bytes and are never fragmented. */
 const MAX_CONTROL_PAYLOAD = 125;
 /** §4.1: the key is the base64 of 16 random bytes, hence 24 characters ending in "==". */
@@ -195,7 +206,7 @@ export function urlFilePath(pid = process.pid) {
 // WebSocket framing (RFC 6455 §5), pure: bytes in, frames out; frames in, bytes out
 // ---------------------------------------------------------------------------------------------
 /** A failure that must fail the WebSocket connection with `code` (§7.1.7). */
-export class WebSocketError extends Error {
+class WebSocketError extends Error {
     code;
     constructor(code, message) {
         super(message);
@@ -204,7 +215,7 @@ export class WebSocketError extends Error {
     }
 }
 /** Encodes one frame (§5.2). */
-export function encodeFrame(options) {
+function encodeFrame(options) {
     const { opcode, payload, fin = true, mask } = options;
     const length = payload.length;
     const lengthBytes = length < 126 ? 0 : length < 65536 ? 2 : 8;
@@ -236,7 +247,7 @@ export function encodeFrame(options) {
     return frame;
 }
 /** Encodes a close frame: a code and a UTF-8 reason of at most 123 bytes (§5.5.1). */
-export function encodeCloseFrame(options) {
+function encodeCloseFrame(options) {
     let reason = Buffer.from(options.reason ?? '');
     if (reason.length > MAX_CONTROL_PAYLOAD - 2) {
         // Cut before a code point that would not fit whole: a reason that is not UTF-8 makes the
@@ -257,7 +268,7 @@ export function encodeCloseFrame(options) {
  * payload that could never be valid. Fragmented messages are reassembled, and text is checked
  * for UTF-8 as its bytes arrive, so invalid text fails as early as §8.1 asks.
  */
-export class MessageReader {
+class MessageReader {
     expectMasked;
     maxMessageSize;
     maxFragments;
@@ -407,7 +418,7 @@ export class MessageReader {
             if (this.opcode !== OPCODE_CONTINUATION) {
                 this.messageOpcode = this.opcode;
                 // ignoreBOM: a leading U+FEFF is part of the text (§5.6), not a mark to strip.
-                this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) : null;
+                this.textDecoder = this.opcode === OPCODE_TEXT ? strictUtf8Decoder() : null;
             }
             if (++this.fragments > this.maxFragments)
                 throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
@@ -510,7 +521,7 @@ function parseClosePayload(payload) {
         throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `invalid close code ${code}`);
     let reason;
     try {
-        reason = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload.subarray(2));
+        reason = strictUtf8Decoder().decode(payload.subarray(2));
     }
     catch {
         throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'close reason is not valid UTF-8');
@@ -518,16 +529,20 @@ function parseClosePayload(payload) {
     return { type: 'close', code, reason };
 }
 /** §7.4.1 and the IANA registry: 1004-1006 and 1015 must never be sent; 3000-4999 are free. */
-export function isValidCloseCode(code) {
+function isValidCloseCode(code) {
     return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
 }
 /** §5.3: XOR with the 4-byte key, continuing at `offset` within the frame's payload. */
+/** RFC 6455 §8.1: text must be valid UTF-8, failing at the first byte that cannot be; a BOM is text (§5.6). */
+function strictUtf8Decoder() {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+}
 function unmask(bytes, maskKey, offset) {
     for (let i = 0; i < bytes.length; i++)
         bytes[i] ^= maskKey[(offset + i) & 3];
 }
 /** §4.2.2: the value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key. */
-export function acceptKey(key) {
+function acceptKey(key) {
     return builtin('node:crypto').createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
 }
 let installedSignal = null;
@@ -948,6 +963,8 @@ function runGuarded(session, run, { armed = true } = {}) {
     }
 }
 const EVALUATION_MARKER = Symbol.for('prdb.evaluation');
+/** The marker as source code, for code that prdb compiles (rewritten input, the step script) and for the inspector. */
+const EVALUATION_MARKER_SOURCE = "globalThis[Symbol.for('prdb.evaluation')]";
 /**
  * The synchronous evaluation under way, on globalThis under a registered symbol, because the
  * watchdog reads it through the inspector (`Runtime.evaluate`) while the main thread is paused.
@@ -1067,6 +1084,293 @@ function shortenInterruptedStack(error) {
 function withoutInterruptKeys(data) {
     return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
 }
+// ---------------------------------------------------------------------------------------------
+// Session role: output to the page, console capture, the REPL's globals
+// ---------------------------------------------------------------------------------------------
+function resizeSession(session, columns, rows) {
+    session.output.columns = columns;
+    session.output.rows = rows;
+    Object.assign(session.consoleOutput, { columns, rows });
+    session.output.emit('resize');
+}
+/** Output written while no evaluation runs (a timer's console.log) must not mangle the line being typed. */
+function writeConsoleOutput(session, chunk) {
+    if (session.evaluating || session.ended) {
+        sendOutput(session, chunk);
+        return;
+    }
+    if (!session.redrawPending) {
+        session.redrawPending = true;
+        // Carriage return and erase to the end of the screen: the prompt line and its preview.
+        sendOutput(session, Buffer.from('\r\x1b[J'));
+        setImmediate(redrawPrompt, session);
+    }
+    sendOutput(session, chunk);
+}
+function redrawPrompt(session) {
+    session.redrawPending = false;
+    if (session.ended || session.evaluating)
+        return;
+    session.server.prompt(true);
+}
+/**
+ * Every byte for the page passes here: bare LF becomes CRLF (a real TTY's line discipline
+ * would do that, ONLCR), and output beyond the credit the page has granted waits in a
+ * bounded backlog; past that it is dropped and counted, so a runaway print loop cannot
+ * exhaust the target's memory.
+ */
+function sendOutput(session, chunk) {
+    if (session.ended)
+        return;
+    appendToBacklog(session, translateNewlines(chunk));
+    // Over the limit, the oldest waiting output goes: what was printed last (an error, the
+    // prompt) is what the user needs to see, as in a terminal that scrolled.
+    if (session.backlogBytes > OUTPUT_BACKLOG_BYTES)
+        dropOldestOutput(session);
+    if (session.flushPending)
+        return;
+    if (session.backlogBytes >= OUTPUT_BLOCK_BYTES || performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
+        session.flushPending = true;
+        queueMicrotask(() => flushOutput(session));
+    }
+    else if (!session.batchPending) {
+        session.batchPending = true;
+        setImmediate(flushBatch, session);
+    }
+}
+function flushBatch(session) {
+    session.batchPending = false;
+    if (!session.flushPending)
+        flushOutput(session);
+}
+/**
+ * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
+ * backlog holds a few blocks instead of a million tiny buffers that the garbage collector
+ * would have to promote and keep.
+ */
+function appendToBacklog(session, bytes) {
+    session.backlogBytes += bytes.length;
+    if (bytes.length >= OUTPUT_BLOCK_BYTES / 2) {
+        sealBacklogBlock(session);
+        session.backlog.push(bytes);
+        return;
+    }
+    if (session.openBlock === null || session.openBlock.length - session.openBlockUsed < bytes.length) {
+        sealBacklogBlock(session);
+        session.openBlock = session.spareBlock ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
+        session.spareBlock = null;
+    }
+    bytes.copy(session.openBlock, session.openBlockUsed);
+    session.openBlockUsed += bytes.length;
+}
+function sealBacklogBlock(session) {
+    if (session.openBlock !== null && session.openBlockUsed > 0)
+        session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
+    session.openBlock = null;
+    session.openBlockUsed = 0;
+}
+function dropOldestOutput(session) {
+    sealBacklogBlock(session);
+    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
+        const oldest = session.backlog[session.backlogHead];
+        if (session.backlogHead === session.backlog.length - 1) {
+            // One write larger than the whole backlog (a 100 MB string): keep its end, copied, so
+            // that the rest of it is not pinned in memory.
+            const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
+            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
+            session.droppedBytes += excess;
+            session.backlogBytes -= excess;
+            break;
+        }
+        // Whole entries go (a block is small): cutting one per write would copy a block per write.
+        // A dropped block is reused for the next one, so a print loop allocates nothing here.
+        if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
+            session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
+        session.backlogHead++;
+        session.droppedBytes += oldest.length;
+        session.backlogBytes -= oldest.length;
+    }
+    // A synchronous print loop never lets flushOutput run: compact here too, so that the
+    // dropped entries are released while the loop goes on.
+    compactBacklog(session);
+}
+function compactBacklog(session) {
+    if (session.backlogHead === session.backlog.length) {
+        session.backlog = [];
+        session.backlogHead = 0;
+    }
+    else if (session.backlogHead > 1024 && session.backlogHead * 2 > session.backlog.length) {
+        session.backlog = session.backlog.slice(session.backlogHead);
+        session.backlogHead = 0;
+    }
+}
+/**
+ * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
+ * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
+ * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
+ */
+function flushOutput(session) {
+    session.flushPending = false;
+    if (session.ended)
+        return;
+    let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
+    if (budget <= 0)
+        return;
+    sealBacklogBlock(session);
+    const pieces = [];
+    if (session.droppedBytes > 0) {
+        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+        session.droppedBytes = 0;
+        pieces.push(notice);
+        budget -= notice.length;
+    }
+    const backlog = session.backlog;
+    while (budget > 0 && session.backlogHead < backlog.length) {
+        const entry = backlog[session.backlogHead];
+        if (entry.length <= budget) {
+            pieces.push(entry);
+            budget -= entry.length;
+            session.backlogBytes -= entry.length;
+            session.backlogHead++;
+        }
+        else {
+            pieces.push(entry.subarray(0, budget));
+            backlog[session.backlogHead] = entry.subarray(budget);
+            session.backlogBytes -= budget;
+            budget = 0;
+        }
+    }
+    compactBacklog(session);
+    if (pieces.length === 0)
+        return;
+    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+    session.bytesInFlight += data.length;
+    session.lastSendAt = performance.now();
+    sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
+}
+function acknowledgeOutput(session, bytes) {
+    session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+        flushOutput(session);
+}
+function translateNewlines(chunk) {
+    let index = chunk.indexOf(10);
+    if (index === -1)
+        return chunk;
+    let count = 0;
+    for (let at = index; at !== -1; at = chunk.indexOf(10, at + 1))
+        if (at === 0 || chunk[at - 1] !== 13)
+            count++;
+    if (count === 0)
+        return chunk;
+    const result = Buffer.allocUnsafe(chunk.length + count);
+    let written = 0;
+    let start = 0;
+    for (; index !== -1; index = chunk.indexOf(10, index + 1)) {
+        if (index > 0 && chunk[index - 1] === 13)
+            continue;
+        written += chunk.copy(result, written, start, index);
+        result[written++] = 13;
+        start = index;
+    }
+    chunk.copy(result, written, start);
+    return result;
+}
+/**
+ * Ends a session: from the REPL (Ctrl+D, `.exit`: reason "exit") or from the child (the page
+ * went away: reason null). The REPL is closed and forgotten; the target keeps running.
+ */
+function endSession(session, reason) {
+    if (session.ended)
+        return;
+    // Flush what the REPL printed last, then stop.
+    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+        flushOutput(session);
+    session.ended = true;
+    sessions.delete(session.sessionId);
+    sharedHistory = session.server.history.slice(0, HISTORY_SIZE);
+    if (reason !== null)
+        sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
+    else
+        session.server.close();
+    session.input.end();
+    // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
+    for (const evaluation of drivenEvaluations)
+        if (evaluation.sessionId === session.sessionId)
+            drivenEvaluations.delete(evaluation);
+    if (sessions.size === 0) {
+        removeConsoleRedirect();
+        removeReplGlobals();
+        closeModuleScope();
+        // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
+        sessionContext?.disable();
+    }
+}
+function closeAllSessions() {
+    for (const session of [...sessions.values()])
+        endSession(session, null);
+}
+/**
+ * Console capture: the global console's methods are wrapped once, and send their output to
+ * the session whose evaluation is the current async context, or to the original otherwise.
+ * The app's own logging is untouched. The wrappers are removed when the last session ends,
+ * unless something else replaced them meanwhile.
+ */
+function installConsoleRedirect() {
+    if (sessionContext === null)
+        sessionContext = new (builtin('node:async_hooks').AsyncLocalStorage)();
+    if (consoleRedirects.size > 0)
+        return;
+    const target = console;
+    for (const name of Object.keys(target)) {
+        const original = target[name];
+        if (typeof original !== 'function' || name === 'Console')
+            continue;
+        const redirect = function (...args) {
+            const session = sessionContext?.getStore()?.session;
+            if (session !== undefined && !session.ended)
+                return session.console[name](...args);
+            return original.apply(this, args);
+        };
+        Object.defineProperty(redirect, 'name', { value: name });
+        originalConsoleMethods.set(name, original);
+        consoleRedirects.set(name, redirect);
+        target[name] = redirect;
+    }
+}
+function removeConsoleRedirect() {
+    const target = console;
+    for (const [name, redirect] of consoleRedirects) {
+        if (target[name] === redirect)
+            target[name] = originalConsoleMethods.get(name);
+    }
+    consoleRedirects.clear();
+    originalConsoleMethods.clear();
+}
+/**
+ * With `useGlobal`, the REPL defines `require`, `module`, the built-in module names, `_` and
+ * `_error` on the real globalThis. They go when the last session ends, so that the process
+ * is left as it was (an ES module app that tests `typeof require` must not see a change).
+ * What the user defined in a session stays: that is the point of a live console.
+ */
+function removeReplGlobals() {
+    for (const name of replGlobals) {
+        const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
+        if (descriptor?.configurable)
+            Reflect.deleteProperty(globalThis, name);
+    }
+    replGlobals.clear();
+}
+function setRawModeNoop(mode) {
+    this.isRaw = mode;
+    return this;
+}
+function terminalColorDepth() {
+    return 8;
+}
+function terminalHasColors(count = 16) {
+    return count <= 256;
+}
 const drivenEvaluations = new Set();
 /** The step the step script performs: set just before it runs. */
 let pendingStep = null;
@@ -1096,7 +1400,7 @@ function steppedSource(code, scoped) {
     // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
     const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
     const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-    const source = `${hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${body}\n}, this)).value\n`;
+    const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)).value\n`;
     try {
         new (builtin('node:vm').Script)(`(async () => {${source}})`);
     }
@@ -1172,7 +1476,7 @@ function runStep(session, generator, method, input) {
     pendingStep = { generator, method, input };
     if (process.listenerCount('SIGINT') > 0)
         return runGuarded(session, resumePendingStep, { armed: false });
-    stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", { filename: STEP_SCRIPT_NAME });
+    stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, { filename: STEP_SCRIPT_NAME });
     const script = stepScript;
     return runGuarded(session, function runStepInSessionContext() {
         return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
@@ -1244,7 +1548,7 @@ const LOCATION_SLACK = 64;
 const COMMONJS_WRAPPER_NAMES = new Set(['exports', 'require', 'module', '__filename', '__dirname']);
 const SCOPE_OBJECT_GROUP = 'prdb-scope';
 const READ_OBJECT_GROUP = 'prdb-scope-read';
-const SCOPE_EXPRESSION = "globalThis[Symbol.for('prdb.evaluation')].scope";
+const SCOPE_EXPRESSION = `${EVALUATION_MARKER_SOURCE}.scope`;
 /** The proxy that `with` consults for every name in a line that uses the program's names. */
 function sessionScope() {
     scopeProxy ??= new Proxy(Object.create(null), {
@@ -1488,7 +1792,7 @@ function openModuleScope() {
     const inspector = new (builtin('node:inspector').Session)();
     inspector.connect();
     const marker = evaluationMarker();
-    const markerId = post(inspector, 'Runtime.evaluate', { expression: "globalThis[Symbol.for('prdb.evaluation')]", objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
+    const markerId = post(inspector, 'Runtime.evaluate', { expression: EVALUATION_MARKER_SOURCE, objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
     const main = mainModulePath();
     moduleScope = {
         inspector,
@@ -1919,6 +2223,8 @@ function patterns() {
     };
     return unicodePatterns;
 }
+/** Statements whose head is a parenthesized expression: after its `)` a statement, not an operator, follows. */
+const PARENTHESIZED_STATEMENT_HEADS = new Set(['if', 'for', 'while', 'with']);
 /** After these words an expression starts, so a `/` there begins a regular expression. */
 const WORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
 /** Words that start a statement of their own, and so are never an expression statement. */
@@ -2026,7 +2332,7 @@ function tokenize(source) {
         const previous = tokens[index - 1];
         push('punctuator', position + punctuator.length);
         if (punctuator === '(' || punctuator === '[' || punctuator === '{') {
-            if (punctuator === '(' && previous?.kind === 'name' && ['if', 'for', 'while', 'with'].includes(previous.value))
+            if (punctuator === '(' && previous?.kind === 'name' && PARENTHESIZED_STATEMENT_HEADS.has(previous.value))
                 statementParentheses.add(index);
             open.push(index);
         }
@@ -2116,7 +2422,7 @@ function scanRegexp(source, start) {
  * incomplete input): that input is run as typed. With `requireAwait: false`, input without
  * one is rewritten too: the session scope hoists declarations the same way.
  */
-export function rewriteTopLevelAwait(source, { requireAwait = true } = {}) {
+function rewriteTopLevelAwait(source, { requireAwait = true } = {}) {
     let tokens;
     try {
         tokens = tokenize(source);
@@ -2682,7 +2988,7 @@ class AwaitRewriter {
         const before = this.tokens[token.match - 2];
         if (before?.kind === 'punctuator' && (before.value === '.' || before.value === '?.'))
             return false;
-        return keyword?.kind === 'name' && ['if', 'while', 'for', 'with'].includes(keyword.value);
+        return keyword?.kind === 'name' && PARENTHESIZED_STATEMENT_HEADS.has(keyword.value);
     }
     /** Index of the last token of the unary expression starting at `index`. */
     unaryEnd(index) {
@@ -2975,293 +3281,6 @@ function importNames(tokens, index, names) {
     return index;
 }
 // ---------------------------------------------------------------------------------------------
-// Session role: output to the page, console capture, the REPL's globals
-// ---------------------------------------------------------------------------------------------
-function resizeSession(session, columns, rows) {
-    session.output.columns = columns;
-    session.output.rows = rows;
-    Object.assign(session.consoleOutput, { columns, rows });
-    session.output.emit('resize');
-}
-/** Output written while no evaluation runs (a timer's console.log) must not mangle the line being typed. */
-function writeConsoleOutput(session, chunk) {
-    if (session.evaluating || session.ended) {
-        sendOutput(session, chunk);
-        return;
-    }
-    if (!session.redrawPending) {
-        session.redrawPending = true;
-        // Carriage return and erase to the end of the screen: the prompt line and its preview.
-        sendOutput(session, Buffer.from('\r\x1b[J'));
-        setImmediate(redrawPrompt, session);
-    }
-    sendOutput(session, chunk);
-}
-function redrawPrompt(session) {
-    session.redrawPending = false;
-    if (session.ended || session.evaluating)
-        return;
-    session.server.prompt(true);
-}
-/**
- * Every byte for the page passes here: bare LF becomes CRLF (a real TTY's line discipline
- * would do that, ONLCR), and output beyond the credit the page has granted waits in a
- * bounded backlog; past that it is dropped and counted, so a runaway print loop cannot
- * exhaust the target's memory.
- */
-function sendOutput(session, chunk) {
-    if (session.ended)
-        return;
-    appendToBacklog(session, translateNewlines(chunk));
-    // Over the limit, the oldest waiting output goes: what was printed last (an error, the
-    // prompt) is what the user needs to see, as in a terminal that scrolled.
-    if (session.backlogBytes > OUTPUT_BACKLOG_BYTES)
-        dropOldestOutput(session);
-    if (session.flushPending)
-        return;
-    if (session.backlogBytes >= OUTPUT_BLOCK_BYTES || performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
-        session.flushPending = true;
-        queueMicrotask(() => flushOutput(session));
-    }
-    else if (!session.batchPending) {
-        session.batchPending = true;
-        setImmediate(flushBatch, session);
-    }
-}
-function flushBatch(session) {
-    session.batchPending = false;
-    if (!session.flushPending)
-        flushOutput(session);
-}
-/**
- * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
- * backlog holds a few blocks instead of a million tiny buffers that the garbage collector
- * would have to promote and keep.
- */
-function appendToBacklog(session, bytes) {
-    session.backlogBytes += bytes.length;
-    if (bytes.length >= OUTPUT_BLOCK_BYTES / 2) {
-        sealBacklogBlock(session);
-        session.backlog.push(bytes);
-        return;
-    }
-    if (session.openBlock === null || session.openBlock.length - session.openBlockUsed < bytes.length) {
-        sealBacklogBlock(session);
-        session.openBlock = session.spareBlock ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
-        session.spareBlock = null;
-    }
-    bytes.copy(session.openBlock, session.openBlockUsed);
-    session.openBlockUsed += bytes.length;
-}
-function sealBacklogBlock(session) {
-    if (session.openBlock !== null && session.openBlockUsed > 0)
-        session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
-    session.openBlock = null;
-    session.openBlockUsed = 0;
-}
-function dropOldestOutput(session) {
-    sealBacklogBlock(session);
-    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
-        const oldest = session.backlog[session.backlogHead];
-        if (session.backlogHead === session.backlog.length - 1) {
-            // One write larger than the whole backlog (a 100 MB string): keep its end, copied, so
-            // that the rest of it is not pinned in memory.
-            const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
-            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
-            session.droppedBytes += excess;
-            session.backlogBytes -= excess;
-            break;
-        }
-        // Whole entries go (a block is small): cutting one per write would copy a block per write.
-        // A dropped block is reused for the next one, so a print loop allocates nothing here.
-        if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
-            session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
-        session.backlogHead++;
-        session.droppedBytes += oldest.length;
-        session.backlogBytes -= oldest.length;
-    }
-    // A synchronous print loop never lets flushOutput run: compact here too, so that the
-    // dropped entries are released while the loop goes on.
-    compactBacklog(session);
-}
-function compactBacklog(session) {
-    if (session.backlogHead === session.backlog.length) {
-        session.backlog = [];
-        session.backlogHead = 0;
-    }
-    else if (session.backlogHead > 1024 && session.backlogHead * 2 > session.backlog.length) {
-        session.backlog = session.backlog.slice(session.backlogHead);
-        session.backlogHead = 0;
-    }
-}
-/**
- * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
- * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
- * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
- */
-function flushOutput(session) {
-    session.flushPending = false;
-    if (session.ended)
-        return;
-    let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
-    if (budget <= 0)
-        return;
-    sealBacklogBlock(session);
-    const pieces = [];
-    if (session.droppedBytes > 0) {
-        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
-        session.droppedBytes = 0;
-        pieces.push(notice);
-        budget -= notice.length;
-    }
-    const backlog = session.backlog;
-    while (budget > 0 && session.backlogHead < backlog.length) {
-        const entry = backlog[session.backlogHead];
-        if (entry.length <= budget) {
-            pieces.push(entry);
-            budget -= entry.length;
-            session.backlogBytes -= entry.length;
-            session.backlogHead++;
-        }
-        else {
-            pieces.push(entry.subarray(0, budget));
-            backlog[session.backlogHead] = entry.subarray(budget);
-            session.backlogBytes -= budget;
-            budget = 0;
-        }
-    }
-    compactBacklog(session);
-    if (pieces.length === 0)
-        return;
-    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-    session.bytesInFlight += data.length;
-    session.lastSendAt = performance.now();
-    sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
-}
-function acknowledgeOutput(session, bytes) {
-    session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
-        flushOutput(session);
-}
-function translateNewlines(chunk) {
-    let index = chunk.indexOf(10);
-    if (index === -1)
-        return chunk;
-    let count = 0;
-    for (let at = index; at !== -1; at = chunk.indexOf(10, at + 1))
-        if (at === 0 || chunk[at - 1] !== 13)
-            count++;
-    if (count === 0)
-        return chunk;
-    const result = Buffer.allocUnsafe(chunk.length + count);
-    let written = 0;
-    let start = 0;
-    for (; index !== -1; index = chunk.indexOf(10, index + 1)) {
-        if (index > 0 && chunk[index - 1] === 13)
-            continue;
-        written += chunk.copy(result, written, start, index);
-        result[written++] = 13;
-        start = index;
-    }
-    chunk.copy(result, written, start);
-    return result;
-}
-/**
- * Ends a session: from the REPL (Ctrl+D, `.exit`: reason "exit") or from the child (the page
- * went away: reason null). The REPL is closed and forgotten; the target keeps running.
- */
-function endSession(session, reason) {
-    if (session.ended)
-        return;
-    // Flush what the REPL printed last, then stop.
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
-        flushOutput(session);
-    session.ended = true;
-    sessions.delete(session.sessionId);
-    sharedHistory = session.server.history.slice(0, HISTORY_SIZE);
-    if (reason !== null)
-        sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
-    else
-        session.server.close();
-    session.input.end();
-    // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
-    for (const evaluation of drivenEvaluations)
-        if (evaluation.sessionId === session.sessionId)
-            drivenEvaluations.delete(evaluation);
-    if (sessions.size === 0) {
-        removeConsoleRedirect();
-        removeReplGlobals();
-        closeModuleScope();
-        // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
-        sessionContext?.disable();
-    }
-}
-function closeAllSessions() {
-    for (const session of [...sessions.values()])
-        endSession(session, null);
-}
-/**
- * Console capture: the global console's methods are wrapped once, and send their output to
- * the session whose evaluation is the current async context, or to the original otherwise.
- * The app's own logging is untouched. The wrappers are removed when the last session ends,
- * unless something else replaced them meanwhile.
- */
-function installConsoleRedirect() {
-    if (sessionContext === null)
-        sessionContext = new (builtin('node:async_hooks').AsyncLocalStorage)();
-    if (consoleRedirects.size > 0)
-        return;
-    const target = console;
-    for (const name of Object.keys(target)) {
-        const original = target[name];
-        if (typeof original !== 'function' || name === 'Console')
-            continue;
-        const redirect = function (...args) {
-            const session = sessionContext?.getStore()?.session;
-            if (session !== undefined && !session.ended)
-                return session.console[name](...args);
-            return original.apply(this, args);
-        };
-        Object.defineProperty(redirect, 'name', { value: name });
-        originalConsoleMethods.set(name, original);
-        consoleRedirects.set(name, redirect);
-        target[name] = redirect;
-    }
-}
-function removeConsoleRedirect() {
-    const target = console;
-    for (const [name, redirect] of consoleRedirects) {
-        if (target[name] === redirect)
-            target[name] = originalConsoleMethods.get(name);
-    }
-    consoleRedirects.clear();
-    originalConsoleMethods.clear();
-}
-/**
- * With `useGlobal`, the REPL defines `require`, `module`, the built-in module names, `_` and
- * `_error` on the real globalThis. They go when the last session ends, so that the process
- * is left as it was (an ES module app that tests `typeof require` must not see a change).
- * What the user defined in a session stays: that is the point of a live console.
- */
-function removeReplGlobals() {
-    for (const name of replGlobals) {
-        const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
-        if (descriptor?.configurable)
-            Reflect.deleteProperty(globalThis, name);
-    }
-    replGlobals.clear();
-}
-function setRawModeNoop(mode) {
-    this.isRaw = mode;
-    return this;
-}
-function terminalColorDepth() {
-    return 8;
-}
-function terminalHasColors(count = 16) {
-    return count <= 256;
-}
-// ---------------------------------------------------------------------------------------------
 // Watchdog role (a worker thread in the target): sees and stops what the main thread runs
 // ---------------------------------------------------------------------------------------------
 /**
@@ -3344,7 +3363,7 @@ async function answerWatchdogRequest(request) {
  * app's queued work or corrupt Node's async bookkeeping.
  */
 async function interruptPausedEvaluation(frames, session, sessionId) {
-    const marker = "globalThis[Symbol.for('prdb.evaluation')]";
+    const marker = EVALUATION_MARKER_SOURCE;
     const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
     const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true }));
     const pause = described.result?.value;
@@ -4441,6 +4460,26 @@ function writeStderr(text) {
         // Nowhere to report to.
     }
 }
+// ---------------------------------------------------------------------------------------------
+// For prdb's own tests
+// ---------------------------------------------------------------------------------------------
+/**
+ * The pure parts, for the tests to check directly: not API (not in README, not in prdb.d.ts),
+ * and free to change in any release.
+ * @internal
+ */
+export const internalsForTests = {
+    MessageReader,
+    WebSocketError,
+    encodeFrame,
+    encodeCloseFrame,
+    isValidCloseCode,
+    acceptKey,
+    rewriteTopLevelAwait,
+    steppedSource,
+    OPCODE_TEXT,
+    OPCODE_BINARY,
+};
 // ---------------------------------------------------------------------------------------------
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------

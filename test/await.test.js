@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { startTarget, connect, entry, fixture, stripAnsi } from './helpers.js';
 
-const { rewriteTopLevelAwait } = await import(entry);
+const { rewriteTopLevelAwait, steppedSource } = (await import(entry)).internalsForTests;
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: the pure function, input -> { hoisted, body } (or null: the REPL runs it as typed)
@@ -31,7 +31,8 @@ function table(name, cases, options = {}) {
         assert.deepEqual(rewritten, expected);
         // What the REPL then gets (prdb's steppedSource) must compile, or it is never run.
         if (rewritten !== null) {
-          const source = `${rewritten.hoisted}(await globalThis[Symbol.for('prdb.evaluation')].drive(function* () {${rewritten.body}\n}, this)).value\n`;
+          const source = steppedSource(input, false);
+          assert.ok(source !== null, 'the rewrite compiles');
           assert.doesNotThrow(() => new vm.Script(`(async () => {${source}})`), source);
         }
       });

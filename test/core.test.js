@@ -6,24 +6,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { startTarget, connect, fixture, entry, stripAnsi, waitUntil } from './helpers.js';
-
-function childPidsOf(pid) {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((line) => Number(line.trim())).filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** A zombie has exited: it only waits for whoever adopted it (here, a slow init) to reap it. */
-function isAlive(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+import { startTarget, connect, fixture, entry, stripAnsi, waitUntil, serverChildPids, isAlive } from './helpers.js';
 
 async function waitForExit(pid, what) {
   const deadline = Date.now() + 5000;
@@ -230,11 +213,11 @@ test('several tabs are independent sessions', async (t) => {
 test('a second signal reprints the URL; still one server', async (t) => {
   const target = await startTarget(t);
   const first = await target.activate();
-  const children = childPidsOf(target.pid);
+  const children = serverChildPids(target.pid);
   assert.equal(children.length, 1);
   const second = await target.activate();
   assert.equal(second.url, first.url);
-  assert.deepEqual(childPidsOf(target.pid), children);
+  assert.deepEqual(serverChildPids(target.pid), children);
 });
 
 test('a storm of signals makes one server and harms nothing', async (t) => {
@@ -242,7 +225,7 @@ test('a storm of signals makes one server and harms nothing', async (t) => {
   for (let i = 0; i < 40; i++) target.signal();
   await target.waitForStderr(/prdb: console for pid/);
   const consoleUrl = await target.activate();
-  assert.equal(childPidsOf(target.pid).length, 1);
+  assert.equal(serverChildPids(target.pid).length, 1);
   const lines = target.stderr.match(/prdb: console for pid \d+ at (\S+)/g);
   assert.equal(new Set(lines).size, 1, 'one URL');
   const session = await connect(t, consoleUrl);
@@ -254,7 +237,7 @@ test('kill -9 of the server child leaves the target unharmed; the next signal st
   const first = await target.activate();
   const session = await connect(t, first);
   await session.evaluate('appState.before = appState.ticks');
-  const [childPid] = childPidsOf(target.pid);
+  const [childPid] = serverChildPids(target.pid);
   process.kill(childPid, 'SIGKILL');
   await session.waitForClose();
   await target.waitForStderr(/console server stopped unexpectedly/);
@@ -269,7 +252,7 @@ test('when the target exits, the child exits, pages are told and the port closes
   const target = await startTarget(t);
   const consoleUrl = await target.activate();
   const session = await connect(t, consoleUrl);
-  const [childPid] = childPidsOf(target.pid);
+  const [childPid] = serverChildPids(target.pid);
   target.child.kill('SIGTERM');
   await target.exited;
   const told = await session.waitForMessage('target-exit');
@@ -329,7 +312,7 @@ test('default port busy: another port is used and said so; a chosen busy port is
   strict.signal();
   await strict.waitForStderr(/prdb: cannot listen on 127\.0\.0\.1:4242 \(EADDRINUSE\)/);
   assert.equal(strict.exit, null, 'target unaffected');
-  for (const pid of childPidsOf(strict.pid)) await waitForExit(pid, 'server child after a failed listen');
+  for (const pid of serverChildPids(strict.pid)) await waitForExit(pid, 'server child after a failed listen');
 });
 
 test('bad options are refused at the boundary with a clear TypeError', async () => {

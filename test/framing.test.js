@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { entry } from './helpers.js';
 
 // The build under test: prdb.js, or prdb.ts itself in the pass that runs it directly.
-const { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, isValidCloseCode, acceptKey } = await import(entry);
+const { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, isValidCloseCode, acceptKey } = (await import(entry)).internalsForTests;
 import { hex, frame, closePayload, expectedAccept, OP } from './raw-websocket.js';
 
 const MASK = hex('37 fa 21 3d'); // the masking key of the RFC's §5.7 examples

@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { startTarget, connect } from './helpers.js';
+import { startTarget, connect, serverChildPid } from './helpers.js';
 import { openRaw, frame, closePayload, handshakeRequest, expectedAccept, prng, OP } from './raw-websocket.js';
 
 const TIME_BUDGET_MS = Number(process.env.PRDB_FUZZ_MS ?? 4_000);
@@ -346,10 +346,3 @@ function processState(pid) {
   }
 }
 
-async function serverChildPid(targetPid) {
-  const children = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(targetPid)], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes('--prdb-server-role'));
-  assert.equal(children.length, 1, `one server child: ${children.join(' | ')}`);
-  return Number(children[0].trim().split(/\s+/)[0]);
-}

@@ -11,27 +11,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { connect, startTarget, waitUntil } from './helpers.js';
+import { connect, startTarget, waitUntil, serverChildPid } from './helpers.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** prdb's limits (MAX_UNAUTHENTICATED_CONNECTIONS, MAX_UNAUTHENTICATED_PER_PEER, HANDSHAKE_TIMEOUT_MS). */
 const MAX_UNAUTHENTICATED = 64;
 const MAX_PER_PEER = 8;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-function serverChildPid(targetPid) {
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== targetPid) continue;
-      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--prdb-server-role')) return Number(name);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return null;
-}
 
 function descriptorCount(pid) {
   return fs.readdirSync(`/proc/${pid}/fd`).length;

@@ -1,6 +1,7 @@
 // Test helpers: real target processes, real signals, real WebSocket clients. Every wait is
 // for an event or a text, bounded by a deadline that fails the test instead of hanging it.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -168,4 +169,42 @@ export async function connect(t, consoleUrl, { origin = consoleUrl.origin, colum
 /** Removes terminal escape sequences and carriage returns, for assertions on visible text. */
 export function stripAnsi(text) {
   return text.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
+}
+
+/** A process's state letter and parent, from /proc; null once it is gone. */
+export function procStat(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], ppid: Number(fields[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** A zombie has exited: it only waits for whoever adopted it to reap it. */
+export function isAlive(pid) {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z';
+}
+
+/** The live server children of a target (there is one while its console runs). */
+export function serverChildPids(targetPid) {
+  const pids = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || procStat(name)?.ppid !== targetPid || !isAlive(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('--prdb-server-role')) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** The target's one server child, or null. */
+export function serverChildPid(targetPid) {
+  const pids = serverChildPids(targetPid);
+  if (pids.length > 1) throw new Error(`more than one server child of ${targetPid}: ${pids.join(', ')}`);
+  return pids[0] ?? null;
 }

@@ -5,11 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { startTarget, connect, stripAnsi, waitUntil } from './helpers.js';
-
-function childPidOf(pid) {
-  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
-}
+import { startTarget, connect, stripAnsi, waitUntil, serverChildPid } from './helpers.js';
 
 function residentKilobytes(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
@@ -67,7 +63,7 @@ test('output without end keeps memory bounded and the page in control', async (t
   const consoleUrl = await target.activate();
   // A page that draws nothing: it never acknowledges.
   const stalled = await connect(t, consoleUrl, { acknowledge: false });
-  const childPid = childPidOf(target.pid);
+  const childPid = serverChildPid(target.pid);
   stalled.type('for (let i = 0; i < 1000; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r');
   // The target holds the window in flight and a bounded backlog; the rest is dropped.
   await stalled.waitForOutput(/bytes of output dropped/);
@@ -100,7 +96,7 @@ test('output without end keeps memory bounded and the page in control', async (t
 test('1000 sessions come and go without growth in the target or the child', async (t) => {
   const target = await startTarget(t, { execArgv: ['--expose-gc'] });
   const consoleUrl = await target.activate();
-  const childPid = childPidOf(target.pid);
+  const childPid = serverChildPid(target.pid);
   const observer = await connect(t, consoleUrl);
   const measure = async () => {
     const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions].join(" ")');

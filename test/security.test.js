@@ -17,9 +17,10 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
-import { connect, entry, startTarget, waitUntil } from './helpers.js';
+import { connect, entry, startTarget, waitUntil, serverChildPids, isAlive } from './helpers.js';
 
-const { urlFilePath, encodeFrame, OPCODE_BINARY, OPCODE_TEXT } = await import(entry);
+const { urlFilePath } = await import(entry);
+const { encodeFrame, OPCODE_BINARY, OPCODE_TEXT } = (await import(entry)).internalsForTests;
 
 const uid = process.getuid();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,40 +29,6 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Processes: the server child of a target, and proof that it goes away with it
 // ---------------------------------------------------------------------------------------------
-
-/** Parent pid and state of a process from /proc, or null when it is gone. */
-function procStat(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], ppid: Number(fields[1]) };
-  } catch {
-    return null;
-  }
-}
-
-/** A zombie has exited too: in a container nobody may reap a re-parented child. */
-function isAlive(pid) {
-  const stat = procStat(pid);
-  return stat !== null && stat.state !== 'Z';
-}
-
-function serverChildPids(targetPid) {
-  const pids = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = procStat(name);
-    if (stat === null || stat.ppid !== targetPid || !isAlive(name)) continue;
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (cmdline.includes('--prdb-server-role')) pids.push(Number(name));
-  }
-  return pids;
-}
 
 async function waitFor(predicate, what, deadlineMs = 5000, stepMs = 20) {
   const until = Date.now() + deadlineMs;
