@@ -777,13 +777,16 @@ function onSessionMessage(running, message) {
     if (session === undefined)
         return;
     if (message.type === 'input') {
-        const late = Date.now() - message.receivedAt >= STUCK_AFTER_MS;
         // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
-        // stepped evaluation, unless told, would go on behind it. Told also when the keystroke is
-        // late: the watchdog may have found the thread idle again, and done nothing.
+        // stepped evaluation, unless told, would go on behind it.
         if (message.data.includes(0x03))
             requestInterrupt(session.sessionId);
-        session.input.write(late ? withoutInterruptKeys(message.data) : message.data);
+        session.input.write(message.data);
+    }
+    else if (message.type === 'interrupt') {
+        // Handed to the watchdog, which may have found the thread between steps by then: the
+        // stepped evaluation stops at its next one. Not a key for the REPL.
+        requestInterrupt(session.sessionId);
     }
     else if (message.type === 'resize')
         resizeSession(session, message.columns, message.rows);
@@ -874,6 +877,11 @@ function openSession(running, sessionId, columns, rows) {
     // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
     server._domain?.prependListener('error', shortenInterruptedStack);
     server._domain?.prependListener('error', explainUnreachableName);
+    const displayPrompt = server.displayPrompt;
+    server.displayPrompt = function displayPromptInSession(...args) {
+        session.redrawPending = false;
+        return displayPrompt.apply(this, args);
+    };
     const complete = server.completer;
     server.completer = function completeInSession(line, callback) {
         complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
@@ -1076,14 +1084,6 @@ function shortenInterruptedStack(error) {
     // Shown as the line above, not as an object with a `code` property under it.
     Object.defineProperty(error, 'code', { enumerable: false });
 }
-/**
- * A Ctrl+C that reaches the REPL this late found the target stuck, so the child already
- * handed it to the watchdog (which interrupted, or said why not). Taken again here it would
- * count as a first "press Ctrl+C again to exit", and a second one would end the session.
- */
-function withoutInterruptKeys(data) {
-    return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
-}
 // ---------------------------------------------------------------------------------------------
 // Session role: output to the page, console capture, the REPL's globals
 // ---------------------------------------------------------------------------------------------
@@ -1108,6 +1108,9 @@ function writeConsoleOutput(session, chunk) {
     sendOutput(session, chunk);
 }
 function redrawPrompt(session) {
+    // The REPL showed a prompt since the output (an evaluation ended): a second would show twice.
+    if (!session.redrawPending)
+        return;
     session.redrawPending = false;
     if (session.ended || session.evaluating)
         return;
@@ -3500,6 +3503,10 @@ function onTargetMessage(message) {
     if (message.type === 'heartbeat') {
         server.heartbeatAnswered = Math.max(server.heartbeatAnswered, message.sequence);
         server.lastAnswerAt = Date.now();
+        for (const connection of server.connections.values()) {
+            if (connection.heldInput !== null && connection.heldInput.sequence <= server.heartbeatAnswered)
+                releaseHeldInput(connection, { stuck: false });
+        }
         if (server.busyReported) {
             server.busyReported = false;
             broadcast({ type: 'busy', ms: 0 });
@@ -3886,7 +3893,7 @@ function upgrade(request, socket, head) {
         reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
         closeSent: false,
         awaitingPong: false,
-        interruptCheck: null,
+        heldInput: null,
         stackPending: false,
     };
     socket.setNoDelay?.(true);
@@ -3994,9 +4001,12 @@ function onWebSocketEvent(connection, event) {
         case 'binary':
             if (!active)
                 return;
-            sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data, receivedAt: Date.now() });
-            if (event.data.includes(0x03))
-                watchForStuckInterrupt(state, connection);
+            if (connection.heldInput !== null)
+                connection.heldInput.chunks.push(event.data);
+            else if (event.data.includes(0x03))
+                holdInterrupt(state, connection, event.data);
+            else
+                sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
             return;
         case 'text':
             if (active)
@@ -4067,8 +4077,8 @@ function forgetConnection(connection) {
     if (state.connections.get(connection.sessionId) !== connection)
         return;
     state.connections.delete(connection.sessionId);
-    if (connection.interruptCheck !== null)
-        clearTimeout(connection.interruptCheck);
+    if (connection.heldInput !== null)
+        clearTimeout(connection.heldInput.timer);
     sendToTarget({ type: 'close', sessionId: connection.sessionId });
     if (state.connections.size === 0)
         scheduleIdleStop(state);
@@ -4107,18 +4117,37 @@ function sendHeartbeat() {
     sendToTarget({ type: 'heartbeat', sequence: state.heartbeatSent });
 }
 /**
- * Ctrl+C reached the target as a keystroke; if the target answers nothing for a moment, its
- * main thread is stuck, and the REPL cannot see that keystroke: the watchdog steps in.
+ * Ctrl+C is decided here, in one place. A responsive target gets it as typed: the REPL clears
+ * the line or stops the evaluation it awaits. A stuck one (no heartbeat answer in
+ * STUCK_AFTER_MS) is running JavaScript that the REPL cannot see keys during: the watchdog
+ * gets the Ctrl+C, and the REPL the keys without it (taken later, it would count towards
+ * "press Ctrl+C again to exit"). Until it is known which, the session's keys wait, in order.
  */
-function watchForStuckInterrupt(state, connection) {
-    if (connection.interruptCheck !== null)
-        return;
-    connection.interruptCheck = whenStuck(state, connection, () => {
-        connection.interruptCheck = null;
+function holdInterrupt(state, connection, data) {
+    state.heartbeatSent++;
+    const sequence = state.heartbeatSent;
+    sendToTarget({ type: 'heartbeat', sequence });
+    const timer = setTimeout(() => {
+        if (state.connections.get(connection.sessionId) !== connection || connection.heldInput?.timer !== timer)
+            return;
+        releaseHeldInput(connection, { stuck: true });
         askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
-    }, () => {
-        connection.interruptCheck = null;
-    });
+    }, STUCK_AFTER_MS);
+    connection.heldInput = { chunks: [data], sequence, timer };
+}
+function releaseHeldInput(connection, { stuck }) {
+    const held = connection.heldInput;
+    if (held === null)
+        return;
+    connection.heldInput = null;
+    clearTimeout(held.timer);
+    for (const chunk of held.chunks) {
+        const data = stuck ? chunk.filter((byte) => byte !== 0x03) : chunk;
+        if (data.length > 0)
+            sendToTarget({ type: 'input', sessionId: connection.sessionId, data });
+    }
+    if (stuck)
+        sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
 }
 /**
  * A stack is worth a pause of the main thread only when it is stuck; a responsive one is
@@ -4178,7 +4207,7 @@ function onWatchdogAnswer(state, answer) {
         return;
     const { connection, request, attempt } = waiting;
     if (answer.text === null) {
-        // No pause: the thread went idle (the REPL then has the keystroke), or it is stuck where
+        // No pause: the thread went idle (the target was told of the Ctrl+C too), or it is stuck where
         // no JavaScript runs, or the pause was lost; the heartbeat tells idle from stuck, and a
         // stuck thread is asked again before the page is told. Never taken for idle unasked.
         whenStuck(state, connection, () => {

@@ -204,7 +204,9 @@ type ChildMessage =
   | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdog: WatchdogAddress }
   | { type: 'failed'; message: string }
   | { type: 'open'; sessionId: string; columns: number; rows: number }
-  | { type: 'input'; sessionId: string; data: Uint8Array; receivedAt: number }
+  | { type: 'input'; sessionId: string; data: Uint8Array }
+  /** A Ctrl+C that the target was too busy to take as a key (see holdInterrupt). */
+  | { type: 'interrupt'; sessionId: string }
   | { type: 'resize'; sessionId: string; columns: number; rows: number }
   | { type: 'ack'; sessionId: string; bytes: number }
   | { type: 'close'; sessionId: string }
@@ -945,12 +947,14 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   const session = sessions.get(message.sessionId);
   if (session === undefined) return;
   if (message.type === 'input') {
-    const late = Date.now() - message.receivedAt >= STUCK_AFTER_MS;
     // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
-    // stepped evaluation, unless told, would go on behind it. Told also when the keystroke is
-    // late: the watchdog may have found the thread idle again, and done nothing.
+    // stepped evaluation, unless told, would go on behind it.
     if (message.data.includes(0x03)) requestInterrupt(session.sessionId);
-    session.input.write(late ? withoutInterruptKeys(message.data) : message.data);
+    session.input.write(message.data);
+  } else if (message.type === 'interrupt') {
+    // Handed to the watchdog, which may have found the thread between steps by then: the
+    // stepped evaluation stops at its next one. Not a key for the REPL.
+    requestInterrupt(session.sessionId);
   }
   else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
   else if (message.type === 'ack') acknowledgeOutput(session, message.bytes);
@@ -1039,6 +1043,11 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
   (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
   (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', explainUnreachableName);
+  const displayPrompt = server.displayPrompt;
+  server.displayPrompt = function displayPromptInSession(this: REPLServer, ...args: Parameters<REPLServer['displayPrompt']>) {
+    session.redrawPending = false;
+    return displayPrompt.apply(this, args);
+  };
   const complete = server.completer as (line: string, callback: (error: Error | null, result: [string[], string]) => void) => void;
   (server as unknown as { completer: typeof complete }).completer = function completeInSession(line, callback) {
     complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
@@ -1257,15 +1266,6 @@ function shortenInterruptedStack(error: unknown): void {
   Object.defineProperty(error, 'code', { enumerable: false });
 }
 
-/**
- * A Ctrl+C that reaches the REPL this late found the target stuck, so the child already
- * handed it to the watchdog (which interrupted, or said why not). Taken again here it would
- * count as a first "press Ctrl+C again to exit", and a second one would end the session.
- */
-function withoutInterruptKeys(data: Uint8Array): Uint8Array {
-  return data.includes(0x03) ? data.filter((byte) => byte !== 0x03) : data;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Session role: output to the page, console capture, the REPL's globals
 // ---------------------------------------------------------------------------------------------
@@ -1293,6 +1293,8 @@ function writeConsoleOutput(session: ReplSession, chunk: Buffer): void {
 }
 
 function redrawPrompt(session: ReplSession): void {
+  // The REPL showed a prompt since the output (an evaluation ended): a second would show twice.
+  if (!session.redrawPending) return;
   session.redrawPending = false;
   if (session.ended || session.evaluating) return;
   session.server.prompt(true);
@@ -3626,8 +3628,11 @@ type Connection = {
   reader: MessageReader;
   closeSent: boolean;
   awaitingPong: boolean;
-  /** Pending check whether the target took a Ctrl+C, or is stuck and needs the watchdog. */
-  interruptCheck: ReturnType<typeof setTimeout> | null;
+  /**
+   * Keystrokes held from a Ctrl+C on, until the target answers a heartbeat (they go to the
+   * REPL as typed) or does not in time (the watchdog gets the Ctrl+C, the REPL the rest).
+   */
+  heldInput: { chunks: Uint8Array[]; sequence: number; timer: ReturnType<typeof setTimeout> } | null;
   /** A stack was asked for and not yet answered. */
   stackPending: boolean;
 };
@@ -3694,6 +3699,9 @@ function onTargetMessage(message: TargetMessage): void {
   if (message.type === 'heartbeat') {
     server.heartbeatAnswered = Math.max(server.heartbeatAnswered, message.sequence);
     server.lastAnswerAt = Date.now();
+    for (const connection of server.connections.values()) {
+      if (connection.heldInput !== null && connection.heldInput.sequence <= server.heartbeatAnswered) releaseHeldInput(connection, { stuck: false });
+    }
     if (server.busyReported) {
       server.busyReported = false;
       broadcast({ type: 'busy', ms: 0 });
@@ -4054,7 +4062,7 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
     closeSent: false,
     awaitingPong: false,
-    interruptCheck: null,
+    heldInput: null,
     stackPending: false,
   };
   (socket as Socket).setNoDelay?.(true);
@@ -4155,8 +4163,9 @@ function onWebSocketEvent(connection: Connection, event: WebSocketEvent): void {
       return;
     case 'binary':
       if (!active) return;
-      sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data, receivedAt: Date.now() });
-      if (event.data.includes(0x03)) watchForStuckInterrupt(state, connection);
+      if (connection.heldInput !== null) connection.heldInput.chunks.push(event.data);
+      else if (event.data.includes(0x03)) holdInterrupt(state, connection, event.data);
+      else sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
       return;
     case 'text':
       if (active) onControlMessage(state, connection, event.data);
@@ -4221,7 +4230,7 @@ function forgetConnection(connection: Connection): void {
   if (state === null) return;
   if (state.connections.get(connection.sessionId) !== connection) return;
   state.connections.delete(connection.sessionId);
-  if (connection.interruptCheck !== null) clearTimeout(connection.interruptCheck);
+  if (connection.heldInput !== null) clearTimeout(connection.heldInput.timer);
   sendToTarget({ type: 'close', sessionId: connection.sessionId });
   if (state.connections.size === 0) scheduleIdleStop(state);
 }
@@ -4260,17 +4269,34 @@ function sendHeartbeat(): void {
 }
 
 /**
- * Ctrl+C reached the target as a keystroke; if the target answers nothing for a moment, its
- * main thread is stuck, and the REPL cannot see that keystroke: the watchdog steps in.
+ * Ctrl+C is decided here, in one place. A responsive target gets it as typed: the REPL clears
+ * the line or stops the evaluation it awaits. A stuck one (no heartbeat answer in
+ * STUCK_AFTER_MS) is running JavaScript that the REPL cannot see keys during: the watchdog
+ * gets the Ctrl+C, and the REPL the keys without it (taken later, it would count towards
+ * "press Ctrl+C again to exit"). Until it is known which, the session's keys wait, in order.
  */
-function watchForStuckInterrupt(state: ServerState, connection: Connection): void {
-  if (connection.interruptCheck !== null) return;
-  connection.interruptCheck = whenStuck(state, connection, () => {
-    connection.interruptCheck = null;
+function holdInterrupt(state: ServerState, connection: Connection, data: Uint8Array): void {
+  state.heartbeatSent++;
+  const sequence = state.heartbeatSent;
+  sendToTarget({ type: 'heartbeat', sequence });
+  const timer = setTimeout(() => {
+    if (state.connections.get(connection.sessionId) !== connection || connection.heldInput?.timer !== timer) return;
+    releaseHeldInput(connection, { stuck: true });
     askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
-  }, () => {
-    connection.interruptCheck = null;
-  });
+  }, STUCK_AFTER_MS);
+  connection.heldInput = { chunks: [data], sequence, timer };
+}
+
+function releaseHeldInput(connection: Connection, { stuck }: { stuck: boolean }): void {
+  const held = connection.heldInput;
+  if (held === null) return;
+  connection.heldInput = null;
+  clearTimeout(held.timer);
+  for (const chunk of held.chunks) {
+    const data = stuck ? chunk.filter((byte) => byte !== 0x03) : chunk;
+    if (data.length > 0) sendToTarget({ type: 'input', sessionId: connection.sessionId, data });
+  }
+  if (stuck) sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
 }
 
 /**
@@ -4331,7 +4357,7 @@ function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
   if (waiting === undefined) return;
   const { connection, request, attempt } = waiting;
   if (answer.text === null) {
-    // No pause: the thread went idle (the REPL then has the keystroke), or it is stuck where
+    // No pause: the thread went idle (the target was told of the Ctrl+C too), or it is stuck where
     // no JavaScript runs, or the pause was lost; the heartbeat tells idle from stuck, and a
     // stuck thread is asked again before the page is told. Never taken for idle unasked.
     whenStuck(state, connection, () => {
