@@ -99,9 +99,10 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   const childPid = serverChildPid(target.pid);
   const observer = await connect(t, consoleUrl);
   const measure = async () => {
-    const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions].join(" ")');
-    const [heap, resources, listeners, open] = /(\d+) (\d+) (\d+) (\d+)/.exec(text).slice(1).map(Number);
-    return { heap, resources, listeners, open, childFiles: openFileCount(childPid), childMemory: residentKilobytes(childPid), targetFiles: openFileCount(target.pid) };
+    const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions, process.getActiveResourcesInfo().join()].join(" ")');
+    const match = /(\d+) (\d+) (\d+) (\d+) ([\w,]*)/.exec(text);
+    const [heap, resources, listeners, open] = match.slice(1, 5).map(Number);
+    return { heap, resources, resourceNames: match[5], listeners, open, childFiles: openFileCount(childPid), childMemory: residentKilobytes(childPid), targetFiles: openFileCount(target.pid) };
   };
   const cycle = async (count) => {
     for (let i = 0; i < count; i++) {
@@ -113,9 +114,14 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   await cycle(100);
   const before = await measure();
   await cycle(1000);
-  const after = await measure();
+  // A handle that comes and goes with the work of the moment (the measuring evaluation's own
+  // output, a session's last close) is no growth: measure again until the count is back, or
+  // the deadline says it stays.
+  const deadline = Date.now() + 5000;
+  let after = await measure();
+  while (after.resources > before.resources && Date.now() < deadline) after = await measure();
   assert.equal(after.open, 1, 'only the observer is open');
-  assert.equal(after.resources, before.resources, 'target handles');
+  assert.ok(after.resources <= before.resources, `target handles: ${before.resourceNames} -> ${after.resourceNames}`);
   assert.equal(after.listeners, before.listeners);
   assert.ok(after.childFiles - before.childFiles <= 2, `child descriptors ${before.childFiles} -> ${after.childFiles}`);
   assert.ok(after.targetFiles - before.targetFiles <= 2, `target descriptors ${before.targetFiles} -> ${after.targetFiles}`);
