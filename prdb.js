@@ -3437,7 +3437,11 @@ async function inspectMainThread(whilePaused) {
         }
         finally {
             await post('Debugger.resume');
-            await resumed;
+            // Bounded: under the fuzz test's load a resumed thread was seen to stay in the pause
+            // until the disable below (cause not yet found); the disable ends it, as it always did.
+            let resumeTimer;
+            await Promise.race([resumed, new Promise((resolve) => (resumeTimer = setTimeout(resolve, PAUSE_GRACE_MS)))]);
+            clearTimeout(resumeTimer);
         }
         return frames;
     }

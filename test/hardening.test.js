@@ -34,6 +34,29 @@ async function waitForDescriptors(pid, atMost, what, deadlineMs = 5000) {
   }
 }
 
+/** The child's sockets on the watchdog's unix socket path: its listener, and the watchdog's connection once linked. */
+function watchdogSockets(childPid, targetPid) {
+  const inodes = new Set();
+  for (const fd of fs.readdirSync(`/proc/${childPid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${childPid}/fd/${fd}`))?.[1];
+      if (inode !== undefined) inodes.add(inode);
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return fs.readFileSync('/proc/net/unix', 'utf8').split('\n').filter((line) => line.endsWith(`/${targetPid}.watchdog`) && inodes.has(line.trim().split(/\s+/)[6])).length;
+}
+
+/** Polls /proc (no event tells when the watchdog thread links), bounded by a deadline. */
+async function waitForWatchdogLink(childPid, targetPid, deadlineMs = 10_000) {
+  const until = Date.now() + deadlineMs;
+  while (watchdogSockets(childPid, targetPid) < 2) {
+    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for the watchdog thread to link`);
+    await sleep(25);
+  }
+}
+
 /** A target with its console started: the URL, the server child's pid and its descriptor count at rest. */
 async function open(t, options = { port: 0 }) {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-`);
@@ -42,7 +65,7 @@ async function open(t, options = { port: 0 }) {
   const consoleUrl = await target.activate();
   const childPid = await waitUntil(target.child.stderr, 'data', () => serverChildPid(target.pid), 'the server child');
   // At rest: the watchdog thread has linked (its connection is one of the descriptors).
-  await sleep(300);
+  await waitForWatchdogLink(childPid, target.pid);
   const stderrAtStart = target.stderr.length;
   return { target, consoleUrl, childPid, baseline: descriptorCount(childPid), newStderr: () => target.stderr.slice(stderrAtStart) };
 }
