@@ -117,6 +117,12 @@ const STUCK_AFTER_MS = 300;
 const WATCHDOG_WAIT_MS = 3000;
 /** A lost watchdog link is asked for again after WATCHDOG_WAIT_MS, then twice as long each time, up to this. */
 const WATCHDOG_RETRY_MAX_MS = 60_000;
+/**
+ * How long an inspection waits for the main thread to have left its pause before the next may
+ * pause it (a pause asked of a thread still paused does nothing). A thread that runs only
+ * promise jobs after the resume never reports it: then this bounds the wait.
+ */
+const RESUME_GRACE_MS = 50;
 /** A main thread that has not paused this soon runs no JavaScript: it is idle. */
 const PAUSE_GRACE_MS = 300;
 /** argv marker that makes this file run as the server child instead of a library. */
@@ -530,7 +536,7 @@ function parseClosePayload(payload) {
 }
 /** §7.4.1 and the IANA registry: 1004-1006 and 1015 must never be sent; 3000-4999 are free. */
 function isValidCloseCode(code) {
-    return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+    return ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999));
 }
 /** §5.3: XOR with the 4-byte key, continuing at `offset` within the frame's payload. */
 /** RFC 6455 §8.1: text must be valid UTF-8, failing at the first byte that cannot be; a BOM is text (§5.6). */
@@ -543,7 +549,10 @@ function unmask(bytes, maskKey, offset) {
 }
 /** §4.2.2: the value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key. */
 function acceptKey(key) {
-    return builtin('node:crypto').createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+    return builtin('node:crypto')
+        .createHash('sha1')
+        .update(key + WEBSOCKET_GUID)
+        .digest('base64');
 }
 let installedSignal = null;
 let activeSettings = null;
@@ -674,7 +683,8 @@ function startServerChild(settings) {
         if (running.url === null)
             rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
         else if (code !== 0)
-            report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`);
+            report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ` +
+                `${installedSignal ?? 'the signal'} again to start a new one`);
     });
     const start = {
         type: 'start',
@@ -824,7 +834,13 @@ function openSession(running, sessionId, columns, rows) {
             callback();
         },
     });
-    Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
+    Object.assign(session.consoleOutput, {
+        isTTY: true,
+        columns,
+        rows,
+        getColorDepth: terminalColorDepth,
+        hasColors: terminalHasColors,
+    });
     session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
     session.context = new SessionContext(session);
     session.scriptNames = new Set();
@@ -981,8 +997,22 @@ function evaluationMarker() {
     const holder = globalThis;
     let marker = holder[EVALUATION_MARKER];
     if (marker === undefined) {
-        marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause, scope: sessionScope(), received: undefined };
-        Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
+        marker = {
+            sessionId: null,
+            asyncId: 0,
+            drive: driveEvaluation,
+            resume: resumePendingStep,
+            requestInterrupt,
+            describePause,
+            scope: sessionScope(),
+            received: undefined,
+        };
+        Object.defineProperty(globalThis, EVALUATION_MARKER, {
+            value: marker,
+            configurable: true,
+            enumerable: false,
+            writable: false,
+        });
         replGlobals.add(EVALUATION_MARKER);
     }
     return marker;
@@ -997,7 +1027,9 @@ function describePause(sessionId, scriptUrls) {
     const marker = globalThis[EVALUATION_MARKER];
     return {
         sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
-        inEvaluation: marker !== undefined && marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
+        inEvaluation: marker !== undefined &&
+            marker.sessionId === sessionId &&
+            marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
     };
 }
 /**
@@ -1070,7 +1102,8 @@ function reportSessionError(sessionId, error) {
     if (session !== undefined && !session.ended)
         session.server._domain.emit('error', error);
     else
-        process.stderr.write(`prdb: code typed in a session that has ended threw, and was kept from crashing the program: ${builtin('node:util').inspect(error)}\n`);
+        process.stderr.write('prdb: code typed in a session that has ended threw, and was kept from crashing the program: ' +
+            `${builtin('node:util').inspect(error)}\n`);
 }
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain() {
@@ -1479,7 +1512,9 @@ function runStep(session, generator, method, input) {
     pendingStep = { generator, method, input };
     if (process.listenerCount('SIGINT') > 0)
         return runGuarded(session, resumePendingStep, { armed: false });
-    stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, { filename: STEP_SCRIPT_NAME });
+    stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, {
+        filename: STEP_SCRIPT_NAME,
+    });
     const script = stepScript;
     return runGuarded(session, function runStepInSessionContext() {
         return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
@@ -1525,7 +1560,8 @@ function hideSteppingFrames(error) {
         if (typeof stack !== 'string')
             return;
         const lines = stack.split('\n');
-        const first = lines.findIndex((line, index) => /^\s+at Generator\.(?:next|throw|return) \(<anonymous>\)$/.test(line) && /\b(?:resumePendingStep|driveEvaluation)\b/.test(lines[index + 1] ?? ''));
+        const first = lines.findIndex((line, index) => /^\s+at Generator\.(?:next|throw|return) \(<anonymous>\)$/.test(line) &&
+            /\b(?:resumePendingStep|driveEvaluation)\b/.test(lines[index + 1] ?? ''));
         if (first > 0)
             error.stack = lines.slice(0, first).join('\n');
     }
@@ -1589,10 +1625,13 @@ function assignScopeName(name, value) {
         return true;
     }
     const binding = moduleScope?.bindings.get(name);
-    const where = binding === undefined ? 'the program' : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
-    throw withoutStack(new TypeError(`prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change one from outside ` +
-        `(the inspector can only while the program is paused inside that module). Change the object it holds ` +
-        `(${name}.property = …), or have the program call prdb's expose({ get ${name}() { … }, set ${name}(value) { … } }).`));
+    const where = binding === undefined
+        ? 'the program'
+        : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
+    throw withoutStack(new TypeError(`prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change ` +
+        'one from outside (the inspector can only while the program is paused inside that module). ' +
+        `Change the object it holds (${name}.property = …), or have the program call prdb's ` +
+        `expose({ get ${name}() { … }, set ${name}(value) { … } }).`));
 }
 /**
  * What the REPL runs for typed input: inside the session scope when it names one of the
@@ -1650,7 +1689,8 @@ function shouldLookUp(names, kind) {
             return true;
         if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis)
             continue;
-        if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name)))
+        if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS &&
+            scope.modules.some((module) => module.names.has(name)))
             return true;
     }
     return false;
@@ -1708,8 +1748,14 @@ function lookUpModuleScope(kind) {
     try {
         const functions = new Set(rootFunctions(scope));
         if (kind === 'full') {
-            const prototype = post(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
-            const everything = post(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
+            const prototype = post(inspector, 'Runtime.evaluate', {
+                expression: 'Function.prototype',
+                objectGroup: READ_OBJECT_GROUP,
+            });
+            const everything = post(inspector, 'Runtime.queryObjects', {
+                prototypeObjectId: prototype.result.objectId,
+                objectGroup: READ_OBJECT_GROUP,
+            });
             for (const value of receive(scope, everything.objects.objectId))
                 functions.add(value);
             post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
@@ -1718,7 +1764,11 @@ function lookUpModuleScope(kind) {
         functions.clear();
         scope.functionsSeen[kind] = candidates.seen;
         marker.received = candidates.functions.map((candidate) => candidate.function);
-        const list = post(inspector, 'Runtime.callFunctionOn', { objectId: markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP });
+        const list = post(inspector, 'Runtime.callFunctionOn', {
+            objectId: markerId,
+            functionDeclaration: 'function () { return this.received }',
+            objectGroup: READ_OBJECT_GROUP,
+        });
         marker.received = undefined;
         const elements = post(inspector, 'Runtime.getProperties', { objectId: list.result.objectId, ownProperties: true }).result;
         const bindings = new Map();
@@ -1731,7 +1781,9 @@ function lookUpModuleScope(kind) {
             const internal = internalProperties(inspector, element.value.objectId);
             const location = internal.get('[[FunctionLocation]]')?.value;
             const scopesId = internal.get('[[Scopes]]')?.objectId;
-            const module = location === undefined ? undefined : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
+            const module = location === undefined
+                ? undefined
+                : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
             if (module === undefined || scopesId === undefined || location === undefined)
                 continue;
             // A top-level function or class declaration is its own value, even where no closure holds its name.
@@ -1743,7 +1795,10 @@ function lookUpModuleScope(kind) {
             const top = topLevelScopeIndex(entries, module);
             for (let index = 0; index < entries.length; index++) {
                 const { description, object } = entries[index];
-                if (description === 'Global' || description === 'Script' || description === 'With Block' || description === 'Eval')
+                if (description === 'Global' ||
+                    description === 'Script' ||
+                    description === 'With Block' ||
+                    description === 'Eval')
                     continue;
                 for (const name of Object.keys(object)) {
                     if (index === top) {
@@ -1753,7 +1808,10 @@ function lookUpModuleScope(kind) {
                         continue;
                     }
                     const found = locals.get(name) ?? [];
-                    found.push({ binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index }, values: object });
+                    found.push({
+                        binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index },
+                        values: object,
+                    });
                     locals.set(name, found);
                 }
             }
@@ -1795,7 +1853,10 @@ function openModuleScope() {
     const inspector = new (builtin('node:inspector').Session)();
     inspector.connect();
     const marker = evaluationMarker();
-    const markerId = post(inspector, 'Runtime.evaluate', { expression: EVALUATION_MARKER_SOURCE, objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
+    const markerId = post(inspector, 'Runtime.evaluate', {
+        expression: EVALUATION_MARKER_SOURCE,
+        objectGroup: SCOPE_OBJECT_GROUP,
+    }).result.objectId;
     const main = mainModulePath();
     moduleScope = {
         inspector,
@@ -1953,14 +2014,19 @@ function sameScope(one, other) {
     if (one.binding.where !== other.binding.where || one.binding.module !== other.binding.module)
         return false;
     const names = Object.keys(one.values);
-    return names.length === Object.keys(other.values).length && names.every((name) => Object.is(one.values[name], other.values[name]));
+    return (names.length === Object.keys(other.values).length &&
+        names.every((name) => Object.is(one.values[name], other.values[name])));
 }
 /** A function's `[[Scopes]]`, read now: their variables' current values. */
 function scopeEntries(scope, holder) {
     const { marker, inspector } = scope;
     marker.received = holder;
     try {
-        const holderId = post(inspector, 'Runtime.callFunctionOn', { objectId: scope.markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP }).result.objectId;
+        const holderId = post(inspector, 'Runtime.callFunctionOn', {
+            objectId: scope.markerId,
+            functionDeclaration: 'function () { return this.received }',
+            objectGroup: READ_OBJECT_GROUP,
+        }).result.objectId;
         const scopesId = internalProperties(inspector, holderId).get('[[Scopes]]')?.objectId;
         if (scopesId === undefined)
             throw new Error('prdb: the inspector gave no [[Scopes]] for a function it gave them for before');
@@ -1974,14 +2040,21 @@ function scopeEntries(scope, holder) {
 }
 /** The object behind an inspector object id, as a JavaScript value. */
 function receive(scope, objectId) {
-    post(scope.inspector, 'Runtime.callFunctionOn', { objectId, functionDeclaration: 'function (marker) { marker.received = this }', arguments: [{ objectId: scope.markerId }] });
+    post(scope.inspector, 'Runtime.callFunctionOn', {
+        objectId,
+        functionDeclaration: 'function (marker) { marker.received = this }',
+        arguments: [{ objectId: scope.markerId }],
+    });
     const value = scope.marker.received;
     scope.marker.received = undefined;
     return value;
 }
 function internalProperties(inspector, objectId) {
     const answer = post(inspector, 'Runtime.getProperties', { objectId, ownProperties: true });
-    return new Map((answer.internalProperties ?? []).map((property) => [property.name, { value: property.value?.value, objectId: property.value?.objectId }]));
+    return new Map((answer.internalProperties ?? []).map((property) => [
+        property.name,
+        { value: property.value?.value, objectId: property.value?.objectId },
+    ]));
 }
 /** A same-thread inspector session answers synchronously: its callback has run when post returns. */
 function post(inspector, method, params) {
@@ -2002,7 +2075,10 @@ function mainModulePath() {
     if (typeof main !== 'string' || main === '')
         return null;
     // `node app` runs app.js: the same resolution, for the usual cases.
-    for (const candidate of [main, ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension)]) {
+    for (const candidate of [
+        main,
+        ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension),
+    ]) {
         try {
             if (statSync(candidate).isFile())
                 return realpathSync(candidate);
@@ -2034,7 +2110,9 @@ function readScopeModule(path) {
         source,
         declared: tokens === null ? new Map() : topLevelDeclarations(tokens),
         lineStarts,
-        tokenStarts: tokens === null ? null : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
+        tokenStarts: tokens === null
+            ? null
+            : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
         names: tokens === null ? new Set() : referencedNames(tokens),
     };
 }
@@ -2056,7 +2134,10 @@ function withoutTypes(source) {
         process.emitWarning = emitWarning;
     }
 }
-/** `.scope <path>`: a module of the program by file path (from the working or the main module's directory) or specifier. */
+/**
+ * `.scope <path>`: a module of the program by file path (from the working directory or the
+ * main module's) or by specifier.
+ */
 function addScopeModule(specifier) {
     const { statSync, realpathSync } = builtin('node:fs');
     const path = builtin('node:path');
@@ -2104,7 +2185,9 @@ function withScopeCompletions(line, result) {
     }
     const [completions] = result;
     const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
-    const added = [...names].filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name)).sort();
+    const added = [...names]
+        .filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name))
+        .sort();
     if (added.length === 0)
         return result;
     return [completions.length === 0 ? added : [...added, '', ...completions], prefix];
@@ -2120,12 +2203,20 @@ function describeModuleScope(argument) {
     const lines = [];
     const rows = [];
     for (const [name, descriptor] of exposedNames)
-        rows.push([name, typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value), 'expose()']);
+        rows.push([
+            name,
+            typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value),
+            'expose()',
+        ]);
     for (const binding of scope.bindings.values()) {
         if (exposedNames.has(binding.name))
             continue;
         const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
-        rows.push([binding.name, typeName(safeRead(() => readScopeName(binding.name))), `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`]);
+        rows.push([
+            binding.name,
+            typeName(safeRead(() => readScopeName(binding.name))),
+            `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`,
+        ]);
     }
     if (scope.modules.length === 0)
         lines.push('No main module (the program runs no script file): `.scope <path>` adds one.');
@@ -2142,11 +2233,14 @@ function describeModuleScope(argument) {
     for (const module of scope.modules) {
         const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
         if (unreachable.length > 0)
-            lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`);
+            lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module ` +
+                `uses them; expose() reaches them)`);
     }
     const modules = scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module';
-    lines.push(`Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
-        `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program held meanwhile).`);
+    lines.push(`Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, ` +
+        `in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
+        `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program ` +
+        `held meanwhile).`);
     return `${lines.join('\n')}\n`;
 }
 /** prdb's own frames under an error about the user's code say nothing to the user. */
@@ -2193,15 +2287,19 @@ function explainUnreachableName(error) {
         return;
     const places = moduleScope.ambiguous.get(name);
     if (places !== undefined) {
-        error.message = `${name} is not defined here: the program has one in each of ${places.join('; ')}, and prdb does not guess which ` +
-            `(see .scope). Have the program call prdb's expose({ ${name} }) for the one you mean.`;
+        error.message =
+            `${name} is not defined here: the program has one in each of ${places.join('; ')}, ` +
+                "and prdb does not guess which (see .scope). Have the program call prdb's " +
+                `expose({ ${name} }) for the one you mean.`;
         return;
     }
     const module = moduleScope.modules.find((each) => each.declared.has(name));
     if (module === undefined)
         return;
-    const message = `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
-        `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the program call prdb's expose({ ${name} }).`;
+    const message = `${name} is not defined here: ${displayPath(module.path)} declares it, ` +
+        'but no live function of that module uses it, ' +
+        `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the ` +
+        `program call prdb's expose({ ${name} }).`;
     // Only the message: the stack, formatted on first use, then says the same, trimmed as the REPL trims it.
     error.message = message;
 }
@@ -2209,9 +2307,64 @@ function explainUnreachableName(error) {
 class NotRewritable extends Error {
 }
 const PUNCTUATORS = [
-    '>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '||=', '??=',
-    '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<', '>>',
-    '{', '}', '(', ')', '[', ']', ';', ',', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '?', ':', '=', '.', '@',
+    '>>>=',
+    '...',
+    '===',
+    '!==',
+    '**=',
+    '<<=',
+    '>>=',
+    '>>>',
+    '&&=',
+    '||=',
+    '??=',
+    '=>',
+    '==',
+    '!=',
+    '<=',
+    '>=',
+    '&&',
+    '||',
+    '??',
+    '?.',
+    '++',
+    '--',
+    '+=',
+    '-=',
+    '*=',
+    '/=',
+    '%=',
+    '&=',
+    '|=',
+    '^=',
+    '**',
+    '<<',
+    '>>',
+    '{',
+    '}',
+    '(',
+    ')',
+    '[',
+    ']',
+    ';',
+    ',',
+    '<',
+    '>',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '&',
+    '|',
+    '^',
+    '!',
+    '~',
+    '?',
+    ':',
+    '=',
+    '.',
+    '@',
 ];
 const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?n?/y;
 /**
@@ -2221,7 +2374,8 @@ const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)
 let unicodePatterns = null;
 function patterns() {
     unicodePatterns ??= {
-        identifier: new RegExp(String.raw `#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*`, 'uy'),
+        identifier: new RegExp(String.raw `#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})` +
+            String.raw `(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*`, 'uy'),
         space: new RegExp(String.raw `[\t\v\f \u00a0\ufeff\p{Zs}]`, 'u'),
     };
     return unicodePatterns;
@@ -2229,13 +2383,74 @@ function patterns() {
 /** Statements whose head is a parenthesized expression: after its `)` a statement, not an operator, follows. */
 const PARENTHESIZED_STATEMENT_HEADS = new Set(['if', 'for', 'while', 'with']);
 /** After these words an expression starts, so a `/` there begins a regular expression. */
-const WORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
+const WORDS_BEFORE_EXPRESSION = new Set([
+    'return',
+    'typeof',
+    'instanceof',
+    'in',
+    'of',
+    'new',
+    'delete',
+    'void',
+    'throw',
+    'case',
+    'do',
+    'else',
+    'yield',
+    'await',
+    'extends',
+]);
 /** Words that start a statement of their own, and so are never an expression statement. */
 const PREFIX_OPERATORS = new Set(['!', '~', '+', '-', '++', '--', 'typeof', 'void', 'delete', 'await']);
 /** A line break before one of these does not end the statement: the expression goes on. */
 const CONTINUING_PUNCTUATORS = new Set([
-    '(', '[', '.', '?.', '?', ':', ',', '=', '+=', '-=', '*=', '/=', '%=', '**=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '&&=', '||=', '??=',
-    '+', '-', '*', '/', '%', '**', '<', '>', '<=', '>=', '==', '!=', '===', '!==', '&&', '||', '??', '&', '|', '^', '<<', '>>', '>>>', '=>',
+    '(',
+    '[',
+    '.',
+    '?.',
+    '?',
+    ':',
+    ',',
+    '=',
+    '+=',
+    '-=',
+    '*=',
+    '/=',
+    '%=',
+    '**=',
+    '<<=',
+    '>>=',
+    '>>>=',
+    '&=',
+    '|=',
+    '^=',
+    '&&=',
+    '||=',
+    '??=',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '**',
+    '<',
+    '>',
+    '<=',
+    '>=',
+    '==',
+    '!=',
+    '===',
+    '!==',
+    '&&',
+    '||',
+    '??',
+    '&',
+    '|',
+    '^',
+    '<<',
+    '>>',
+    '>>>',
+    '=>',
 ]);
 /**
  * Splits source into tokens, or answers null when it ends inside a string, comment, template
@@ -2290,7 +2505,9 @@ function tokenize(source) {
             continue;
         }
         NUMBER_PATTERN.lastIndex = position;
-        if (/[\d.]/.test(char) && NUMBER_PATTERN.test(source) && NUMBER_PATTERN.lastIndex > position + (char === '.' ? 1 : 0)) {
+        if (/[\d.]/.test(char) &&
+            NUMBER_PATTERN.test(source) &&
+            NUMBER_PATTERN.lastIndex > position + (char === '.' ? 1 : 0)) {
             push('number', NUMBER_PATTERN.lastIndex);
             continue;
         }
@@ -2451,16 +2668,20 @@ function usesGeneratorOnlyNames(tokens) {
     for (let index = 0; index < tokens.length; index++) {
         const token = tokens[index];
         const previous = tokens[index - 1];
-        if (token.kind !== 'name' || (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.')))
+        if (token.kind !== 'name' ||
+            (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.')))
             continue;
-        if (token.value === 'function' && (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
+        if (token.value === 'function' &&
+            (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
             // A function has its own: skip its parameters and body.
             const end = functionBodyEnd(tokens, index);
             if (end !== -1)
                 index = end;
             continue;
         }
-        if (token.value === 'arguments' || token.value === 'yield' || (token.value === 'new' && tokens[index + 1]?.value === '.'))
+        if (token.value === 'arguments' ||
+            token.value === 'yield' ||
+            (token.value === 'new' && tokens[index + 1]?.value === '.'))
             return true;
     }
     return false;
@@ -2656,7 +2877,10 @@ class AwaitRewriter {
     substatement() {
         const token = this.token();
         const next = this.peek(1);
-        if (token?.kind === 'name' && (['function', 'class', 'const'].includes(token.value) || (token.value === 'async' && next?.value === 'function' && !next.newlineBefore) || (token.value === 'let' && (next?.kind === 'name' || next?.value === '[' || next?.value === '{'))))
+        if (token?.kind === 'name' &&
+            (['function', 'class', 'const'].includes(token.value) ||
+                (token.value === 'async' && next?.value === 'function' && !next.newlineBefore) ||
+                (token.value === 'let' && (next?.kind === 'name' || next?.value === '[' || next?.value === '{'))))
             throw new NotRewritable('a declaration as a substatement');
         this.parseStatement(false);
     }
@@ -2888,7 +3112,8 @@ class AwaitRewriter {
                 continue;
             }
             else if (token.kind === 'name') {
-                if (token.value === 'function' || (token.value === 'async' && this.peek(1)?.value === 'function' && !this.peek(1)?.newlineBefore)) {
+                if (token.value === 'function' ||
+                    (token.value === 'async' && this.peek(1)?.value === 'function' && !this.peek(1)?.newlineBefore)) {
                     this.index = this.functionEnd(this.index) + 1;
                     continue;
                 }
@@ -2963,7 +3188,10 @@ class AwaitRewriter {
         // `(yield a)` is a primary expression, `await a` is not: where only the first is valid, or
         // where a line break after `a++` ends the statement, the REPL must see the input as typed.
         const after = this.tokens[operandEnd + 1];
-        if (after !== undefined && (after.value === '**' || (after.kind === 'punctuator' && ['(', '[', '.', '?.'].includes(after.value)) || (after.kind === 'template' && after.value.startsWith('`'))))
+        if (after !== undefined &&
+            (after.value === '**' ||
+                (after.kind === 'punctuator' && ['(', '[', '.', '?.'].includes(after.value)) ||
+                (after.kind === 'template' && after.value.startsWith('`'))))
             throw new NotRewritable('await used as a primary expression');
         if (previous?.kind === 'name' && (previous.value === 'new' || previous.value === 'extends'))
             throw new NotRewritable('await used as a primary expression');
@@ -2982,7 +3210,7 @@ class AwaitRewriter {
         this.wraps.push({ start: keyword.start, end: this.tokens[operandEnd].end, open: '(yield', close: ')' });
         this.awaits++;
     }
-    /** Whether the token at `index` is the `)` of `if (…)`, `while (…)`, `for (…)` or `with (…)`: a statement follows. */
+    /** Whether the token at `index` closes `if (…)`, `while (…)`, `for (…)`, `with (…)`: a statement follows. */
     endsStatementHead(index) {
         const token = this.tokens[index];
         if (token?.value !== ')' || token.kind !== 'punctuator')
@@ -3138,7 +3366,11 @@ function continuesExpression(previous, next) {
     if (next.kind === 'name' && (next.value === 'in' || next.value === 'instanceof'))
         return true;
     if (previous.kind === 'punctuator')
-        return !(previous.value === ')' || previous.value === ']' || previous.value === '}' || previous.value === '++' || previous.value === '--');
+        return !(previous.value === ')' ||
+            previous.value === ']' ||
+            previous.value === '}' ||
+            previous.value === '++' ||
+            previous.value === '--');
     if (previous.kind === 'name')
         return WORDS_BEFORE_EXPRESSION.has(previous.value);
     if (previous.kind === 'template')
@@ -3147,9 +3379,46 @@ function continuesExpression(previous, next) {
 }
 /** Reserved words: never a variable's name, so never looked up, bound or exposed. */
 const RESERVED_WORDS = new Set([
-    'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
-    'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null',
-    'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+    'await',
+    'break',
+    'case',
+    'catch',
+    'class',
+    'const',
+    'continue',
+    'debugger',
+    'default',
+    'delete',
+    'do',
+    'else',
+    'enum',
+    'export',
+    'extends',
+    'false',
+    'finally',
+    'for',
+    'function',
+    'if',
+    'import',
+    'in',
+    'instanceof',
+    'let',
+    'new',
+    'null',
+    'return',
+    'static',
+    'super',
+    'switch',
+    'this',
+    'throw',
+    'true',
+    'try',
+    'typeof',
+    'var',
+    'void',
+    'while',
+    'with',
+    'yield',
 ]);
 /** The names source uses as variables: name tokens that are not a property (`a.b`) or a reserved word. */
 function referencedNames(tokens) {
@@ -3183,16 +3452,20 @@ function topLevelDeclarations(tokens) {
         if (token.kind !== 'name')
             continue;
         const previous = tokens[index - 1];
-        const atStatementStart = previous === undefined
-            || (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}'))
-            || (previous.kind === 'name' && (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export')))
-            || (token.newlineBefore && !continuesExpression(previous, token));
+        const atStatementStart = previous === undefined ||
+            (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}')) ||
+            (previous.kind === 'name' &&
+                (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export'))) ||
+            (token.newlineBefore && !continuesExpression(previous, token));
         if (!atStatementStart)
             continue;
         let name = index + 1;
         if (token.value === 'async' && tokens[name]?.value === 'function' && !tokens[name].newlineBefore)
             name++;
-        if (token.value === 'var' || token.value === 'const' || (token.value === 'let' && (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))) {
+        if (token.value === 'var' ||
+            token.value === 'const' ||
+            (token.value === 'let' &&
+                (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))) {
             index = declaratorNames(tokens, index + 1, names);
         }
         else if (tokens[name - 1].value === 'function' || token.value === 'class') {
@@ -3208,7 +3481,9 @@ function topLevelDeclarations(tokens) {
     return names;
 }
 function isOpeningBracket(token) {
-    return token.match > -1 && ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) || token.kind === 'template');
+    return (token.match > -1 &&
+        ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) ||
+            token.kind === 'template'));
 }
 /** Reads `a = 1, { b, c: d } = e` from `index`; answers the index of its last token. */
 function declaratorNames(tokens, index, names) {
@@ -3253,7 +3528,8 @@ function patternNames(tokens, start, names) {
 function expressionEnd(tokens, index) {
     while (index < tokens.length) {
         const token = tokens[index];
-        if (token.kind === 'punctuator' && (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}'))
+        if (token.kind === 'punctuator' &&
+            (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}'))
             return index;
         if (index > 0 && token.newlineBefore && !continuesExpression(tokens[index - 1], token))
             return index;
@@ -3271,7 +3547,9 @@ function importNames(tokens, index, names) {
             for (let inner = index + 1; inner < token.match; inner++) {
                 const element = tokens[inner];
                 // In `a as b`, `b` is the binding.
-                if (element.kind !== 'name' || tokens[inner + 1]?.value === 'as' || (element.value === 'as' && tokens[inner + 1]?.kind === 'name'))
+                if (element.kind !== 'name' ||
+                    tokens[inner + 1]?.value === 'as' ||
+                    (element.value === 'as' && tokens[inner + 1]?.kind === 'name'))
                     continue;
                 names.set(element.value, -1);
             }
@@ -3325,13 +3603,23 @@ function runWatchdogRole() {
     // (and might send a SIGINT that lands outside the evaluation it was meant for).
     let previousRequest = Promise.resolve();
     readJsonLines(socket, (request) => {
-        previousRequest = previousRequest.then(() => answerWatchdogRequest(request)).then((answer) => socket.write(`${JSON.stringify(answer)}\n`), (error) => socket.write(`${JSON.stringify({ type: request.type, requestId: request.requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`));
+        previousRequest = previousRequest
+            .then(() => answerWatchdogRequest(request))
+            .then((answer) => socket.write(`${JSON.stringify(answer)}\n`), (error) => socket.write(`${JSON.stringify({
+            type: request.type,
+            requestId: request.requestId,
+            text: `prdb: watchdog failed: ${describeError(error)}`,
+        })}\n`));
     });
 }
 async function answerWatchdogRequest(request) {
     if (request.type === 'stack') {
         const frames = await inspectMainThread(async () => { });
-        return { type: 'stack', requestId: request.requestId, text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}` };
+        return {
+            type: 'stack',
+            requestId: request.requestId,
+            text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}`,
+        };
     }
     let decision = { outcome: 'none', where: 'elsewhere' };
     const frames = await inspectMainThread(async (paused, session) => {
@@ -3347,11 +3635,19 @@ async function answerWatchdogRequest(request) {
     else if (decision.where === 'driver' && decision.outcome === 'requested')
         text = '';
     else if (decision.where === 'unarmed step')
-        text = 'prdb: this session\'s code is running after an await, in a step that Ctrl+C cannot stop because this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n' + formatFrames(frames);
+        text =
+            "prdb: this session's code is running after an await, in a step that Ctrl+C cannot stop because " +
+                'this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n' +
+                formatFrames(frames);
     else if (decision.where === 'session')
-        text = `prdb: this session's code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process's own pending work; it was left running.${stopsLater} It is at:\n${formatFrames(frames)}`;
+        text =
+            `prdb: this session's code is running in a callback (a timer, an event handler, or an async function it ` +
+                `called), where Node cannot stop it without losing the process's own pending work; it was left ` +
+                `running.${stopsLater} It is at:\n${formatFrames(frames)}`;
     else
-        text = `prdb: the process is busy in code that this session did not start; not interrupted.${stopsLater} It is running:\n${formatFrames(frames)}`;
+        text =
+            `prdb: the process is busy in code that this session did not start; not interrupted.${stopsLater} ` +
+                `It is running:\n${formatFrames(frames)}`;
     return { type: 'interrupt', requestId: request.requestId, text };
 }
 /**
@@ -3367,12 +3663,15 @@ async function answerWatchdogRequest(request) {
  */
 async function interruptPausedEvaluation(frames, session, sessionId) {
     const marker = EVALUATION_MARKER_SOURCE;
-    const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
+    const urls = JSON.stringify(frames.map((frame) => frame.url));
+    const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${urls})`;
     const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true }));
     const pause = described.result?.value;
     const sessionFrame = (pause?.sessionFrames ?? []).indexOf(true);
     const below = sessionFrame === -1 ? [] : frames.slice(sessionFrame + 1);
-    if (sessionFrame !== -1 && pause?.inEvaluation === true && below.some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+    if (sessionFrame !== -1 &&
+        pause?.inEvaluation === true &&
+        below.some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
         process.kill(process.pid, 'SIGINT');
         // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -3381,7 +3680,11 @@ async function interruptPausedEvaluation(frames, session, sessionId) {
     const ownFrames = frames.filter((frame) => frame.url === import.meta.url);
     let where = 'elsewhere';
     if (sessionFrame !== -1)
-        where = pause?.inEvaluation === true && below.some((frame) => frame.url === import.meta.url && frame.functionName.endsWith('resumePendingStep')) ? 'unarmed step' : 'session';
+        where =
+            pause?.inEvaluation === true &&
+                below.some((frame) => frame.url === import.meta.url && frame.functionName.endsWith('resumePendingStep'))
+                ? 'unarmed step'
+                : 'session';
     // prdb's own code with none of the session's above it: the driver, or the session's output.
     else if (ownFrames.length > 0)
         where = 'driver';
@@ -3440,7 +3743,7 @@ async function inspectMainThread(whilePaused) {
             // Bounded: under the fuzz test's load a resumed thread was seen to stay in the pause
             // until the disable below (cause not yet found); the disable ends it, as it always did.
             let resumeTimer;
-            await Promise.race([resumed, new Promise((resolve) => (resumeTimer = setTimeout(resolve, PAUSE_GRACE_MS)))]);
+            await Promise.race([resumed, new Promise((resolve) => (resumeTimer = setTimeout(resolve, RESUME_GRACE_MS)))]);
             clearTimeout(resumeTimer);
         }
         return frames;
@@ -3458,7 +3761,8 @@ async function inspectMainThread(whilePaused) {
 function formatFrames(frames) {
     return frames
         .slice(0, 40)
-        .map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`)
+        .map((frame) => `    at ${frame.functionName || '<anonymous>'} ` +
+        `(${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`)
         .join('\n');
 }
 /** Calls `onMessage` with each JSON line read from `socket`; a line that is not JSON is skipped. */
@@ -3546,9 +3850,13 @@ function startServer(start) {
         html = fs.readFileSync(htmlPath);
     }
     catch {
-        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy it there.</p>`);
+        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
+            `it there.</p>`);
     }
-    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/.exec(html.toString('utf8', 0, 512))?.[1].trim().split(/\s+/) ?? [];
+    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+        .exec(html.toString('utf8', 0, 512))?.[1]
+        .trim()
+        .split(/\s+/) ?? [];
     const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
     server = {
         start,
@@ -3598,7 +3906,12 @@ function listen(state, port, firstAttempt) {
     const http = builtin('node:http');
     // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
     // (30 s by default), which would let a stalled request live 40 s instead of 10.
-    const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
+    const serverOptions = {
+        maxHeaderSize: MAX_HEADER_BYTES,
+        headersTimeout: HANDSHAKE_TIMEOUT_MS,
+        requestTimeout: HANDSHAKE_TIMEOUT_MS,
+        connectionsCheckingInterval: 1000,
+    };
     const httpServer = settings.tls
         ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
             builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
@@ -3697,7 +4010,8 @@ function serverReady(state, httpServer, fallbackPort) {
         for (const name of settings.allowedHosts)
             state.allowedHosts.add(name.toLowerCase());
         url = `${state.scheme}://localhost:${DEFAULT_PORT}/#${state.start.token}`;
-        notices.push(`prdb: serving on unix socket ${settings.socketPath}; forward it with \`ssh -L ${DEFAULT_PORT}:${settings.socketPath} <host>\` and open the URL below`);
+        notices.push(`prdb: serving on unix socket ${settings.socketPath}; forward it with \`ssh -L ` +
+            `${DEFAULT_PORT}:${settings.socketPath} <host>\` and open the URL below`);
     }
     else {
         const address = httpServer.address();
@@ -3717,7 +4031,8 @@ function serverReady(state, httpServer, fallbackPort) {
         if (fallbackPort !== null)
             notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
         if (!isLoopbackAddress(settings.host)) {
-            notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: anyone with the URL runs code in pid ${state.start.targetPid}.` +
+            notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: ` +
+                `anyone with the URL runs code in pid ${state.start.targetPid}.` +
                 (state.scheme === 'http' ? ' The token travels in clear text: use the `tls` option or an SSH tunnel.' : '') +
                 ' Other machines must use a name listed in `allowedHosts` (DNS rebinding protection).');
         }
@@ -3806,7 +4121,11 @@ function onClientError(error, socket) {
     const isHttpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     if (!isHttpError)
         return void socket.destroy();
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status = error.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     // A client that never closes its side is not kept half-open.
     setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
@@ -3826,7 +4145,11 @@ function admitConnection(socket) {
     const peer = address === undefined || isLoopbackAddress(address) ? null : address;
     const entries = [...state.unauthenticated];
     const samePeer = peer === null ? [] : entries.filter(([, entry]) => entry.peer === peer);
-    const oldest = samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER ? samePeer[0] : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS ? entries[0] : undefined;
+    const oldest = samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER
+        ? samePeer[0]
+        : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS
+            ? entries[0]
+            : undefined;
     if (oldest !== undefined) {
         state.unauthenticated.delete(oldest[0]);
         oldest[1].socket.destroy();
@@ -3905,13 +4228,22 @@ function upgrade(request, socket, head) {
     socket.on('close', () => forgetConnection(connection));
     socket.on('end', () => socket.end());
     if (state.connections.size >= state.settings.maxSessions) {
-        sendJson(connection, { type: 'error', message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again` });
+        sendJson(connection, {
+            type: 'error',
+            message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again`,
+        });
         closeConnection(connection, CLOSE_TRY_AGAIN_LATER, 'too many sessions');
         return;
     }
     state.connections.set(connection.sessionId, connection);
     clearIdleStop(state);
-    sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
+    sendJson(connection, {
+        type: 'hello',
+        pid: state.start.targetPid,
+        title: state.start.targetTitle,
+        node: state.start.nodeVersion,
+        sessionId: connection.sessionId,
+    });
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
     sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
@@ -3919,9 +4251,12 @@ function upgrade(request, socket, head) {
         onWebSocketData(connection, head);
 }
 function rejectUpgrade(socket, status, reason, headers = {}) {
-    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const extra = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
     const body = `${reason}\n`;
-    socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+    socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; ` +
+        `charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
     // A refused client that keeps its side open would otherwise hold the connection half-open for good.
     setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
 }
@@ -3945,7 +4280,7 @@ function checkHost(state, host) {
     else if (state.allowedHosts.has(normalized)) {
         return null;
     }
-    return `Host ${JSON.stringify(host.slice(0, 100))} is not allowed (DNS rebinding protection; see the allowedHosts option)`;
+    return `Host ${JSON.stringify(host.slice(0, 100))} is not allowed (DNS rebinding protection; see allowedHosts)`;
 }
 /**
  * A browser always sends Origin with a WebSocket; it must be this server's own origin, so a
@@ -4166,7 +4501,10 @@ function requestStack(state, connection) {
 }
 function reportIdleStack(connection) {
     connection.stackPending = false;
-    sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
+    sendJson(connection, {
+        type: 'stack',
+        text: 'The main thread is idle: it answers events at once, so there is no stack to show.',
+    });
 }
 /** Sends a heartbeat now; calls `onStuck` if the target has not answered it in a moment. */
 function whenStuck(state, connection, onStuck, onResponsive) {
@@ -4201,7 +4539,11 @@ function askWatchdog(state, connection, request, attempt = 1) {
         const queued = state.watchdogQueue.indexOf(line);
         if (queued !== -1)
             state.watchdogQueue.splice(queued, 1);
-        onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
+        onWatchdogAnswer(state, {
+            type: request.type,
+            requestId,
+            text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.',
+        });
     }, WATCHDOG_WAIT_MS).unref();
 }
 function onWatchdogAnswer(state, answer) {
@@ -4217,9 +4559,13 @@ function onWatchdogAnswer(state, answer) {
         whenStuck(state, connection, () => {
             if (attempt < PAUSE_ATTEMPTS)
                 return askWatchdog(state, connection, request, attempt + 1);
-            const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a synchronous system call, a native addon) or starved of CPU';
+            const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a ' +
+                'synchronous system call, a native addon) or starved of CPU';
             if (request.type === 'interrupt')
-                return sendJson(connection, { type: 'notice', text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.` });
+                return sendJson(connection, {
+                    type: 'notice',
+                    text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.`,
+                });
             connection.stackPending = false;
             sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
         }, () => {
@@ -4259,7 +4605,10 @@ function onWatchdogConnection(socket) {
         state.watchdogRetryMs = WATCHDOG_WAIT_MS;
         if (state.watchdogDownReported) {
             state.watchdogDownReported = false;
-            broadcast({ type: 'notice', text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.' });
+            broadcast({
+                type: 'notice',
+                text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.',
+            });
         }
         socket.on('close', () => {
             if (state.watchdogSocket !== socket)
@@ -4269,7 +4618,8 @@ function onWatchdogConnection(socket) {
         });
     });
 }
-const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps trying to start it again.';
+const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps ' +
+    'trying to start it again.';
 function scheduleWatchdogCheck(state) {
     if (state.watchdogRetryTimer !== null)
         clearTimeout(state.watchdogRetryTimer);
@@ -4300,7 +4650,8 @@ function scheduleIdleStop(state) {
         // Say so only once the IPC channel is closed ('disconnect' comes right after): a signal
         // sent on reading the report must find this server stopping, and make the target start a
         // new one rather than print this URL again.
-        const reportStopped = () => report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+        const reportStopped = () => report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the ` +
+            `signal again for a new URL`);
         if (process.connected)
             process.once('disconnect', reportStopped);
         else
@@ -4363,8 +4714,20 @@ function checkedIdentifier(name) {
 function validateOptions(options) {
     if (typeof options !== 'object' || options === null)
         throw new TypeError('Expected `options` to be an object');
-    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true } = options;
-    const known = new Set(['host', 'port', 'socketPath', 'signal', 'allowedHosts', 'tls', 'maxSessions', 'idleTimeout', 'maxMessageSize', 'keepaliveInterval', 'urlFile']);
+    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, } = options;
+    const known = new Set([
+        'host',
+        'port',
+        'socketPath',
+        'signal',
+        'allowedHosts',
+        'tls',
+        'maxSessions',
+        'idleTimeout',
+        'maxMessageSize',
+        'keepaliveInterval',
+        'urlFile',
+    ]);
     for (const name of Object.keys(options))
         if (!known.has(name))
             throw new TypeError(`Unknown option \`${name}\``);
@@ -4376,9 +4739,11 @@ function validateOptions(options) {
         throw new TypeError('Expected `socketPath` to be a file path');
     if (socketPath !== undefined && port !== undefined)
         throw new TypeError('Expected either `port` or `socketPath`, not both');
-    if (signal !== undefined && (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || ['SIGKILL', 'SIGSTOP'].includes(signal)))
+    if (signal !== undefined &&
+        (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || ['SIGKILL', 'SIGSTOP'].includes(signal)))
         throw new TypeError('Expected `signal` to be a signal name such as "SIGUSR1"');
-    if (!Array.isArray(allowedHosts) || allowedHosts.some((name) => typeof name !== 'string' || name === '' || /[\s/:]/.test(name.replace(/^\[[0-9a-fA-F:.]+\]$/, 'x'))))
+    if (!Array.isArray(allowedHosts) ||
+        allowedHosts.some((name) => typeof name !== 'string' || name === '' || /[\s/:]/.test(name.replace(/^\[[0-9a-fA-F:.]+\]$/, 'x'))))
         throw new TypeError('Expected `allowedHosts` to be an array of host names (without port)');
     if (tls !== undefined && (typeof tls !== 'object' || tls === null || !isPem(tls.key) || !isPem(tls.cert)))
         throw new TypeError('Expected `tls` to be { key, cert } with PEM strings or Buffers');
@@ -4449,7 +4814,9 @@ function privateDirectory(directory) {
             throw error;
     }
     const stats = fs.lstatSync(directory);
-    if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
+    if (!stats.isDirectory() ||
+        (typeof process.getuid === 'function' && stats.uid !== process.getuid()) ||
+        (stats.mode & 0o077) !== 0)
         throw new Error(`${directory} is not a private directory of this user`);
 }
 function removeFileQuietly(path) {
@@ -4517,10 +4884,10 @@ export const internalsForTests = {
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------
 function isWatchdog() {
-    return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread;
+    return (process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread);
 }
 function isServerChild() {
-    return process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath();
+    return (process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath());
 }
 if (isServerChild())
     runServerRole();

@@ -21,7 +21,13 @@ async function measure(runs = 5) {
   for (let run = 0; run < runs; run++) {
     const before = stdout.length;
     job.kill('SIGUSR2');
-    const line = await waitUntil(job.stdout, 'data', () => /job: (\{.*\})\n/.exec(stdout.slice(before)), 'the job to time its work', 60_000);
+    const line = await waitUntil(
+      job.stdout,
+      'data',
+      () => /job: (\{.*\})\n/.exec(stdout.slice(before)),
+      'the job to time its work',
+      60_000,
+    );
     all.push(JSON.parse(line[1]));
   }
   const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
@@ -45,14 +51,33 @@ try {
   check.socket.close();
   await check.waitForClose();
   const after = await measure();
-  const row = (label, times) => `| ${label} | ${Object.values(times).map((ms) => `${ms} ms`).join(' | ')} |`;
+  const row = (label, times) =>
+    `| ${label} | ${Object.values(times)
+      .map((ms) => `${ms} ms`)
+      .join(' | ')} |`;
   console.log(`Node ${process.version}, ${(await import('node:os')).availableParallelism()} cores, median of 5`);
-  console.log(`| | ${Object.keys(never).map((name) => ({ await: '200,000 `await null`', immediate: '50,000 `setImmediate`', http: '300 HTTP requests' })[name]).join(' | ')} |`);
-  console.log(`|---|${Object.keys(never).map(() => '---').join('|')}|`);
+  console.log(
+    `| | ${Object.keys(never)
+      .map(
+        (name) =>
+          ({ await: '200,000 `await null`', immediate: '50,000 `setImmediate`', http: '300 HTTP requests' })[name],
+      )
+      .join(' | ')} |`,
+  );
+  console.log(
+    `|---|${Object.keys(never)
+      .map(() => '---')
+      .join('|')}|`,
+  );
   console.log(row('never opened', never));
   console.log(row('session open', open));
   console.log(row('after it closed', after));
-  console.log(row('after / never', Object.fromEntries(Object.keys(never).map((name) => [name, (after[name] / never[name]).toFixed(2)]))).replace(/ ms/g, ''));
+  console.log(
+    row(
+      'after / never',
+      Object.fromEntries(Object.keys(never).map((name) => [name, (after[name] / never[name]).toFixed(2)])),
+    ).replace(/ ms/g, ''),
+  );
 } catch (error) {
   console.error(error, stderr);
   process.exitCode = 1;

@@ -40,4 +40,6 @@ process.on('SIGUSR2', () => {
   longestGap = 0;
 });
 const heap = process.memoryUsage().heapUsed;
-console.error(`job: ready, heap ${(heap / 2 ** 20).toFixed(0)} MB, ${handlers.length * 100} functions, ${records.length} record chunks`);
+console.error(
+  `job: ready, heap ${(heap / 2 ** 20).toFixed(0)} MB, ${handlers.length * 100} functions, ${records.length} record chunks`,
+);

@@ -29,7 +29,9 @@ try {
   const longestGap = async () => {
     const before = stdout.length;
     job.kill('SIGUSR2');
-    return Number((await waitUntil(job.stdout, 'data', () => /longest gap ([\d.]+) ms/.exec(stdout.slice(before)), 'the gap'))[1]);
+    return Number(
+      (await waitUntil(job.stdout, 'data', () => /longest gap ([\d.]+) ms/.exec(stdout.slice(before)), 'the gap'))[1],
+    );
   };
   await longestGap();
   let started = performance.now();
@@ -41,17 +43,26 @@ try {
   const scope = await session.evaluate('.scope');
   const scopeWall = performance.now() - started;
   const scopeGap = await longestGap();
-  const [, quickFunctions, quickMs, fullFunctions, fullMs] = /(\d+) functions the process.s roots hold, in (\d+) ms; (\d+) on the whole heap, in (\d+) ms/.exec(scope).map(Number);
+  const [, quickFunctions, quickMs, fullFunctions, fullMs] =
+    /(\d+) functions the process.s roots hold, in (\d+) ms; (\d+) on the whole heap, in (\d+) ms/
+      .exec(scope)
+      .map(Number);
   const reads = 2000;
-  const timing = await session.evaluate(`{ const started = performance.now(); for (let i = 0; i < ${reads}; i++) step; ((performance.now() - started) / ${reads} * 1000).toFixed(1) }`);
+  const timing = await session.evaluate(
+    `{ const started = performance.now(); for (let i = 0; i < ${reads}; i++) step; ((performance.now() - started) / ${reads} * 1000).toFixed(1) }`,
+  );
   const perRead = /'([\d.]+)'/.exec(timing)?.[1];
 
   console.log(`Node ${process.version}, ${(await import('node:os')).availableParallelism()} cores; job:${ready}`);
   console.log('| figure | result |');
   console.log('|---|---|');
-  console.log(`| first use of a name: quick lookup (roots) + the evaluation, round trip | ${firstWall.toFixed(0)} ms; the program's longest timer gap ${firstGap.toFixed(0)} ms |`);
+  console.log(
+    `| first use of a name: quick lookup (roots) + the evaluation, round trip | ${firstWall.toFixed(0)} ms; the program's longest timer gap ${firstGap.toFixed(0)} ms |`,
+  );
   console.log(`| .scope: quick lookup | ${quickMs} ms (${quickFunctions} functions) |`);
-  console.log(`| .scope: full lookup (Runtime.queryObjects, after V8's full GC) | ${fullMs} ms (${fullFunctions} functions); the program's longest timer gap ${scopeGap.toFixed(0)} ms; round trip ${scopeWall.toFixed(0)} ms |`);
+  console.log(
+    `| .scope: full lookup (Runtime.queryObjects, after V8's full GC) | ${fullMs} ms (${fullFunctions} functions); the program's longest timer gap ${scopeGap.toFixed(0)} ms; round trip ${scopeWall.toFixed(0)} ms |`,
+  );
   console.log(`| one read of a program variable | ${perRead} µs |`);
 } catch (error) {
   console.error(error);

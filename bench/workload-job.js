@@ -25,7 +25,9 @@ async function httpLoop() {
   const { port } = server.address();
   for (let i = 0; i < 300; i++) {
     await new Promise((resolve, reject) => {
-      http.get({ port, host: '127.0.0.1', path: '/', agent }, (response) => response.resume().on('end', resolve)).on('error', reject);
+      http
+        .get({ port, host: '127.0.0.1', path: '/', agent }, (response) => response.resume().on('end', resolve))
+        .on('error', reject);
     });
   }
 }

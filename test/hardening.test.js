@@ -29,7 +29,10 @@ async function waitForDescriptors(pid, atMost, what, deadlineMs = 5000) {
   for (;;) {
     const count = descriptorCount(pid);
     if (count <= atMost) return count;
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}: the server child has ${count} descriptors, expected at most ${atMost}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${deadlineMs} ms waiting for ${what}: the server child has ${count} descriptors, expected at most ${atMost}`,
+      );
     await sleep(25);
   }
 }
@@ -45,7 +48,10 @@ function watchdogSockets(childPid, targetPid) {
       // Closed meanwhile.
     }
   }
-  return fs.readFileSync('/proc/net/unix', 'utf8').split('\n').filter((line) => line.endsWith(`/${targetPid}.watchdog`) && inodes.has(line.trim().split(/\s+/)[6])).length;
+  return fs
+    .readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .filter((line) => line.endsWith(`/${targetPid}.watchdog`) && inodes.has(line.trim().split(/\s+/)[6])).length;
 }
 
 /** Polls /proc (no event tells when the watchdog thread links), bounded by a deadline. */
@@ -67,7 +73,13 @@ async function open(t, options = { port: 0 }) {
   // At rest: the watchdog thread has linked (its connection is one of the descriptors).
   await waitForWatchdogLink(childPid, target.pid);
   const stderrAtStart = target.stderr.length;
-  return { target, consoleUrl, childPid, baseline: descriptorCount(childPid), newStderr: () => target.stderr.slice(stderrAtStart) };
+  return {
+    target,
+    consoleUrl,
+    childPid,
+    baseline: descriptorCount(childPid),
+    newStderr: () => target.stderr.slice(stderrAtStart),
+  };
 }
 
 /**
@@ -111,30 +123,79 @@ function attacker(t, port, text, { host = '127.0.0.1', localAddress, deadlineMs 
 }
 
 function upgradeText({ host, target = '/ws', method = 'GET', version = '1.1', headers } = {}) {
-  headers ??= { Host: host, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'), 'Sec-WebSocket-Version': '13' };
-  return `${method} ${target} HTTP/${version}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  headers ??= {
+    Host: host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+    'Sec-WebSocket-Version': '13',
+  };
+  return `${method} ${target} HTTP/${version}\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }
 
 /** Every malformed or refused shape of request, with the status it must get. */
 function malformedRequests(host) {
   const key = crypto.randomBytes(16).toString('base64');
-  const websocket = { Host: host, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13' };
+  const websocket = {
+    Host: host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': key,
+    'Sec-WebSocket-Version': '13',
+  };
   return [
     { what: 'a request-target that URL rejects', status: 400, text: upgradeText({ host, target: '//[' }) },
-    { what: 'another request-target that URL rejects', status: 400, text: upgradeText({ host, target: 'http://[::1/ws' }) },
+    {
+      what: 'another request-target that URL rejects',
+      status: 400,
+      text: upgradeText({ host, target: 'http://[::1/ws' }),
+    },
     { what: 'no token', status: 401, text: upgradeText({ host }) },
     { what: 'a wrong token', status: 401, text: upgradeText({ host, target: '/ws?token=wrong' }) },
     { what: 'a foreign Host', status: 403, text: upgradeText({ host: 'evil.example' }) },
-    { what: 'a foreign Origin', status: 403, text: upgradeText({ headers: { ...websocket, Origin: 'http://evil.example' } }) },
-    { what: 'no Sec-WebSocket-Key', status: 400, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': undefined } }).replace('Sec-WebSocket-Key: undefined\r\n', '') },
-    { what: 'a malformed Sec-WebSocket-Key', status: 400, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': 'short' } }) },
-    { what: 'WebSocket version 8', status: 426, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Version': '8' } }) },
+    {
+      what: 'a foreign Origin',
+      status: 403,
+      text: upgradeText({ headers: { ...websocket, Origin: 'http://evil.example' } }),
+    },
+    {
+      what: 'no Sec-WebSocket-Key',
+      status: 400,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': undefined } }).replace(
+        'Sec-WebSocket-Key: undefined\r\n',
+        '',
+      ),
+    },
+    {
+      what: 'a malformed Sec-WebSocket-Key',
+      status: 400,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': 'short' } }),
+    },
+    {
+      what: 'WebSocket version 8',
+      status: 426,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Version': '8' } }),
+    },
     { what: 'an upgrade by POST', status: 405, text: upgradeText({ host, method: 'POST' }) },
     { what: 'an upgrade over HTTP/1.0', status: 400, text: upgradeText({ host, version: '1.0' }) },
     { what: 'another path', status: 404, text: upgradeText({ host, target: '/other' }) },
-    { what: 'a header line without a colon', status: 400, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nno colon here\r\n\r\n` },
-    { what: 'a header with a control character', status: 400, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: web\x01socket\r\nConnection: Upgrade\r\n\r\n` },
-    { what: 'headers above the limit', status: 431, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'a'.repeat(16 * 1024)}\r\n\r\n` },
+    {
+      what: 'a header line without a colon',
+      status: 400,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nno colon here\r\n\r\n`,
+    },
+    {
+      what: 'a header with a control character',
+      status: 400,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: web\x01socket\r\nConnection: Upgrade\r\n\r\n`,
+    },
+    {
+      what: 'headers above the limit',
+      status: 431,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'a'.repeat(16 * 1024)}\r\n\r\n`,
+    },
     { what: 'a request line that is not HTTP', status: 400, text: 'HELLO\r\n\r\n' },
     { what: 'an unknown HTTP version', status: 400, text: `GET / HTTP/9.9\r\nHost: ${host}\r\n\r\n` },
     { what: 'a plain request for //[', status: 404, text: `GET //[ HTTP/1.1\r\nHost: ${host}\r\n\r\n` },
@@ -151,12 +212,14 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
       await within(client.ended, 5000, 'the server to close its side');
     }
     await waitForDescriptors(childPid, baseline, 'the connection to be released');
-    assert.equal(newStderr(), '', 'a client without the token wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "a client without the token wrote to the target's stderr");
   });
 
   it('every other malformed or refused request gets its clear status, and the server lets go of the socket although the client keeps its side open', async (t) => {
     const { consoleUrl, childPid, baseline, newStderr } = await open(t);
-    const clients = malformedRequests(consoleUrl.host).slice(2).map((entry) => ({ entry, client: attacker(t, consoleUrl.port, entry.text) }));
+    const clients = malformedRequests(consoleUrl.host)
+      .slice(2)
+      .map((entry) => ({ entry, client: attacker(t, consoleUrl.port, entry.text) }));
     const statuses = await Promise.all(clients.map(({ client }) => client.answered));
     await within(Promise.all(clients.map(({ client }) => client.ended)), 5000, 'the server to close its side of each');
     // The clients' sockets are all still open on their side; the server child must hold none.
@@ -165,12 +228,16 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
       clients.map(({ entry }, index) => `${entry.what}: ${statuses[index]}`),
       clients.map(({ entry }) => `${entry.what}: ${entry.status}`),
     );
-    assert.equal(newStderr(), '', 'a client without the token wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "a client without the token wrote to the target's stderr");
   });
 
   it('a flood of malformed, refused and idle requests held open by their clients does not lock out a session with the token, writes nothing to the target, and leaves no descriptor behind', async (t) => {
     const { target, consoleUrl, childPid, baseline, newStderr } = await open(t);
-    const shapes = [...malformedRequests(consoleUrl.host).map((entry) => entry.text), null, `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\n`];
+    const shapes = [
+      ...malformedRequests(consoleUrl.host).map((entry) => entry.text),
+      null,
+      `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\n`,
+    ];
     const clients = [];
     const FLOOD = 3000;
     const CONCURRENCY = 100;
@@ -195,12 +262,14 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
     const during = await waitForDescriptors(childPid, baseline + MAX_UNAUTHENTICATED, 'the flood to be bounded');
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('6 * 7'), /42/);
-    assert.equal(newStderr(), '', 'the flood wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "the flood wrote to the target's stderr");
     assert.doesNotMatch(target.stdout, /internal error|prdb/);
     for (const client of clients) client.socket.destroy();
     // One more: the session's socket.
-    const after = await waitForDescriptors(childPid, baseline + 1, 'the flood\'s descriptors to be released');
-    t.diagnostic(`flood of ${FLOOD} in ${floodMs} ms; server child descriptors: ${baseline} at rest, ${during} after the flood, ${after} with one session once the clients closed`);
+    const after = await waitForDescriptors(childPid, baseline + 1, "the flood's descriptors to be released");
+    t.diagnostic(
+      `flood of ${FLOOD} in ${floodMs} ms; server child descriptors: ${baseline} at rest, ${during} after the flood, ${after} with one session once the clients closed`,
+    );
   });
 
   it('connections that have not authenticated are bounded: past the limit the oldest is closed, and a session with the token opens while the limit is held', async (t) => {
@@ -211,8 +280,15 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
     await waitUntilCount(() => descriptorCount(childPid) >= baseline + 10, 'the first ten accepted');
     const rest = Array.from({ length: MAX_UNAUTHENTICATED }, () => attacker(t, consoleUrl.port, half));
     // Well before the handshake time limit, which would close them anyway.
-    await within(Promise.all(first.map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the oldest ten to be closed');
-    assert.ok(rest.every((client) => !client.letGo), 'a newer connection was closed instead of the oldest');
+    await within(
+      Promise.all(first.map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      'the oldest ten to be closed',
+    );
+    assert.ok(
+      rest.every((client) => !client.letGo),
+      'a newer connection was closed instead of the oldest',
+    );
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('"in " + "anyway"'), /in anyway/);
     assert.ok(descriptorCount(childPid) <= baseline + MAX_UNAUTHENTICATED + 1, 'more connections held than the limit');
@@ -220,24 +296,46 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
   });
 
   it('a peer address that is not loopback holds at most a few unauthenticated connections; loopback peers are not told apart', async (t) => {
-    const address = Object.values(os.networkInterfaces()).flat().find((entry) => entry.family === 'IPv4' && !entry.internal)?.address;
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((entry) => entry.family === 'IPv4' && !entry.internal)?.address;
     if (address === undefined) return t.skip('no non-loopback IPv4 address on this machine');
     const { consoleUrl, newStderr } = await open(t, { port: 0, host: '0.0.0.0' });
     const half = (host) => `GET /ws HTTP/1.1\r\nHost: ${host}\r\n`;
     const remote = [];
     for (let i = 0; i < MAX_PER_PEER + 4; i++) {
-      remote.push(attacker(t, consoleUrl.port, half(`${address}:${consoleUrl.port}`), { host: address, localAddress: address }));
+      remote.push(
+        attacker(t, consoleUrl.port, half(`${address}:${consoleUrl.port}`), { host: address, localAddress: address }),
+      );
       // In order, so that "the oldest" is well defined.
       await new Promise((resolve) => remote.at(-1).socket.once('connect', resolve));
       await sleep(5);
     }
     const local = Array.from({ length: MAX_PER_PEER + 4 }, () => attacker(t, consoleUrl.port, half(consoleUrl.host)));
-    await within(Promise.all(remote.slice(0, 4).map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the peer\'s oldest four to be closed');
-    await Promise.all(local.map((client) => new Promise((resolve) => (client.socket.readyState === 'open' ? resolve() : client.socket.once('connect', resolve)))));
+    await within(
+      Promise.all(remote.slice(0, 4).map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      "the peer's oldest four to be closed",
+    );
+    await Promise.all(
+      local.map(
+        (client) =>
+          new Promise((resolve) =>
+            client.socket.readyState === 'open' ? resolve() : client.socket.once('connect', resolve),
+          ),
+      ),
+    );
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('1 + 1'), /2/);
-    assert.deepEqual(remote.map((client) => client.letGo), [...Array(4).fill(true), ...Array(MAX_PER_PEER).fill(false)], 'which remote connections were closed');
-    assert.ok(local.every((client) => !client.letGo), 'a loopback connection was closed below the total limit');
+    assert.deepEqual(
+      remote.map((client) => client.letGo),
+      [...Array(4).fill(true), ...Array(MAX_PER_PEER).fill(false)],
+      'which remote connections were closed',
+    );
+    assert.ok(
+      local.every((client) => !client.letGo),
+      'a loopback connection was closed below the total limit',
+    );
     assert.match(newStderr(), /^$/);
   });
 });
@@ -262,7 +360,27 @@ describe('hardening: over TLS', () => {
   it('a session with the token leaves the unauthenticated count, so a flood of connections that never start TLS cannot close it', async (t) => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          `${dir}/key.pem`,
+          '-out',
+          `${dir}/cert.pem`,
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       fs.rmSync(dir, { recursive: true, force: true });
       return t.skip('openssl is not available');
@@ -273,7 +391,11 @@ describe('hardening: over TLS', () => {
     const session = await connect(t, consoleUrl, { wsOptions: { rejectUnauthorized: false } });
     const idle = Array.from({ length: MAX_UNAUTHENTICATED + 10 }, () => attacker(t, consoleUrl.port, null));
     // The oldest idle ones are closed to make room, not the session.
-    await within(Promise.all(idle.slice(0, 10).map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the oldest idle connections to be closed');
+    await within(
+      Promise.all(idle.slice(0, 10).map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      'the oldest idle connections to be closed',
+    );
     assert.equal(session.closed, null, 'the session was closed');
     assert.match(await session.evaluate('"still " + "here"'), /still here/);
     assert.equal(newStderr(), '');
@@ -308,8 +430,14 @@ function crashWatchdog() {
     session.connect();
     session.on('NodeWorker.attachedToWorker', ({ params }) => {
       const crash = 'setTimeout(() => { throw new Error("a watchdog crash for the test"); })';
-      for (const message of [{ id: 1, method: 'Runtime.enable', params: {} }, { id: 2, method: 'Runtime.evaluate', params: { expression: crash } }]) {
-        session.post('NodeWorker.sendMessageToWorker', { sessionId: params.sessionId, message: JSON.stringify(message) });
+      for (const message of [
+        { id: 1, method: 'Runtime.enable', params: {} },
+        { id: 2, method: 'Runtime.evaluate', params: { expression: crash } },
+      ]) {
+        session.post('NodeWorker.sendMessageToWorker', {
+          sessionId: params.sessionId,
+          message: JSON.stringify(message),
+        });
       }
     });
     session.on('NodeWorker.detachedFromWorker', () => {

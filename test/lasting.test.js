@@ -14,7 +14,12 @@ async function awaitLoopMs(target, runs = 5) {
   for (let run = 0; run < runs; run++) {
     const before = target.stdout.length;
     target.signal('SIGUSR2');
-    const line = await waitUntil(target.child.stdout, 'data', () => /job: (\{.*\})\n/.exec(target.stdout.slice(before)), 'the job to time its work');
+    const line = await waitUntil(
+      target.child.stdout,
+      'data',
+      () => /job: (\{.*\})\n/.exec(target.stdout.slice(before)),
+      'the job to time its work',
+    );
     times.push(JSON.parse(line[1]).await);
   }
   return times.sort((a, b) => a - b)[runs >> 1];
@@ -46,7 +51,10 @@ test('errors thrown later by code typed in a session print in the session and ne
     ["setTimeout(() => { throw new Error('from a timer') }, 5); 1", /Uncaught Error: from a timer/],
     ["Promise.reject(new Error('a rejection')); 1", /Uncaught Error: a rejection/],
     ["setTimeout(() => Promise.reject(new Error('a later rejection')), 5); 1", /Uncaught Error: a later rejection/],
-    ["const emitter = new (require('node:events'))(); emitter.on('go', () => { throw new Error('from a listener') }); setTimeout(() => emitter.emit('go'), 5); 1", /Uncaught Error: from a listener/],
+    [
+      "const emitter = new (require('node:events'))(); emitter.on('go', () => { throw new Error('from a listener') }); setTimeout(() => emitter.emit('go'), 5); 1",
+      /Uncaught Error: from a listener/,
+    ],
     ["setImmediate(() => { throw new Error('from an immediate') }); 1", /Uncaught Error: from an immediate/],
   ];
   for (const [line, shown] of cases) {
@@ -59,7 +67,9 @@ test('errors thrown later by code typed in a session print in the session and ne
   await session.evaluate("setTimeout(() => { throw new Error('after the session') }, 300); 1");
   session.type('.exit\r');
   await session.waitForClose();
-  await target.waitForStderr(/prdb: code typed in a session that has ended threw, and was kept from crashing the program: Error: after the session/);
+  await target.waitForStderr(
+    /prdb: code typed in a session that has ended threw, and was kept from crashing the program: Error: after the session/,
+  );
   const again = await connect(t, consoleUrl);
   assert.match(await again.evaluate('appState.name'), /'fixture'/);
   assert.equal(target.exit, null);
@@ -67,18 +77,30 @@ test('errors thrown later by code typed in a session print in the session and ne
 
 /** The program-error fixture, run to its end by its own error; `session` opens (and leaves open) a console first. */
 async function programError(t, { withPrdb, session: openSession = false, env = {} }) {
-  const target = await startTarget(t, { script: fixture('program-error.js'), options: withPrdb ? { port: 0 } : null, env: { PRDB_ENTRY: withPrdb ? entry : '', ...env } });
+  const target = await startTarget(t, {
+    script: fixture('program-error.js'),
+    options: withPrdb ? { port: 0 } : null,
+    env: { PRDB_ENTRY: withPrdb ? entry : '', ...env },
+  });
   if (openSession) {
     const session = await connect(t, await target.activate());
     assert.match(await session.evaluate('setTimeout(() => {}, 1); await null; 1 + 1'), /\n2\n> $/);
   }
   target.signal('SIGUSR2');
   await target.exited;
-  const errorOutput = target.stderr.split('\n').filter((line) => !/^(fixture|prdb): /.test(line)).join('\n').replace(/Node\.js v[\d.]+/, 'Node.js');
+  const errorOutput = target.stderr
+    .split('\n')
+    .filter((line) => !/^(fixture|prdb): /.test(line))
+    .join('\n')
+    .replace(/Node\.js v[\d.]+/, 'Node.js');
   return { exit: target.exit, stdout: target.stdout, errorOutput };
 }
 
-for (const [label, env] of [['a thrown error', {}], ['an unhandled rejection', { FIXTURE_REJECT: '1' }], ['its own uncaughtException listener', { FIXTURE_UNCAUGHT_LISTENER: '1' }]]) {
+for (const [label, env] of [
+  ['a thrown error', {}],
+  ['an unhandled rejection', { FIXTURE_REJECT: '1' }],
+  ['its own uncaughtException listener', { FIXTURE_UNCAUGHT_LISTENER: '1' }],
+]) {
   test(`the program's own uncaught error with a session open: the same output, exit code and listeners as without prdb (${label})`, async (t) => {
     const without = await programError(t, { withPrdb: false, env });
     const withSession = await programError(t, { withPrdb: true, session: true, env });

@@ -12,7 +12,9 @@ function residentKilobytes(pid) {
 }
 
 function openFileCount(pid) {
-  return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' }).trim().split('\n').length;
+  return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' })
+    .trim()
+    .split('\n').length;
 }
 
 test('a blocked target is reported busy within a second, its stack on demand, and the session goes on', async (t) => {
@@ -32,12 +34,22 @@ test('a blocked target is reported busy within a second, its stack on demand, an
   const stack = await observer.waitForMessage('stack');
   assert.match(stack.text, /The main thread is running:\n\s+at .*\(REPL\d+:/);
   await worker.waitForOutput(/'done'\n> $/);
-  await waitUntil(observer.events, 'update', () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0), 'busy 0');
+  await waitUntil(
+    observer.events,
+    'update',
+    () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0),
+    'busy 0',
+  );
   assert.match(await observer.evaluate('appState.name'), /'fixture'/);
   // An idle main thread is said to be idle.
   const before = observer.messages.length;
   observer.send({ type: 'stack' });
-  await waitUntil(observer.events, 'update', () => observer.messages.slice(before).find((message) => message.type === 'stack'), 'second stack');
+  await waitUntil(
+    observer.events,
+    'update',
+    () => observer.messages.slice(before).find((message) => message.type === 'stack'),
+    'second stack',
+  );
   assert.match(observer.messages.slice(before).find((message) => message.type === 'stack').text, /idle/);
   assert.ok(!target.stderr.includes('Debugger'), 'nothing about the inspector in the target');
 });
@@ -49,10 +61,17 @@ test('a browser that vanishes without a close frame is dropped by keepalive and 
   // A raw client that completes the handshake and then never answers anything: a half-open TCP.
   const socket = net.connect(consoleUrl.port, '127.0.0.1');
   t.after(() => socket.destroy());
-  socket.write(`GET /ws?token=${consoleUrl.token} HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET /ws?token=${consoleUrl.token} HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-  await waitUntil(socket, 'data', () => received.includes('101 Switching Protocols') && received.includes('"hello"'), 'the upgrade');
+  await waitUntil(
+    socket,
+    'data',
+    () => received.includes('101 Switching Protocols') && received.includes('"hello"'),
+    'the upgrade',
+  );
   assert.match(await observer.evaluate('prdb.status().sessions'), /\n2\n/);
   await waitUntil(socket, 'close', () => socket.destroyed, 'the server to drop the silent client', 5000);
   assert.match(await observer.evaluate('prdb.status().sessions'), /\n1\n/);
@@ -64,7 +83,9 @@ test('output without end keeps memory bounded and the page in control', async (t
   // A page that draws nothing: it never acknowledges.
   const stalled = await connect(t, consoleUrl, { acknowledge: false });
   const childPid = serverChildPid(target.pid);
-  stalled.type('for (let i = 0; i < 1000; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r');
+  stalled.type(
+    'for (let i = 0; i < 1000; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r',
+  );
   // The target holds the window in flight and a bounded backlog; the rest is dropped.
   await stalled.waitForOutput(/bytes of output dropped/);
   const receivedWhileStalled = stalled.outputBytes;
@@ -72,7 +93,13 @@ test('output without end keeps memory bounded and the page in control', async (t
   const observer = await connect(t, consoleUrl);
   assert.match(await observer.evaluate('appState.name'), /'fixture'/, 'the target is responsive');
   // Live memory after a collection, not RSS: V8 keeps the heap it grew for the strings the loop made.
-  const memory = JSON.parse(/'(\{.*\})'/.exec(await observer.evaluate('gc(); await new Promise((resolve) => setTimeout(resolve, 50)); gc(); JSON.stringify(process.memoryUsage())'))[1]);
+  const memory = JSON.parse(
+    /'(\{.*\})'/.exec(
+      await observer.evaluate(
+        'gc(); await new Promise((resolve) => setTimeout(resolve, 50)); gc(); JSON.stringify(process.memoryUsage())',
+      ),
+    )[1],
+  );
   // The loop printed 100 MB; what is held is the window and the backlog, 2 MiB, plus slack.
   t.diagnostic(`target array buffers after the flood: ${memory.arrayBuffers} bytes`);
   assert.ok(memory.arrayBuffers < 32 * 1024 * 1024, `target array buffers ${memory.arrayBuffers}`);
@@ -80,12 +107,21 @@ test('output without end keeps memory bounded and the page in control', async (t
   assert.ok(residentKilobytes(childPid) < 120 * 1024, 'child memory bounded');
   // Credit flows again: the notice of what was dropped, then the most recent output and the prompt.
   stalled.send({ type: 'ack', bytes: stalled.outputBytes });
-  await waitUntil(stalled.events, 'update', () => {
-    if (stalled.outputBytes > receivedWhileStalled) stalled.send({ type: 'ack', bytes: stalled.outputBytes - (stalled.acked ?? receivedWhileStalled) });
-    stalled.acked = stalled.outputBytes;
-    return /bytes of output dropped[^]*\n'printed'\n> $/.test(stripAnsi(stalled.output));
-  }, 'the dropped-output notice and the prompt', 15000).catch((error) => {
-    throw new Error(`${error.message}: ${JSON.stringify(stripAnsi(stalled.output.slice(-300)))} ${stalled.outputBytes}`);
+  await waitUntil(
+    stalled.events,
+    'update',
+    () => {
+      if (stalled.outputBytes > receivedWhileStalled)
+        stalled.send({ type: 'ack', bytes: stalled.outputBytes - (stalled.acked ?? receivedWhileStalled) });
+      stalled.acked = stalled.outputBytes;
+      return /bytes of output dropped[^]*\n'printed'\n> $/.test(stripAnsi(stalled.output));
+    },
+    'the dropped-output notice and the prompt',
+    15000,
+  ).catch((error) => {
+    throw new Error(
+      `${error.message}: ${JSON.stringify(stripAnsi(stalled.output.slice(-300)))} ${stalled.outputBytes}`,
+    );
   });
   // A 100 MB string printed in one call costs a bounded amount too.
   const big = await observer.evaluate('console.log("y".repeat(100 * 1024 * 1024)); "big printed"', 20000);
@@ -99,10 +135,21 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   const childPid = serverChildPid(target.pid);
   const observer = await connect(t, consoleUrl);
   const measure = async () => {
-    const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions, process.getActiveResourcesInfo().join()].join(" ")');
+    const text = await observer.evaluate(
+      'gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions, process.getActiveResourcesInfo().join()].join(" ")',
+    );
     const match = /(\d+) (\d+) (\d+) (\d+) ([\w,]*)/.exec(text);
     const [heap, resources, listeners, open] = match.slice(1, 5).map(Number);
-    return { heap, resources, resourceNames: match[5], listeners, open, childFiles: openFileCount(childPid), childMemory: residentKilobytes(childPid), targetFiles: openFileCount(target.pid) };
+    return {
+      heap,
+      resources,
+      resourceNames: match[5],
+      listeners,
+      open,
+      childFiles: openFileCount(childPid),
+      childMemory: residentKilobytes(childPid),
+      targetFiles: openFileCount(target.pid),
+    };
   };
   const cycle = async (count) => {
     for (let i = 0; i < count; i++) {
@@ -124,9 +171,15 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   assert.ok(after.resources <= before.resources, `target handles: ${before.resourceNames} -> ${after.resourceNames}`);
   assert.equal(after.listeners, before.listeners);
   assert.ok(after.childFiles - before.childFiles <= 2, `child descriptors ${before.childFiles} -> ${after.childFiles}`);
-  assert.ok(after.targetFiles - before.targetFiles <= 2, `target descriptors ${before.targetFiles} -> ${after.targetFiles}`);
+  assert.ok(
+    after.targetFiles - before.targetFiles <= 2,
+    `target descriptors ${before.targetFiles} -> ${after.targetFiles}`,
+  );
   assert.ok(after.heap - before.heap < 4 * 1024 * 1024, `target heap ${before.heap} -> ${after.heap}`);
-  assert.ok(after.childMemory - before.childMemory < 20 * 1024, `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`);
+  assert.ok(
+    after.childMemory - before.childMemory < 20 * 1024,
+    `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`,
+  );
 });
 
 test('a page that never acknowledges gets at most the credit window, even from a print loop that yields', async (t) => {
@@ -137,15 +190,23 @@ test('a page that never acknowledges gets at most the credit window, even from a
   const windowBytes = 1024 * 1024;
   // 3 MiB of lines, each after a turn of the event loop: the drop policy alone would let the
   // window's worth through every time the backlog drains; only the credit stops it.
-  silent.type("globalThis.printed = 0; for (let i = 0; i < 3072; i++) { console.log('x'.repeat(1023)); globalThis.printed++; await new Promise((resolve) => setImmediate(resolve)); } globalThis.loopDone = true\r");
+  silent.type(
+    "globalThis.printed = 0; for (let i = 0; i < 3072; i++) { console.log('x'.repeat(1023)); globalThis.printed++; await new Promise((resolve) => setImmediate(resolve)); } globalThis.loopDone = true\r",
+  );
   for (;;) {
     const text = await observer.evaluate('globalThis.loopDone === true');
     if (/\ntrue\n> $/.test(text)) break;
-    assert.ok(silent.outputBytes <= windowBytes + 64 * 1024, `${silent.outputBytes} bytes reached a page that acknowledged none`);
+    assert.ok(
+      silent.outputBytes <= windowBytes + 64 * 1024,
+      `${silent.outputBytes} bytes reached a page that acknowledged none`,
+    );
   }
   // Whatever was in flight has arrived once the child answered a later request on its own connection.
   await observer.evaluate('1');
-  assert.ok(silent.outputBytes <= windowBytes + 64 * 1024, `${silent.outputBytes} bytes reached a page that acknowledged none`);
+  assert.ok(
+    silent.outputBytes <= windowBytes + 64 * 1024,
+    `${silent.outputBytes} bytes reached a page that acknowledged none`,
+  );
   assert.ok(silent.outputBytes >= windowBytes / 2, `the window was used: ${silent.outputBytes} bytes`);
   assert.match(await observer.evaluate('globalThis.printed'), /\n3072\n> $/);
 });

@@ -7,7 +7,12 @@ import { startTarget, fixture, waitUntil } from './helpers.js';
 
 /** A target that ran `steps`; its inspector, if SIGUSR1 opens it, on a free port. */
 function signalsTarget(t, steps, env = {}) {
-  return startTarget(t, { script: fixture('signals.js'), options: null, execArgv: ['--inspect-port=0'], env: { FIXTURE_STEPS: steps, ...env } });
+  return startTarget(t, {
+    script: fixture('signals.js'),
+    options: null,
+    execArgv: ['--inspect-port=0'],
+    env: { FIXTURE_STEPS: steps, ...env },
+  });
 }
 
 /** SIGTERM, and the proof that the target was still alive to answer it. */
@@ -20,7 +25,7 @@ async function assertAlive(target) {
 
 const inspectorOpened = /Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//;
 
-test('after removeSignalHandler(), SIGUSR1 opens Node\'s inspector, as without prdb, and does not kill', async (t) => {
+test("after removeSignalHandler(), SIGUSR1 opens Node's inspector, as without prdb, and does not kill", async (t) => {
   const target = await signalsTarget(t, 'remove');
   target.signal('SIGUSR1');
   await target.waitForStderr(inspectorOpened);
@@ -50,7 +55,12 @@ test('moved to SIGUSR2 and back: SIGUSR2 then does nothing and does not kill; SI
 test('a program with its own SIGUSR1 listener keeps it, and no inspector opens, after removeSignalHandler()', async (t) => {
   const target = await signalsTarget(t, 'remove', { FIXTURE_OWN_SIGUSR1: '1' });
   target.signal('SIGUSR1');
-  await waitUntil(target.child.stdout, 'data', () => target.stdout.includes('fixture: own SIGUSR1 listener ran'), 'the program\'s own listener');
+  await waitUntil(
+    target.child.stdout,
+    'data',
+    () => target.stdout.includes('fixture: own SIGUSR1 listener ran'),
+    "the program's own listener",
+  );
   await assertAlive(target);
   assert.doesNotMatch(target.stderr, /Debugger listening/);
 });
