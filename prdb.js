@@ -186,7 +186,12 @@ export function stop() {
 }
 export function expose(nameOrValues, value) {
     if (typeof nameOrValues === 'string') {
-        exposedNames.set(checkedIdentifier(nameOrValues), { value, writable: true, enumerable: true, configurable: true });
+        sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+        });
         return;
     }
     if (nameOrValues === null || typeof nameOrValues !== 'object')
@@ -195,11 +200,11 @@ export function expose(nameOrValues, value) {
     for (const name of Object.keys(descriptors))
         checkedIdentifier(name);
     for (const [name, descriptor] of Object.entries(descriptors))
-        exposedNames.set(name, descriptor);
+        sessionRole.exposedNames.set(name, descriptor);
 }
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status() {
-    return { url: activation?.url ?? null, sessions: sessions.size };
+    return { url: activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
 export function urlFilePath(pid = process.pid) {
@@ -750,8 +755,28 @@ function childExecArgv(selfPath) {
     const typeFlags = process.execArgv.filter((flag) => /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag));
     return [...typeFlags, '--disable-warning=ExperimentalWarning'];
 }
-const sessions = new Map();
-let sessionContext = null;
+/**
+ * The session role's state in the target, all of it: the sessions, and what they share (the
+ * history, the console capture, the REPL's globals, top-level-await stepping, the program's
+ * names). Nothing here exists until the first session but these empty containers.
+ */
+const sessionRole = {
+    sessions: new Map(),
+    context: null,
+    history: [],
+    consoleOriginals: new Map(),
+    consoleRedirects: new Map(),
+    replGlobals: new Set(),
+    scriptSessions: new Map(),
+    drivenEvaluations: new Set(),
+    pendingStep: null,
+    stepScript: null,
+    moduleScope: null,
+    lookupFailure: null,
+    exposedNames: new Map(),
+    promptDeclaredNames: new Set(),
+    scopeProxy: null,
+};
 /**
  * The async context of a session's evaluations. On Node 20 the context is stored on every
  * promise the typed code creates, where util.inspect shows it: so it is a small object that
@@ -766,11 +791,6 @@ class SessionContext {
         return `[prdb session ${this.session.sessionId}]`;
     }
 }
-let sharedHistory = [];
-const originalConsoleMethods = new Map();
-const consoleRedirects = new Map();
-/** Globals the REPL added to globalThis, removed again when the last session ends. */
-const replGlobals = new Set();
 function onSessionMessage(running, message) {
     if (message.type === 'heartbeat') {
         sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
@@ -779,11 +799,11 @@ function onSessionMessage(running, message) {
     if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog')
         return;
     if (message.type === 'open') {
-        if (!sessions.has(message.sessionId))
+        if (!sessionRole.sessions.has(message.sessionId))
             openSession(running, message.sessionId, message.columns, message.rows);
         return;
     }
-    const session = sessions.get(message.sessionId);
+    const session = sessionRole.sessions.get(message.sessionId);
     if (session === undefined)
         return;
     if (message.type === 'input') {
@@ -859,12 +879,12 @@ function openSession(running, sessionId, columns, rows) {
     session.lastSendAt = 0;
     session.ended = false;
     installConsoleRedirect();
-    sessions.set(sessionId, session);
+    sessionRole.sessions.set(sessionId, session);
     const globalsBefore = new Set(Reflect.ownKeys(globalThis));
-    if (sessions.size === 1)
+    if (sessionRole.sessions.size === 1)
         for (const name of ['_', '_error'])
             if (!globalsBefore.has(name))
-                replGlobals.add(name);
+                sessionRole.replGlobals.add(name);
     const server = repl.start({
         input,
         output,
@@ -880,9 +900,9 @@ function openSession(running, sessionId, columns, rows) {
     session.server = server;
     for (const name of Reflect.ownKeys(globalThis))
         if (!globalsBefore.has(name))
-            replGlobals.add(name);
+            sessionRole.replGlobals.add(name);
     const history = server.history;
-    history.push(...sharedHistory);
+    history.push(...sessionRole.history);
     const originalEval = server.eval;
     // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
     server.breakEvalOnSigint = true;
@@ -938,14 +958,14 @@ function evaluate(session, originalEval, code, context, file, callback) {
         // Input that did not compile declared nothing.
         if (error instanceof SyntaxError)
             for (const name of declares)
-                promptDeclaredNames.delete(name);
+                sessionRole.promptDeclaredNames.delete(name);
         explainUnreachableName(error);
         callback(error, result);
     };
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
     // the watchdog tells this session's code from any other by these names.
     session.scriptNames.add(file);
-    scriptSessions.set(file, session.sessionId);
+    sessionRole.scriptSessions.set(file, session.sessionId);
     runGuarded(session, function evaluateInSessionContext() {
         originalEval.call(session.server, source, context, file, finish);
     });
@@ -974,7 +994,7 @@ function runGuarded(session, run, { armed = true } = {}) {
         // `run` is a named function, not an arrow: the REPL trims an error's stack at the last
         // frame whose function has no name (normally the typed code's own), so an anonymous
         // frame down here would show the REPL's internals under every error.
-        return sessionContext.run(session.context, run);
+        return sessionRole.context.run(session.context, run);
     }
     finally {
         marker.sessionId = enclosing.sessionId;
@@ -982,7 +1002,7 @@ function runGuarded(session, run, { armed = true } = {}) {
         for (const listener of appSigintListeners)
             process.addListener('SIGINT', listener);
         // A stepped evaluation that outlived every session puts the marker back for its step only.
-        if (sessions.size === 0 && enclosing.sessionId === null)
+        if (sessionRole.sessions.size === 0 && enclosing.sessionId === null)
             Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
     }
 }
@@ -1013,7 +1033,7 @@ function evaluationMarker() {
             enumerable: false,
             writable: false,
         });
-        replGlobals.add(EVALUATION_MARKER);
+        sessionRole.replGlobals.add(EVALUATION_MARKER);
     }
     return marker;
 }
@@ -1023,7 +1043,7 @@ function evaluationMarker() {
  * in the async context that evaluation started in (not in code it called that entered another).
  */
 function describePause(sessionId, scriptUrls) {
-    const names = sessions.get(sessionId)?.scriptNames;
+    const names = sessionRole.sessions.get(sessionId)?.scriptNames;
     const marker = globalThis[EVALUATION_MARKER];
     return {
         sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
@@ -1060,8 +1080,6 @@ function containSessionErrors() {
 }
 /** Node's own, read when prdb is imported: see containSessionErrors. */
 const setCaptureCallback = process.setUncaughtExceptionCaptureCallback;
-/** The sessions that the REPL's scripts (REPL1, REPL7, …) belong to, also after they ended. */
-const scriptSessions = new Map();
 function onUncaughtError(error) {
     const sessionId = sessionOfError(error);
     // A capture callback of the program's own decides, as it would without prdb.
@@ -1077,7 +1095,7 @@ function onUncaughtError(error) {
  * a frame of a session's script in the error's stack.
  */
 function sessionOfError(error) {
-    const session = sessionContext?.getStore()?.session;
+    const session = sessionRole.context?.getStore()?.session;
     if (session !== undefined)
         return session.sessionId;
     let stack;
@@ -1090,14 +1108,14 @@ function sessionOfError(error) {
     if (typeof stack !== 'string')
         return null;
     for (const match of stack.matchAll(/\bREPL\d+(?=:\d+:\d+)/g)) {
-        const sessionId = scriptSessions.get(match[0]);
+        const sessionId = sessionRole.scriptSessions.get(match[0]);
         if (sessionId !== undefined)
             return sessionId;
     }
     return null;
 }
 function reportSessionError(sessionId, error) {
-    const session = sessions.get(sessionId);
+    const session = sessionRole.sessions.get(sessionId);
     // Shown as the REPL shows an error, with a new prompt, as its domain did.
     if (session !== undefined && !session.ended)
         session.server._domain.emit('error', error);
@@ -1323,27 +1341,27 @@ function endSession(session, reason) {
     if (session.backlogBytes > 0 || session.droppedBytes > 0)
         flushOutput(session);
     session.ended = true;
-    sessions.delete(session.sessionId);
-    sharedHistory = session.server.history.slice(0, HISTORY_SIZE);
+    sessionRole.sessions.delete(session.sessionId);
+    sessionRole.history = session.server.history.slice(0, HISTORY_SIZE);
     if (reason !== null)
         sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
     else
         session.server.close();
     session.input.end();
     // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
-    for (const evaluation of drivenEvaluations)
+    for (const evaluation of sessionRole.drivenEvaluations)
         if (evaluation.sessionId === session.sessionId)
-            drivenEvaluations.delete(evaluation);
-    if (sessions.size === 0) {
+            sessionRole.drivenEvaluations.delete(evaluation);
+    if (sessionRole.sessions.size === 0) {
         removeConsoleRedirect();
         removeReplGlobals();
         closeModuleScope();
         // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
-        sessionContext?.disable();
+        sessionRole.context?.disable();
     }
 }
 function closeAllSessions() {
-    for (const session of [...sessions.values()])
+    for (const session of [...sessionRole.sessions.values()])
         endSession(session, null);
 }
 /**
@@ -1353,9 +1371,9 @@ function closeAllSessions() {
  * unless something else replaced them meanwhile.
  */
 function installConsoleRedirect() {
-    if (sessionContext === null)
-        sessionContext = new (builtin('node:async_hooks').AsyncLocalStorage)();
-    if (consoleRedirects.size > 0)
+    if (sessionRole.context === null)
+        sessionRole.context = new (builtin('node:async_hooks').AsyncLocalStorage)();
+    if (sessionRole.consoleRedirects.size > 0)
         return;
     const target = console;
     for (const name of Object.keys(target)) {
@@ -1363,25 +1381,25 @@ function installConsoleRedirect() {
         if (typeof original !== 'function' || name === 'Console')
             continue;
         const redirect = function (...args) {
-            const session = sessionContext?.getStore()?.session;
+            const session = sessionRole.context?.getStore()?.session;
             if (session !== undefined && !session.ended)
                 return session.console[name](...args);
             return original.apply(this, args);
         };
         Object.defineProperty(redirect, 'name', { value: name });
-        originalConsoleMethods.set(name, original);
-        consoleRedirects.set(name, redirect);
+        sessionRole.consoleOriginals.set(name, original);
+        sessionRole.consoleRedirects.set(name, redirect);
         target[name] = redirect;
     }
 }
 function removeConsoleRedirect() {
     const target = console;
-    for (const [name, redirect] of consoleRedirects) {
+    for (const [name, redirect] of sessionRole.consoleRedirects) {
         if (target[name] === redirect)
-            target[name] = originalConsoleMethods.get(name);
+            target[name] = sessionRole.consoleOriginals.get(name);
     }
-    consoleRedirects.clear();
-    originalConsoleMethods.clear();
+    sessionRole.consoleRedirects.clear();
+    sessionRole.consoleOriginals.clear();
 }
 /**
  * With `useGlobal`, the REPL defines `require`, `module`, the built-in module names, `_` and
@@ -1390,12 +1408,12 @@ function removeConsoleRedirect() {
  * What the user defined in a session stays: that is the point of a live console.
  */
 function removeReplGlobals() {
-    for (const name of replGlobals) {
+    for (const name of sessionRole.replGlobals) {
         const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
         if (descriptor?.configurable)
             Reflect.deleteProperty(globalThis, name);
     }
-    replGlobals.clear();
+    sessionRole.replGlobals.clear();
 }
 function setRawModeNoop(mode) {
     this.isRaw = mode;
@@ -1407,10 +1425,6 @@ function terminalColorDepth() {
 function terminalHasColors(count = 16) {
     return count <= 256;
 }
-const drivenEvaluations = new Set();
-/** The step the step script performs: set just before it runs. */
-let pendingStep = null;
-let stepScript = null;
 /** The step script's file name, which shows in stacks taken during a step. */
 const STEP_SCRIPT_NAME = 'prdb-await-step';
 /**
@@ -1452,7 +1466,7 @@ function steppedSource(code, scoped) {
  * shown as one, as the REPL shows it.
  */
 async function driveEvaluation(generatorFunction, thisValue) {
-    const session = sessionContext?.getStore()?.session;
+    const session = sessionRole.context?.getStore()?.session;
     if (session === undefined)
         throw new TypeError('prdb: only code typed in a prdb session is stepped');
     const generator = generatorFunction.call(thisValue);
@@ -1462,7 +1476,7 @@ async function driveEvaluation(generatorFunction, thisValue) {
     try {
         step = generator.next();
         // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
-        drivenEvaluations.add(evaluation);
+        sessionRole.drivenEvaluations.add(evaluation);
         while (!step.done) {
             let method = 'next';
             let input;
@@ -1479,8 +1493,8 @@ async function driveEvaluation(generatorFunction, thisValue) {
                 if (interrupted)
                     break;
                 // Reachable again by Ctrl+C while its finally blocks run, if its session is still open.
-                if (sessions.has(evaluation.sessionId))
-                    drivenEvaluations.add(evaluation);
+                if (sessionRole.sessions.has(evaluation.sessionId))
+                    sessionRole.drivenEvaluations.add(evaluation);
                 // Returning runs the typed code's finally blocks, as a thrown interruption would.
                 interrupted = true;
                 method = 'return';
@@ -1494,7 +1508,7 @@ async function driveEvaluation(generatorFunction, thisValue) {
         throw error;
     }
     finally {
-        drivenEvaluations.delete(evaluation);
+        sessionRole.drivenEvaluations.delete(evaluation);
     }
     if (interrupted)
         throw interruptedError();
@@ -1509,21 +1523,21 @@ async function driveEvaluation(generatorFunction, thisValue) {
  * step boundary instead; one that never reaches it is reported with its stack.
  */
 function runStep(session, generator, method, input) {
-    pendingStep = { generator, method, input };
+    sessionRole.pendingStep = { generator, method, input };
     if (process.listenerCount('SIGINT') > 0)
         return runGuarded(session, resumePendingStep, { armed: false });
-    stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, {
+    sessionRole.stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, {
         filename: STEP_SCRIPT_NAME,
     });
-    const script = stepScript;
+    const script = sessionRole.stepScript;
     return runGuarded(session, function runStepInSessionContext() {
         return script.runInThisContext({ breakOnSigint: true, displayErrors: false });
     });
 }
 /** Called by the step script, inside its vm call. */
 function resumePendingStep() {
-    const step = pendingStep;
-    pendingStep = null;
+    const step = sessionRole.pendingStep;
+    sessionRole.pendingStep = null;
     return step.generator[step.method](step.input);
 }
 /**
@@ -1532,13 +1546,13 @@ function resumePendingStep() {
  */
 function requestInterrupt(sessionId) {
     let found = false;
-    for (const evaluation of drivenEvaluations) {
+    for (const evaluation of sessionRole.drivenEvaluations) {
         if (evaluation.sessionId !== sessionId)
             continue;
         evaluation.interruptRequested = true;
         // Forgotten now: one that waits for a promise that never settles must not be kept
         // (with the marker) for ever; the driver still holds it, and sees the request.
-        drivenEvaluations.delete(evaluation);
+        sessionRole.drivenEvaluations.delete(evaluation);
         found = true;
     }
     return found;
@@ -1569,14 +1583,6 @@ function hideSteppingFrames(error) {
         // A stack getter that throws: leave the error as it is.
     }
 }
-let moduleScope = null;
-/** What `expose` added, by name, as property descriptors: a getter stays live, a setter assignable. */
-const exposedNames = new Map();
-/** Names declared at a prompt: they shadow the program's, as a later declaration would. */
-const promptDeclaredNames = new Set();
-let scopeProxy = null;
-/** Why the last lookup failed, for `.scope` to say. */
-let lookupFailure = null;
 /** Functions with the same source text whose scopes a lookup reads: closures made in a loop are many of one. */
 const MAX_INSTANCES_PER_FUNCTION = 4;
 /** A lookup for a name that the last one did not find runs again no sooner than this. */
@@ -1590,32 +1596,32 @@ const READ_OBJECT_GROUP = 'prdb-scope-read';
 const SCOPE_EXPRESSION = `${EVALUATION_MARKER_SOURCE}.scope`;
 /** The proxy that `with` consults for every name in a line that uses the program's names. */
 function sessionScope() {
-    scopeProxy ??= new Proxy(Object.create(null), {
+    sessionRole.scopeProxy ??= new Proxy(Object.create(null), {
         has: (_target, name) => typeof name === 'string' && inSessionScope(name),
         get: (_target, name) => (typeof name === 'string' ? readScopeName(name) : undefined),
         set: (_target, name, value) => assignScopeName(String(name), value),
     });
-    return scopeProxy;
+    return sessionRole.scopeProxy;
 }
 function inSessionScope(name) {
-    if (promptDeclaredNames.has(name))
+    if (sessionRole.promptDeclaredNames.has(name))
         return false;
-    return exposedNames.has(name) || moduleScope?.bindings.has(name) === true;
+    return sessionRole.exposedNames.has(name) || sessionRole.moduleScope?.bindings.has(name) === true;
 }
 function readScopeName(name) {
-    const exposed = exposedNames.get(name);
+    const exposed = sessionRole.exposedNames.get(name);
     if (exposed !== undefined)
         return exposed.get !== undefined ? exposed.get() : exposed.value;
-    const binding = moduleScope?.bindings.get(name);
-    if (moduleScope === null || binding === undefined) {
+    const binding = sessionRole.moduleScope?.bindings.get(name);
+    if (sessionRole.moduleScope === null || binding === undefined) {
         throw withoutStack(new ReferenceError(`${name} is the program's, and prdb reads the program's variables only while a session is open`));
     }
     if (binding.scopeIndex === -1)
         return binding.holder;
-    return scopeEntries(moduleScope, binding.holder)[binding.scopeIndex].object[name];
+    return scopeEntries(sessionRole.moduleScope, binding.holder)[binding.scopeIndex].object[name];
 }
 function assignScopeName(name, value) {
-    const exposed = exposedNames.get(name);
+    const exposed = sessionRole.exposedNames.get(name);
     if (exposed?.set !== undefined) {
         exposed.set(value);
         return true;
@@ -1624,7 +1630,7 @@ function assignScopeName(name, value) {
         exposed.value = value;
         return true;
     }
-    const binding = moduleScope?.bindings.get(name);
+    const binding = sessionRole.moduleScope?.bindings.get(name);
     const where = binding === undefined
         ? 'the program'
         : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
@@ -1649,9 +1655,9 @@ function sessionSource(code) {
     let scoped = false;
     let declares = [];
     if (tokens !== null) {
-        declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !promptDeclaredNames.has(name));
+        declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !sessionRole.promptDeclaredNames.has(name));
         for (const name of declares)
-            promptDeclaredNames.add(name);
+            sessionRole.promptDeclaredNames.add(name);
         const names = referencedNames(tokens);
         for (const kind of ['quick', 'full']) {
             if (!shouldLookUp(names, kind))
@@ -1661,7 +1667,7 @@ function sessionSource(code) {
             }
             catch (error) {
                 // A lookup that fails must not cost the session: the input runs without the program's names.
-                lookupFailure = error;
+                sessionRole.lookupFailure = error;
                 break;
             }
         }
@@ -1682,12 +1688,15 @@ function sessionSource(code) {
  * once a second at most, so that a typo does not hold the program each time.
  */
 function shouldLookUp(names, kind) {
-    const scope = moduleScope;
+    const scope = sessionRole.moduleScope;
     for (const name of names) {
         // The first quick lookup runs for any name, a global's too: the module's own wins over it.
         if (scope === null)
             return true;
-        if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis)
+        if (sessionRole.promptDeclaredNames.has(name) ||
+            sessionRole.exposedNames.has(name) ||
+            scope.bindings.has(name) ||
+            name in globalThis)
             continue;
         if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS &&
             scope.modules.some((module) => module.names.has(name)))
@@ -1740,7 +1749,7 @@ function scopedSource(code) {
  * and is not bound.
  */
 function lookUpModuleScope(kind) {
-    const scope = moduleScope ?? openModuleScope();
+    const scope = sessionRole.moduleScope ?? openModuleScope();
     const started = performance.now();
     const { marker, markerId, inspector } = scope;
     if (scope.modules.length === 0)
@@ -1839,7 +1848,7 @@ function lookUpModuleScope(kind) {
         }
         scope.bindings = bindings;
         scope.ambiguous = ambiguous;
-        lookupFailure = null;
+        sessionRole.lookupFailure = null;
     }
     finally {
         marker.received = undefined;
@@ -1858,7 +1867,7 @@ function openModuleScope() {
         objectGroup: SCOPE_OBJECT_GROUP,
     }).result.objectId;
     const main = mainModulePath();
-    moduleScope = {
+    sessionRole.moduleScope = {
         inspector,
         marker,
         markerId,
@@ -1869,12 +1878,12 @@ function openModuleScope() {
         lookupMilliseconds: { quick: 0, full: 0 },
         functionsSeen: { quick: 0, full: 0 },
     };
-    return moduleScope;
+    return sessionRole.moduleScope;
 }
 /** When the last session ends: the functions held for reading are let go, the inspector closed. */
 function closeModuleScope() {
-    moduleScope?.inspector.disconnect();
-    moduleScope = null;
+    sessionRole.moduleScope?.inspector.disconnect();
+    sessionRole.moduleScope = null;
 }
 /**
  * The functions the process's roots hold, found without walking the heap: timer and immediate
@@ -2141,7 +2150,7 @@ function withoutTypes(source) {
 function addScopeModule(specifier) {
     const { statSync, realpathSync } = builtin('node:fs');
     const path = builtin('node:path');
-    const scope = moduleScope ?? openModuleScope();
+    const scope = sessionRole.moduleScope ?? openModuleScope();
     const base = scope.modules[0]?.path ?? path.join(process.cwd(), 'repl');
     const file = specifier.startsWith('file:') ? builtin('node:url').fileURLToPath(specifier) : specifier;
     const candidates = [path.resolve(process.cwd(), file), path.resolve(path.dirname(base), file)];
@@ -2175,7 +2184,7 @@ function withScopeCompletions(line, result) {
     const prefix = /(?<![\w$.])[A-Za-z_$][\w$]*$/.exec(line)?.[0];
     if (prefix === undefined)
         return result;
-    if (moduleScope === null) {
+    if (sessionRole.moduleScope === null) {
         try {
             lookUpModuleScope('quick');
         }
@@ -2184,7 +2193,7 @@ function withScopeCompletions(line, result) {
         }
     }
     const [completions] = result;
-    const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
+    const names = new Set([...sessionRole.exposedNames.keys(), ...(sessionRole.moduleScope?.bindings.keys() ?? [])]);
     const added = [...names]
         .filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name))
         .sort();
@@ -2198,20 +2207,22 @@ function describeModuleScope(argument) {
         addScopeModule(argument.trim());
     lookUpModuleScope('quick');
     const scope = lookUpModuleScope('full');
-    if (lookupFailure !== null)
-        return `The lookup failed: ${lookupFailure.message}\n`;
+    if (sessionRole.lookupFailure !== null)
+        return `The lookup failed: ${sessionRole.lookupFailure.message}\n`;
     const lines = [];
     const rows = [];
-    for (const [name, descriptor] of exposedNames)
+    for (const [name, descriptor] of sessionRole.exposedNames)
         rows.push([
             name,
             typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value),
             'expose()',
         ]);
     for (const binding of scope.bindings.values()) {
-        if (exposedNames.has(binding.name))
+        if (sessionRole.exposedNames.has(binding.name))
             continue;
-        const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
+        const shadowed = sessionRole.promptDeclaredNames.has(binding.name)
+            ? ' (shadowed by a declaration at the prompt)'
+            : '';
         rows.push([
             binding.name,
             typeName(safeRead(() => readScopeName(binding.name))),
@@ -2231,7 +2242,7 @@ function describeModuleScope(argument) {
     for (const [name, wheres] of scope.ambiguous)
         lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
     for (const module of scope.modules) {
-        const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
+        const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !sessionRole.exposedNames.has(name));
         if (unreachable.length > 0)
             lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module ` +
                 `uses them; expose() reaches them)`);
@@ -2283,9 +2294,9 @@ function explainUnreachableName(error) {
     if (!(error instanceof ReferenceError))
         return;
     const name = /^(\S+) is not defined$/.exec(error.message)?.[1];
-    if (name === undefined || moduleScope === null)
+    if (name === undefined || sessionRole.moduleScope === null)
         return;
-    const places = moduleScope.ambiguous.get(name);
+    const places = sessionRole.moduleScope.ambiguous.get(name);
     if (places !== undefined) {
         error.message =
             `${name} is not defined here: the program has one in each of ${places.join('; ')}, ` +
@@ -2293,7 +2304,7 @@ function explainUnreachableName(error) {
                 `expose({ ${name} }) for the one you mean.`;
         return;
     }
-    const module = moduleScope.modules.find((each) => each.declared.has(name));
+    const module = sessionRole.moduleScope.modules.find((each) => each.declared.has(name));
     if (module === undefined)
         return;
     const message = `${name} is not defined here: ${displayPath(module.path)} declares it, ` +

@@ -301,19 +301,24 @@ export function expose(name: string, value: unknown): void;
 export function expose(values: object): void;
 export function expose(nameOrValues: string | object, value?: unknown): void {
   if (typeof nameOrValues === 'string') {
-    exposedNames.set(checkedIdentifier(nameOrValues), { value, writable: true, enumerable: true, configurable: true });
+    sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
     return;
   }
   if (nameOrValues === null || typeof nameOrValues !== 'object')
     throw new TypeError('Expected `expose` to get a name and a value, or an object whose properties to expose');
   const descriptors = Object.getOwnPropertyDescriptors(nameOrValues);
   for (const name of Object.keys(descriptors)) checkedIdentifier(name);
-  for (const [name, descriptor] of Object.entries(descriptors)) exposedNames.set(name, descriptor);
+  for (const [name, descriptor] of Object.entries(descriptors)) sessionRole.exposedNames.set(name, descriptor);
 }
 
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status(): { url: string | null; sessions: number } {
-  return { url: activation?.url ?? null, sessions: sessions.size };
+  return { url: activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
@@ -940,8 +945,54 @@ type ReplSession = {
   ended: boolean;
 };
 
-const sessions = new Map<string, ReplSession>();
-let sessionContext: AsyncLocalStorage<SessionContext> | null = null;
+/**
+ * The session role's state in the target, all of it: the sessions, and what they share (the
+ * history, the console capture, the REPL's globals, top-level-await stepping, the program's
+ * names). Nothing here exists until the first session but these empty containers.
+ */
+const sessionRole: {
+  sessions: Map<string, ReplSession>;
+  /** The async context of sessions' evaluations: created at the first session, disabled after the last. */
+  context: AsyncLocalStorage<SessionContext> | null;
+  /** REPL history shared by the sessions of this process. */
+  history: string[];
+  /** The console's own methods, and the wrappers that replace them while sessions are open. */
+  consoleOriginals: Map<string, (...args: unknown[]) => unknown>;
+  consoleRedirects: Map<string, (...args: unknown[]) => unknown>;
+  /** Globals the REPL added to globalThis, removed again when the last session ends. */
+  replGlobals: Set<string | symbol>;
+  /** The sessions that the REPL's scripts (REPL1, REPL7, …) belong to, also after they ended. */
+  scriptSessions: Map<string, string>;
+  /** Top-level-await evaluations being driven, and the step the step script performs next. */
+  drivenEvaluations: Set<DrivenEvaluation>;
+  pendingStep: { generator: Generator; method: 'next' | 'throw' | 'return'; input: unknown } | null;
+  stepScript: import('node:vm').Script | null;
+  /** The program's names: what the last lookup found, and why it failed if it did. */
+  moduleScope: ModuleScope | null;
+  lookupFailure: Error | null;
+  /** What `expose` added, by name, as property descriptors: a getter stays live, a setter assignable. */
+  exposedNames: Map<string, PropertyDescriptor>;
+  /** Names declared at a prompt: they shadow the program's, as a later declaration would. */
+  promptDeclaredNames: Set<string>;
+  /** The proxy `with` consults, made once. */
+  scopeProxy: object | null;
+} = {
+  sessions: new Map(),
+  context: null,
+  history: [],
+  consoleOriginals: new Map(),
+  consoleRedirects: new Map(),
+  replGlobals: new Set(),
+  scriptSessions: new Map(),
+  drivenEvaluations: new Set(),
+  pendingStep: null,
+  stepScript: null,
+  moduleScope: null,
+  lookupFailure: null,
+  exposedNames: new Map(),
+  promptDeclaredNames: new Set(),
+  scopeProxy: null,
+};
 
 /**
  * The async context of a session's evaluations. On Node 20 the context is stored on every
@@ -957,11 +1008,6 @@ class SessionContext {
     return `[prdb session ${this.session.sessionId}]`;
   }
 }
-let sharedHistory: string[] = [];
-const originalConsoleMethods = new Map<string, (...args: unknown[]) => unknown>();
-const consoleRedirects = new Map<string, (...args: unknown[]) => unknown>();
-/** Globals the REPL added to globalThis, removed again when the last session ends. */
-const replGlobals = new Set<string | symbol>();
 
 function onSessionMessage(running: Activation, message: ChildMessage): void {
   if (message.type === 'heartbeat') {
@@ -971,10 +1017,11 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog')
     return;
   if (message.type === 'open') {
-    if (!sessions.has(message.sessionId)) openSession(running, message.sessionId, message.columns, message.rows);
+    if (!sessionRole.sessions.has(message.sessionId))
+      openSession(running, message.sessionId, message.columns, message.rows);
     return;
   }
-  const session = sessions.get(message.sessionId);
+  const session = sessionRole.sessions.get(message.sessionId);
   if (session === undefined) return;
   if (message.type === 'input') {
     // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
@@ -1048,10 +1095,11 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.ended = false;
 
   installConsoleRedirect();
-  sessions.set(sessionId, session);
+  sessionRole.sessions.set(sessionId, session);
 
   const globalsBefore = new Set(Reflect.ownKeys(globalThis));
-  if (sessions.size === 1) for (const name of ['_', '_error']) if (!globalsBefore.has(name)) replGlobals.add(name);
+  if (sessionRole.sessions.size === 1)
+    for (const name of ['_', '_error']) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
   const server = repl.start({
     input,
     output,
@@ -1065,9 +1113,9 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     domain: containSessionErrors() ? standInDomain() : undefined,
   } as Parameters<typeof repl.start>[0] & { historySize: number; domain: object });
   session.server = server;
-  for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) replGlobals.add(name);
+  for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
   const history = (server as unknown as { history: string[] }).history;
-  history.push(...sharedHistory);
+  history.push(...sessionRole.history);
   const originalEval = server.eval;
   // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
   (server as unknown as { breakEvalOnSigint: boolean }).breakEvalOnSigint = true;
@@ -1136,14 +1184,14 @@ function evaluate(
     finished = true;
     session.evaluating = false;
     // Input that did not compile declared nothing.
-    if (error instanceof SyntaxError) for (const name of declares) promptDeclaredNames.delete(name);
+    if (error instanceof SyntaxError) for (const name of declares) sessionRole.promptDeclaredNames.delete(name);
     explainUnreachableName(error);
     callback(error, result);
   };
   // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
   // the watchdog tells this session's code from any other by these names.
   session.scriptNames.add(file);
-  scriptSessions.set(file, session.sessionId);
+  sessionRole.scriptSessions.set(file, session.sessionId);
   runGuarded(session, function evaluateInSessionContext() {
     originalEval.call(session.server, source, context as never, file, finish);
   });
@@ -1176,13 +1224,14 @@ function runGuarded<Result>(
     // `run` is a named function, not an arrow: the REPL trims an error's stack at the last
     // frame whose function has no name (normally the typed code's own), so an anonymous
     // frame down here would show the REPL's internals under every error.
-    return (sessionContext as AsyncLocalStorage<SessionContext>).run(session.context, run);
+    return (sessionRole.context as AsyncLocalStorage<SessionContext>).run(session.context, run);
   } finally {
     marker.sessionId = enclosing.sessionId;
     marker.asyncId = enclosing.asyncId;
     for (const listener of appSigintListeners) process.addListener('SIGINT', listener);
     // A stepped evaluation that outlived every session puts the marker back for its step only.
-    if (sessions.size === 0 && enclosing.sessionId === null) Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
+    if (sessionRole.sessions.size === 0 && enclosing.sessionId === null)
+      Reflect.deleteProperty(globalThis, EVALUATION_MARKER);
   }
 }
 
@@ -1230,7 +1279,7 @@ function evaluationMarker(): EvaluationMarker {
       enumerable: false,
       writable: false,
     });
-    replGlobals.add(EVALUATION_MARKER);
+    sessionRole.replGlobals.add(EVALUATION_MARKER);
   }
   return marker;
 }
@@ -1241,7 +1290,7 @@ function evaluationMarker(): EvaluationMarker {
  * in the async context that evaluation started in (not in code it called that entered another).
  */
 function describePause(sessionId: string, scriptUrls: string[]): PauseDescription {
-  const names = sessions.get(sessionId)?.scriptNames;
+  const names = sessionRole.sessions.get(sessionId)?.scriptNames;
   const marker = (globalThis as unknown as Record<symbol, EvaluationMarker | undefined>)[EVALUATION_MARKER];
   return {
     sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
@@ -1282,9 +1331,6 @@ function containSessionErrors(): boolean {
 /** Node's own, read when prdb is imported: see containSessionErrors. */
 const setCaptureCallback = process.setUncaughtExceptionCaptureCallback;
 
-/** The sessions that the REPL's scripts (REPL1, REPL7, …) belong to, also after they ended. */
-const scriptSessions = new Map<string, string>();
-
 function onUncaughtError(error: unknown): void {
   const sessionId = sessionOfError(error);
   // A capture callback of the program's own decides, as it would without prdb.
@@ -1300,7 +1346,7 @@ function onUncaughtError(error: unknown): void {
  * a frame of a session's script in the error's stack.
  */
 function sessionOfError(error: unknown): string | null {
-  const session = sessionContext?.getStore()?.session;
+  const session = sessionRole.context?.getStore()?.session;
   if (session !== undefined) return session.sessionId;
   let stack: unknown;
   try {
@@ -1310,14 +1356,14 @@ function sessionOfError(error: unknown): string | null {
   }
   if (typeof stack !== 'string') return null;
   for (const match of stack.matchAll(/\bREPL\d+(?=:\d+:\d+)/g)) {
-    const sessionId = scriptSessions.get(match[0]);
+    const sessionId = sessionRole.scriptSessions.get(match[0]);
     if (sessionId !== undefined) return sessionId;
   }
   return null;
 }
 
 function reportSessionError(sessionId: string, error: unknown): void {
-  const session = sessions.get(sessionId);
+  const session = sessionRole.sessions.get(sessionId);
   // Shown as the REPL shows an error, with a new prompt, as its domain did.
   if (session !== undefined && !session.ended)
     (session.server as unknown as { _domain: NodeJS.EventEmitter })._domain.emit('error', error);
@@ -1543,25 +1589,25 @@ function endSession(session: ReplSession, reason: string | null): void {
   // Flush what the REPL printed last, then stop.
   if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
   session.ended = true;
-  sessions.delete(session.sessionId);
-  sharedHistory = (session.server as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE);
+  sessionRole.sessions.delete(session.sessionId);
+  sessionRole.history = (session.server as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE);
   if (reason !== null) sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
   else session.server.close();
   session.input.end();
   // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
-  for (const evaluation of drivenEvaluations)
-    if (evaluation.sessionId === session.sessionId) drivenEvaluations.delete(evaluation);
-  if (sessions.size === 0) {
+  for (const evaluation of sessionRole.drivenEvaluations)
+    if (evaluation.sessionId === session.sessionId) sessionRole.drivenEvaluations.delete(evaluation);
+  if (sessionRole.sessions.size === 0) {
     removeConsoleRedirect();
     removeReplGlobals();
     closeModuleScope();
     // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
-    sessionContext?.disable();
+    sessionRole.context?.disable();
   }
 }
 
 function closeAllSessions(): void {
-  for (const session of [...sessions.values()]) endSession(session, null);
+  for (const session of [...sessionRole.sessions.values()]) endSession(session, null);
 }
 
 /**
@@ -1571,32 +1617,32 @@ function closeAllSessions(): void {
  * unless something else replaced them meanwhile.
  */
 function installConsoleRedirect(): void {
-  if (sessionContext === null) sessionContext = new (builtin('node:async_hooks').AsyncLocalStorage)();
-  if (consoleRedirects.size > 0) return;
+  if (sessionRole.context === null) sessionRole.context = new (builtin('node:async_hooks').AsyncLocalStorage)();
+  if (sessionRole.consoleRedirects.size > 0) return;
   const target = console as unknown as Record<string, unknown>;
   for (const name of Object.keys(target)) {
     const original = target[name];
     if (typeof original !== 'function' || name === 'Console') continue;
     const redirect = function (this: unknown, ...args: unknown[]): unknown {
-      const session = sessionContext?.getStore()?.session;
+      const session = sessionRole.context?.getStore()?.session;
       if (session !== undefined && !session.ended)
         return (session.console as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
     Object.defineProperty(redirect, 'name', { value: name });
-    originalConsoleMethods.set(name, original as (...args: unknown[]) => unknown);
-    consoleRedirects.set(name, redirect);
+    sessionRole.consoleOriginals.set(name, original as (...args: unknown[]) => unknown);
+    sessionRole.consoleRedirects.set(name, redirect);
     target[name] = redirect;
   }
 }
 
 function removeConsoleRedirect(): void {
   const target = console as unknown as Record<string, unknown>;
-  for (const [name, redirect] of consoleRedirects) {
-    if (target[name] === redirect) target[name] = originalConsoleMethods.get(name);
+  for (const [name, redirect] of sessionRole.consoleRedirects) {
+    if (target[name] === redirect) target[name] = sessionRole.consoleOriginals.get(name);
   }
-  consoleRedirects.clear();
-  originalConsoleMethods.clear();
+  sessionRole.consoleRedirects.clear();
+  sessionRole.consoleOriginals.clear();
 }
 
 /**
@@ -1606,11 +1652,11 @@ function removeConsoleRedirect(): void {
  * What the user defined in a session stays: that is the point of a live console.
  */
 function removeReplGlobals(): void {
-  for (const name of replGlobals) {
+  for (const name of sessionRole.replGlobals) {
     const descriptor = Object.getOwnPropertyDescriptor(globalThis, name);
     if (descriptor?.configurable) Reflect.deleteProperty(globalThis, name);
   }
-  replGlobals.clear();
+  sessionRole.replGlobals.clear();
 }
 
 function setRawModeNoop(this: ReplSession['input'], mode: boolean): ReplSession['input'] {
@@ -1642,10 +1688,6 @@ function terminalHasColors(count = 16): boolean {
 
 /** A top-level-await evaluation being driven, until it ends. */
 type DrivenEvaluation = { sessionId: string; interruptRequested: boolean };
-const drivenEvaluations = new Set<DrivenEvaluation>();
-/** The step the step script performs: set just before it runs. */
-let pendingStep: { generator: Generator; method: 'next' | 'throw' | 'return'; input: unknown } | null = null;
-let stepScript: import('node:vm').Script | null = null;
 /** The step script's file name, which shows in stacks taken during a step. */
 const STEP_SCRIPT_NAME = 'prdb-await-step';
 
@@ -1688,7 +1730,7 @@ async function driveEvaluation(
   generatorFunction: (this: unknown) => Generator,
   thisValue: unknown,
 ): Promise<{ value: unknown }> {
-  const session = sessionContext?.getStore()?.session;
+  const session = sessionRole.context?.getStore()?.session;
   if (session === undefined) throw new TypeError('prdb: only code typed in a prdb session is stepped');
   const generator = generatorFunction.call(thisValue);
   const evaluation: DrivenEvaluation = { sessionId: session.sessionId, interruptRequested: false };
@@ -1697,7 +1739,7 @@ async function driveEvaluation(
   try {
     step = generator.next();
     // Registered only after the first step: a first step that Ctrl+C terminates never gets here.
-    drivenEvaluations.add(evaluation);
+    sessionRole.drivenEvaluations.add(evaluation);
     while (!step.done) {
       let method: 'next' | 'throw' | 'return' = 'next';
       let input: unknown;
@@ -1712,7 +1754,7 @@ async function driveEvaluation(
         // A second Ctrl+C does not wait for the first one's finally blocks.
         if (interrupted) break;
         // Reachable again by Ctrl+C while its finally blocks run, if its session is still open.
-        if (sessions.has(evaluation.sessionId)) drivenEvaluations.add(evaluation);
+        if (sessionRole.sessions.has(evaluation.sessionId)) sessionRole.drivenEvaluations.add(evaluation);
         // Returning runs the typed code's finally blocks, as a thrown interruption would.
         interrupted = true;
         method = 'return';
@@ -1724,7 +1766,7 @@ async function driveEvaluation(
     hideSteppingFrames(error);
     throw error;
   } finally {
-    drivenEvaluations.delete(evaluation);
+    sessionRole.drivenEvaluations.delete(evaluation);
   }
   if (interrupted) throw interruptedError();
   return { value: step.value };
@@ -1744,12 +1786,12 @@ function runStep(
   method: 'next' | 'throw' | 'return',
   input: unknown,
 ): IteratorResult<unknown> {
-  pendingStep = { generator, method, input };
+  sessionRole.pendingStep = { generator, method, input };
   if (process.listenerCount('SIGINT') > 0) return runGuarded(session, resumePendingStep, { armed: false });
-  stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, {
+  sessionRole.stepScript ??= new (builtin('node:vm').Script)(`${EVALUATION_MARKER_SOURCE}.resume()`, {
     filename: STEP_SCRIPT_NAME,
   });
-  const script = stepScript;
+  const script = sessionRole.stepScript;
   return runGuarded(session, function runStepInSessionContext() {
     return script.runInThisContext({ breakOnSigint: true, displayErrors: false }) as IteratorResult<unknown>;
   });
@@ -1757,8 +1799,8 @@ function runStep(
 
 /** Called by the step script, inside its vm call. */
 function resumePendingStep(): IteratorResult<unknown> {
-  const step = pendingStep as NonNullable<typeof pendingStep>;
-  pendingStep = null;
+  const step = sessionRole.pendingStep as NonNullable<typeof sessionRole.pendingStep>;
+  sessionRole.pendingStep = null;
   return step.generator[step.method](step.input as never);
 }
 
@@ -1768,12 +1810,12 @@ function resumePendingStep(): IteratorResult<unknown> {
  */
 function requestInterrupt(sessionId: string): boolean {
   let found = false;
-  for (const evaluation of drivenEvaluations) {
+  for (const evaluation of sessionRole.drivenEvaluations) {
     if (evaluation.sessionId !== sessionId) continue;
     evaluation.interruptRequested = true;
     // Forgotten now: one that waits for a promise that never settles must not be kept
     // (with the marker) for ever; the driver still holds it, and sees the request.
-    drivenEvaluations.delete(evaluation);
+    sessionRole.drivenEvaluations.delete(evaluation);
     found = true;
   }
   return found;
@@ -1870,15 +1912,6 @@ type ModuleScope = {
   functionsSeen: { quick: number; full: number };
 };
 
-let moduleScope: ModuleScope | null = null;
-/** What `expose` added, by name, as property descriptors: a getter stays live, a setter assignable. */
-const exposedNames = new Map<string, PropertyDescriptor>();
-/** Names declared at a prompt: they shadow the program's, as a later declaration would. */
-const promptDeclaredNames = new Set<string>();
-let scopeProxy: object | null = null;
-/** Why the last lookup failed, for `.scope` to say. */
-let lookupFailure: Error | null = null;
-
 /** Functions with the same source text whose scopes a lookup reads: closures made in a loop are many of one. */
 const MAX_INSTANCES_PER_FUNCTION = 4;
 /** A lookup for a name that the last one did not find runs again no sooner than this. */
@@ -1893,24 +1926,24 @@ const SCOPE_EXPRESSION = `${EVALUATION_MARKER_SOURCE}.scope`;
 
 /** The proxy that `with` consults for every name in a line that uses the program's names. */
 function sessionScope(): object {
-  scopeProxy ??= new Proxy(Object.create(null) as object, {
+  sessionRole.scopeProxy ??= new Proxy(Object.create(null) as object, {
     has: (_target, name) => typeof name === 'string' && inSessionScope(name),
     get: (_target, name) => (typeof name === 'string' ? readScopeName(name) : undefined),
     set: (_target, name, value) => assignScopeName(String(name), value),
   });
-  return scopeProxy;
+  return sessionRole.scopeProxy;
 }
 
 function inSessionScope(name: string): boolean {
-  if (promptDeclaredNames.has(name)) return false;
-  return exposedNames.has(name) || moduleScope?.bindings.has(name) === true;
+  if (sessionRole.promptDeclaredNames.has(name)) return false;
+  return sessionRole.exposedNames.has(name) || sessionRole.moduleScope?.bindings.has(name) === true;
 }
 
 function readScopeName(name: string): unknown {
-  const exposed = exposedNames.get(name);
+  const exposed = sessionRole.exposedNames.get(name);
   if (exposed !== undefined) return exposed.get !== undefined ? exposed.get() : exposed.value;
-  const binding = moduleScope?.bindings.get(name);
-  if (moduleScope === null || binding === undefined) {
+  const binding = sessionRole.moduleScope?.bindings.get(name);
+  if (sessionRole.moduleScope === null || binding === undefined) {
     throw withoutStack(
       new ReferenceError(
         `${name} is the program's, and prdb reads the program's variables only while a session is open`,
@@ -1918,11 +1951,11 @@ function readScopeName(name: string): unknown {
     );
   }
   if (binding.scopeIndex === -1) return binding.holder;
-  return scopeEntries(moduleScope, binding.holder)[binding.scopeIndex].object[name];
+  return scopeEntries(sessionRole.moduleScope, binding.holder)[binding.scopeIndex].object[name];
 }
 
 function assignScopeName(name: string, value: unknown): boolean {
-  const exposed = exposedNames.get(name);
+  const exposed = sessionRole.exposedNames.get(name);
   if (exposed?.set !== undefined) {
     exposed.set(value);
     return true;
@@ -1931,7 +1964,7 @@ function assignScopeName(name: string, value: unknown): boolean {
     exposed.value = value;
     return true;
   }
-  const binding = moduleScope?.bindings.get(name);
+  const binding = sessionRole.moduleScope?.bindings.get(name);
   const where =
     binding === undefined
       ? 'the program'
@@ -1961,8 +1994,8 @@ function sessionSource(code: string): { source: string; declares: string[] } {
   let scoped = false;
   let declares: string[] = [];
   if (tokens !== null) {
-    declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !promptDeclaredNames.has(name));
-    for (const name of declares) promptDeclaredNames.add(name);
+    declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !sessionRole.promptDeclaredNames.has(name));
+    for (const name of declares) sessionRole.promptDeclaredNames.add(name);
     const names = referencedNames(tokens);
     for (const kind of ['quick', 'full'] as const) {
       if (!shouldLookUp(names, kind)) continue;
@@ -1970,7 +2003,7 @@ function sessionSource(code: string): { source: string; declares: string[] } {
         lookUpModuleScope(kind);
       } catch (error) {
         // A lookup that fails must not cost the session: the input runs without the program's names.
-        lookupFailure = error as Error;
+        sessionRole.lookupFailure = error as Error;
         break;
       }
     }
@@ -1989,11 +2022,16 @@ function sessionSource(code: string): { source: string; declares: string[] } {
  * once a second at most, so that a typo does not hold the program each time.
  */
 function shouldLookUp(names: Set<string>, kind: 'quick' | 'full'): boolean {
-  const scope = moduleScope;
+  const scope = sessionRole.moduleScope;
   for (const name of names) {
     // The first quick lookup runs for any name, a global's too: the module's own wins over it.
     if (scope === null) return true;
-    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis)
+    if (
+      sessionRole.promptDeclaredNames.has(name) ||
+      sessionRole.exposedNames.has(name) ||
+      scope.bindings.has(name) ||
+      name in globalThis
+    )
       continue;
     if (
       performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS &&
@@ -2046,7 +2084,7 @@ function scopedSource(code: string): string | null {
  * and is not bound.
  */
 function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
-  const scope = moduleScope ?? openModuleScope();
+  const scope = sessionRole.moduleScope ?? openModuleScope();
   const started = performance.now();
   const { marker, markerId, inspector } = scope;
   if (scope.modules.length === 0) return scope;
@@ -2146,7 +2184,7 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
     }
     scope.bindings = bindings;
     scope.ambiguous = ambiguous;
-    lookupFailure = null;
+    sessionRole.lookupFailure = null;
   } finally {
     marker.received = undefined;
     post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
@@ -2165,7 +2203,7 @@ function openModuleScope(): ModuleScope {
     objectGroup: SCOPE_OBJECT_GROUP,
   }).result.objectId;
   const main = mainModulePath();
-  moduleScope = {
+  sessionRole.moduleScope = {
     inspector,
     marker,
     markerId,
@@ -2176,13 +2214,13 @@ function openModuleScope(): ModuleScope {
     lookupMilliseconds: { quick: 0, full: 0 },
     functionsSeen: { quick: 0, full: 0 },
   };
-  return moduleScope;
+  return sessionRole.moduleScope;
 }
 
 /** When the last session ends: the functions held for reading are let go, the inspector closed. */
 function closeModuleScope(): void {
-  moduleScope?.inspector.disconnect();
-  moduleScope = null;
+  sessionRole.moduleScope?.inspector.disconnect();
+  sessionRole.moduleScope = null;
 }
 
 /**
@@ -2457,7 +2495,7 @@ function withoutTypes(source: string): string {
 function addScopeModule(specifier: string): ScopeModule {
   const { statSync, realpathSync } = builtin('node:fs');
   const path = builtin('node:path');
-  const scope = moduleScope ?? openModuleScope();
+  const scope = sessionRole.moduleScope ?? openModuleScope();
   const base = scope.modules[0]?.path ?? path.join(process.cwd(), 'repl');
   const file = specifier.startsWith('file:') ? builtin('node:url').fileURLToPath(specifier) : specifier;
   const candidates = [path.resolve(process.cwd(), file), path.resolve(path.dirname(base), file)];
@@ -2489,7 +2527,7 @@ function addScopeModule(specifier: string): ScopeModule {
 function withScopeCompletions(line: string, result: [string[], string]): [string[], string] {
   const prefix = /(?<![\w$.])[A-Za-z_$][\w$]*$/.exec(line)?.[0];
   if (prefix === undefined) return result;
-  if (moduleScope === null) {
+  if (sessionRole.moduleScope === null) {
     try {
       lookUpModuleScope('quick');
     } catch {
@@ -2497,7 +2535,7 @@ function withScopeCompletions(line: string, result: [string[], string]): [string
     }
   }
   const [completions] = result;
-  const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
+  const names = new Set([...sessionRole.exposedNames.keys(), ...(sessionRole.moduleScope?.bindings.keys() ?? [])]);
   const added = [...names]
     .filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name))
     .sort();
@@ -2510,18 +2548,20 @@ function describeModuleScope(argument: string): string {
   if (argument.trim() !== '') addScopeModule(argument.trim());
   lookUpModuleScope('quick');
   const scope = lookUpModuleScope('full');
-  if (lookupFailure !== null) return `The lookup failed: ${lookupFailure.message}\n`;
+  if (sessionRole.lookupFailure !== null) return `The lookup failed: ${sessionRole.lookupFailure.message}\n`;
   const lines: string[] = [];
   const rows: string[][] = [];
-  for (const [name, descriptor] of exposedNames)
+  for (const [name, descriptor] of sessionRole.exposedNames)
     rows.push([
       name,
       typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value),
       'expose()',
     ]);
   for (const binding of scope.bindings.values()) {
-    if (exposedNames.has(binding.name)) continue;
-    const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
+    if (sessionRole.exposedNames.has(binding.name)) continue;
+    const shadowed = sessionRole.promptDeclaredNames.has(binding.name)
+      ? ' (shadowed by a declaration at the prompt)'
+      : '';
     rows.push([
       binding.name,
       typeName(safeRead(() => readScopeName(binding.name))),
@@ -2539,7 +2579,7 @@ function describeModuleScope(argument: string): string {
     lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
   for (const module of scope.modules) {
     const unreachable = [...module.declared.keys()].filter(
-      (name) => !scope.bindings.has(name) && !exposedNames.has(name),
+      (name) => !scope.bindings.has(name) && !sessionRole.exposedNames.has(name),
     );
     if (unreachable.length > 0)
       lines.push(
@@ -2596,8 +2636,8 @@ function displayPath(path: string): string {
 function explainUnreachableName(error: unknown): void {
   if (!(error instanceof ReferenceError)) return;
   const name = /^(\S+) is not defined$/.exec(error.message)?.[1];
-  if (name === undefined || moduleScope === null) return;
-  const places = moduleScope.ambiguous.get(name);
+  if (name === undefined || sessionRole.moduleScope === null) return;
+  const places = sessionRole.moduleScope.ambiguous.get(name);
   if (places !== undefined) {
     error.message =
       `${name} is not defined here: the program has one in each of ${places.join('; ')}, ` +
@@ -2605,7 +2645,7 @@ function explainUnreachableName(error: unknown): void {
       `expose({ ${name} }) for the one you mean.`;
     return;
   }
-  const module = moduleScope.modules.find((each) => each.declared.has(name));
+  const module = sessionRole.moduleScope.modules.find((each) => each.declared.has(name));
   if (module === undefined) return;
   const message =
     `${name} is not defined here: ${displayPath(module.path)} declares it, ` +
