@@ -6,13 +6,14 @@ import http from 'node:http';
 const prdb = await import(process.env.PRDB_ENTRY ?? '../prdb.js');
 if (process.env.PRDB_OPTIONS) prdb.setSignalHandler(JSON.parse(process.env.PRDB_OPTIONS));
 const workloads = (process.env.WORKLOADS ?? 'await,immediate,http').split(',');
+const awaits = Number(process.env.AWAITS ?? 200_000);
 
 const server = http.createServer((request, response) => response.end('ok'));
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const agent = new http.Agent({ keepAlive: true });
 
 async function awaitLoop() {
-  for (let i = 0; i < 200_000; i++) await null;
+  for (let i = 0; i < awaits; i++) await null;
 }
 function immediateChain() {
   return new Promise((resolve) => {

@@ -26,7 +26,8 @@ async function awaitLoopMs(target, runs = 5) {
 }
 
 test('after the last session ends, promise jobs run as fast as before the first (generous bound; see bench/after-session.js)', async (t) => {
-  const target = await startTarget(t, { script: workloadJob, env: { WORKLOADS: 'await' } });
+  // A million awaits: long enough (tens of ms) that a loaded machine's noise does not decide.
+  const target = await startTarget(t, { script: workloadJob, env: { WORKLOADS: 'await', AWAITS: '1000000' } });
   await awaitLoopMs(target, 3);
   const never = await awaitLoopMs(target);
   const consoleUrl = await target.activate();
@@ -39,7 +40,7 @@ test('after the last session ends, promise jobs run as fast as before the first 
   check.type('.exit\r');
   await check.waitForClose();
   const after = await awaitLoopMs(target);
-  t.diagnostic(`200,000 await null: ${never} ms before any session, ${after} ms after`);
+  t.diagnostic(`1,000,000 await null: ${never} ms before any session, ${after} ms after`);
   assert.ok(after <= never * 2 + 10, `${after} ms after the session, ${never} ms before: the process stayed slower`);
 });
 
