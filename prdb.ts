@@ -689,6 +689,7 @@ function startServerChild(settings: ServerSettings): Activation {
     // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
     serialization: 'advanced',
     execArgv: childExecArgv(selfPath),
+    env: environmentWithoutNodeOptions(),
   });
   let resolveReady: (url: string) => void = () => {};
   let rejectReady: (error: Error) => void = () => {};
@@ -798,12 +799,22 @@ function printUrl(url: string): void {
 /**
  * Node >= 22.18 runs prdb.ts directly; older versions that need a flag get the one the
  * target was started with. Nothing else is inherited: the target's --inspect, --import or
- * --require must not run again in the child.
+ * --require must not run again in the child (nor in the watchdog; see environmentWithoutNodeOptions).
  */
 function childExecArgv(selfPath: string): string[] {
   if (!selfPath.endsWith('.ts')) return [];
   const typeFlags = process.execArgv.filter((flag) => /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag));
   return [...typeFlags, '--disable-warning=ExperimentalWarning'];
+}
+
+/**
+ * NODE_OPTIONS is read again by a forked child and by a worker given the parent's environment:
+ * an APM agent's --require, or --inspect, would start a second and third time in prdb's own
+ * child and thread.
+ */
+function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _, ...environment } = process.env;
+  return environment;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3283,6 +3294,7 @@ function startWatchdog(port: number, secret: string): Worker | null {
       argv: [WATCHDOG_ROLE_ARGUMENT],
       workerData: { port, secret },
       execArgv: childExecArgv(ownFilePath()),
+      env: environmentWithoutNodeOptions(),
       stdout: false,
       stderr: false,
     });

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { connect, startTarget, waitUntil } from './helpers.js';
+import { connect, fixture, startTarget, waitUntil } from './helpers.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** prdb's limits (MAX_UNAUTHENTICATED_CONNECTIONS, MAX_UNAUTHENTICATED_PER_PEER, HANDSHAKE_TIMEOUT_MS). */
@@ -310,3 +310,20 @@ function crashWatchdog() {
     session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
   });
 }
+
+describe('hardening: what prdb inherits', () => {
+  it('a NODE_OPTIONS --require hook runs in the target only, not in the server child nor in the watchdog thread', async (t) => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-env-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const log = `${dir}/runs.log`;
+    const target = await startTarget(t, { env: { TMPDIR: dir, COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')}` } });
+    const session = await connect(t, await target.activate());
+    // Stack of a busy main thread is answered by the watchdog: it runs, and has linked.
+    const from = session.messages.length;
+    session.type('{ const until = Date.now() + 2000; while (Date.now() < until) {} }\r');
+    await session.waitForMessage('busy', { from });
+    session.send({ type: 'stack' });
+    assert.match((await session.waitForMessage('stack', { from })).text, /The main thread is running/);
+    assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), [`${target.pid} main`]);
+  });
+});
