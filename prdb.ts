@@ -3654,10 +3654,17 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
   // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
   // (30 s by default), which would let a stalled request live 40 s instead of 10.
   const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
-  const httpServer: HttpServer = settings.tls
-    ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
-      builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
-    : http.createServer(serverOptions, onHttpRequest);
+  let httpServer: HttpServer;
+  try {
+    httpServer = settings.tls
+      ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
+        builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+      : http.createServer(serverOptions, onHttpRequest);
+  } catch (error) {
+    // A key that does not parse or does not match the certificate: nothing could ever listen.
+    // Not from inside the handler of the start message: disconnecting there breaks Node's IPC.
+    return void setImmediate(failStart, `cannot serve TLS with the \`tls\` key and certificate: ${describeError(error)}`);
+  }
   // A TLS socket has the TCP socket's address and port, by which its admission is found again;
   // over a unix socket it has neither, so there it is admitted once TLS is set up.
   httpServer.on(settings.tls && settings.socketPath !== null ? 'secureConnection' : 'connection', admitConnection);
@@ -3739,6 +3746,8 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       );
     }
   }
+  const keyBits = settings.tls === null ? null : rsaKeyBits(settings.tls.key);
+  if (keyBits !== null && keyBits < 2048) notices.push(`prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined attacker; use 2048 bits or more`);
   if (settings.urlFile !== null) {
     try {
       writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
@@ -3759,6 +3768,16 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     watchdogPort: watchdogAddress.port,
   });
   scheduleWatchdogCheck(state);
+}
+
+/** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
+function rsaKeyBits(key: string): number | null {
+  try {
+    const privateKey = builtin('node:crypto').createPrivateKey(key);
+    return privateKey.asymmetricKeyType?.startsWith('rsa') === true ? (privateKey.asymmetricKeyDetails?.modulusLength ?? null) : null;
+  } catch {
+    return null;
+  }
 }
 
 function failStart(message: string): void {

@@ -6,12 +6,13 @@
 // the token still opens. The server child's descriptors are counted in /proc.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { connect, fixture, startTarget, waitUntil } from './helpers.js';
+import { connect, entry, fixture, startTarget, waitUntil } from './helpers.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** prdb's limits (MAX_UNAUTHENTICATED_CONNECTIONS, MAX_UNAUTHENTICATED_PER_PEER, HANDSHAKE_TIMEOUT_MS). */
@@ -325,5 +326,74 @@ describe('hardening: what prdb inherits', () => {
     session.send({ type: 'stack' });
     assert.match((await session.waitForMessage('stack', { from })).text, /The main thread is running/);
     assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), [`${target.pid} main`]);
+  });
+});
+
+describe('hardening: an unusable TLS key or certificate', () => {
+  /** PEM files made by openssl: two key pairs of 2048 bits (to mismatch) and one of 1024. */
+  function makeKeys(t) {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-keys-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const pair = (name, bits) => {
+      execFileSync('openssl', ['req', '-x509', '-newkey', `rsa:${bits}`, '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], { stdio: 'ignore' });
+      return { key: fs.readFileSync(`${dir}/${name}.key`, 'utf8'), cert: fs.readFileSync(`${dir}/${name}.crt`, 'utf8') };
+    };
+    return { a: pair('a', 2048), b: pair('b', 2048), small: pair('small', 1024) };
+  }
+
+  /** A program that awaits start() and reports how it settled; it must then exit by itself. */
+  async function startWith(t, tls) {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-start-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const script = `const prdb = await import(${JSON.stringify(entry)});
+      prdb.removeSignalHandler();
+      prdb.start(${JSON.stringify({ port: 0, tls })}).then((url) => { console.log('resolved ' + url); return prdb.stop(); }, (error) => console.log('rejected: ' + error.message));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await within(once(child, 'exit'), 10_000, 'the program to exit by itself');
+    return { code, stdout, stderr };
+  }
+
+  it('a mismatched or unparsable key fails start() at once with a clear prdb: error, and the program exits by itself', async (t) => {
+    const keys = makeKeys(t);
+    const cases = [
+      { what: 'a key that is not the certificate\'s', tls: { key: keys.a.key, cert: keys.b.cert }, error: /key values mismatch/ },
+      { what: 'a PEM key whose content is not a key', tls: { key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', cert: keys.a.cert }, error: /unsupported|decod|bad/i },
+      { what: 'a certificate whose content is not one', tls: { key: keys.a.key, cert: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' }, error: /./ },
+    ];
+    for (const { what, tls, error } of cases) {
+      const { code, stdout, stderr } = await startWith(t, tls);
+      assert.equal(code, 0, what);
+      assert.match(stdout, /^rejected: cannot serve TLS with the `tls` key and certificate: /, what);
+      assert.match(stdout, error, what);
+      assert.match(stderr, /^prdb: cannot serve TLS with the `tls` key and certificate: /, what);
+      assert.doesNotMatch(stderr, /internal error/, what);
+    }
+  });
+
+  it('after the error the server child is gone and the next signal tries again, with the same clear error', async (t) => {
+    const keys = makeKeys(t);
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const target = await startTarget(t, { options: { port: 0, tls: { key: keys.a.key, cert: keys.b.cert } }, env: { TMPDIR: dir } });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const before = target.stderr.length;
+      target.signal();
+      await waitUntil(target.child.stderr, 'data', () => /prdb: cannot serve TLS[^\n]*\n/.test(target.stderr.slice(before)), `the error of attempt ${attempt}`);
+      await waitUntilCount(() => serverChildPid(target.pid) === null, `the server child of attempt ${attempt} to exit`);
+    }
+    assert.equal(target.exit, null, 'the target exited');
+    assert.doesNotMatch(target.stderr, /internal error/);
+  });
+
+  it('an RSA key under 2048 bits works, with a warning', async (t) => {
+    const { small } = makeKeys(t);
+    const { stdout, stderr } = await startWith(t, small);
+    assert.match(stdout, /^resolved https:/);
+    assert.match(stderr, /prdb: WARNING: the `tls` key is RSA of 1024 bits[^\n]*2048 bits or more/);
   });
 });
