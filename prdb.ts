@@ -3505,6 +3505,14 @@ type Connection = {
   interruptCheck: ReturnType<typeof setTimeout> | null;
   /** A stack was asked for and not yet answered. */
   stackPending: boolean;
+  /**
+   * Output bytes, in total: sent to the page, handed by the socket to the system, acknowledged
+   * by the page (never more than was sent), and credited to the target.
+   */
+  outputSent: number;
+  outputFlushed: number;
+  outputAcknowledged: number;
+  outputCredited: number;
 };
 
 type ServerState = {
@@ -3585,7 +3593,7 @@ function onTargetMessage(message: TargetMessage): void {
   const connection = server.connections.get(message.sessionId);
   if (connection === undefined) return;
   if (message.type === 'output') {
-    sendWebSocketFrame(connection, OPCODE_BINARY, message.data);
+    sendOutputFrame(connection, message.data);
   } else if (message.type === 'session-end') {
     sendJson(connection, { type: 'session-end', reason: message.reason });
     closeConnection(connection, CLOSE_NORMAL, 'session ended');
@@ -3923,6 +3931,10 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     awaitingPong: false,
     interruptCheck: null,
     stackPending: false,
+    outputSent: 0,
+    outputFlushed: 0,
+    outputAcknowledged: 0,
+    outputCredited: 0,
   };
   (socket as Socket).setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
@@ -4048,7 +4060,8 @@ function onControlMessage(state: ServerState, connection: Connection, text: stri
   } else if (type === 'ack') {
     const { bytes } = message as { bytes?: unknown };
     if (!isIntegerInRange(bytes, 0, Number.MAX_SAFE_INTEGER)) return;
-    sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: bytes as number });
+    connection.outputAcknowledged = Math.min(connection.outputAcknowledged + (bytes as number), connection.outputSent);
+    creditOutput(connection);
   } else if (type === 'stack') {
     requestStack(state, connection);
   }
@@ -4061,6 +4074,28 @@ function sendJson(connection: Connection, message: object): void {
 function sendWebSocketFrame(connection: Connection, opcode: number, payload: Uint8Array): void {
   if (connection.closeSent) return;
   writeFrame(connection, encodeFrame({ opcode, payload }));
+}
+
+/**
+ * The page's acknowledgements are its word only: the target is credited with no more than was
+ * sent, and only with what the socket has handed to the system. A page that acknowledges what
+ * it never read would otherwise have output pile up in this process's socket buffer, without
+ * bound (100 MB/s).
+ */
+function sendOutputFrame(connection: Connection, data: Uint8Array): void {
+  if (connection.closeSent || !connection.socket.writable) return;
+  connection.outputSent += data.length;
+  connection.socket.write(encodeFrame({ opcode: OPCODE_BINARY, payload: data }), () => {
+    connection.outputFlushed += data.length;
+    creditOutput(connection);
+  });
+}
+
+function creditOutput(connection: Connection): void {
+  const credit = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.outputCredited;
+  if (credit <= 0) return;
+  connection.outputCredited += credit;
+  sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: credit });
 }
 
 function writeFrame(connection: Connection, frame: Buffer): void {

@@ -397,3 +397,27 @@ describe('hardening: an unusable TLS key or certificate', () => {
     assert.match(stderr, /prdb: WARNING: the `tls` key is RSA of 1024 bits[^\n]*2048 bits or more/);
   });
 });
+
+describe('hardening: bounded whatever a client says', () => {
+  it('a page that acknowledges output it never read, during a print loop, does not make the server child grow', async (t) => {
+    const { target, consoleUrl, childPid } = await open(t);
+    const session = await connect(t, consoleUrl, { acknowledge: false });
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${childPid}/status`, 'utf8'))[1]) * 1024;
+    const before = rss();
+    session.type('(async () => { const line = "x".repeat(1000); for (;;) { console.log(line); await new Promise(setImmediate); } })(), "looping"\r');
+    await session.waitForOutput(/xxxxxxxx/);
+    // The client reads nothing more, and keeps saying it has read everything.
+    session.socket._socket.pause();
+    const lie = setInterval(() => session.send({ type: 'ack', bytes: 2 ** 30 }), 10);
+    t.after(() => clearInterval(lie));
+    let largest = before;
+    for (const until = Date.now() + 3000; Date.now() < until; ) {
+      await sleep(100);
+      largest = Math.max(largest, rss());
+    }
+    clearInterval(lie);
+    t.diagnostic(`server child RSS: ${(before / 2 ** 20).toFixed(0)} MiB before, at most ${(largest / 2 ** 20).toFixed(0)} MiB in 3 s of false acknowledgements`);
+    assert.ok(largest - before < 48 * 2 ** 20, `the server child grew by ${((largest - before) / 2 ** 20).toFixed(0)} MiB`);
+    assert.equal(target.exit, null);
+  });
+});
