@@ -82,6 +82,10 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** A client that has not finished its request headers by then is dropped (slowloris). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A page sends the token as soon as its WebSocket opens; a connection silent this long is closed. */
+const TOKEN_TIMEOUT_MS = 3000;
+/** The first message carries only the token (43 characters), so it is small. */
+const MAX_TOKEN_MESSAGE_BYTES = 1024;
 /**
  * Connections that have not shown the token yet (a request under way, a refusal on its way
  * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
@@ -158,6 +162,11 @@ export type PrdbOptions = {
   keepaliveInterval?: number;
   /** Write the URL to an owner-only file (see `urlFilePath`). Default `true`. */
   urlFile?: boolean;
+  /**
+   * Print the URL, with its token, on stderr when the server starts. `false` prints only where
+   * to read it (the URL file), for programs whose stderr goes to shared logs. Default `true`.
+   */
+  printToken?: boolean;
 };
 
 /** Options as the server child receives them: complete, validated, plain data. */
@@ -173,6 +182,7 @@ type ServerSettings = {
   maxMessageSize: number;
   keepaliveInterval: number;
   urlFile: string | null;
+  printToken: boolean;
 };
 
 /** What the target tells the child when it starts it. */
@@ -646,6 +656,7 @@ type Activation = {
   /** The secret of the page's URL, which also authenticates the watchdog to the child. */
   token: string;
   watchdog: Worker | null;
+  printToken: boolean;
 };
 
 let installedSignal: NodeJS.Signals | null = null;
@@ -654,8 +665,8 @@ let activation: Activation | null = null;
 
 function onActivationSignal(): void {
   if (activation?.url && activation.child.connected) {
-    // A second signal while the server runs: the same server, the URL once more.
-    printUrl(activation.url);
+    // A second signal while the server runs: the same server, and where its URL is.
+    announceUrl(activation, true);
     return;
   }
   activate().catch(() => {
@@ -699,7 +710,7 @@ function startServerChild(settings: ServerSettings): Activation {
   });
   ready.catch(() => {});
   const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null };
+  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null, printToken: settings.printToken };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -711,7 +722,7 @@ function startServerChild(settings: ServerSettings): Activation {
         running.url = message.url;
         running.urlFile = message.urlFile;
         if (message.notice) report(message.notice);
-        printUrl(message.url);
+        announceUrl(running, false);
         running.watchdog = startWatchdog(message.watchdogPort, running.token);
         resolveReady(message.url);
       } else if (message.type === 'watchdog') {
@@ -792,8 +803,14 @@ function sendToChild(running: Activation, message: TargetMessage): void {
   }
 }
 
-function printUrl(url: string): void {
-  writeStderr(`prdb: console for pid ${process.pid} at ${url}\n`);
+/**
+ * The token goes to stderr once per server at most: stderr often ends up in logs that others
+ * read. Later signals say where to read it, unless it is nowhere else.
+ */
+function announceUrl(running: Activation, again: boolean): void {
+  if (running.printToken && (!again || running.urlFile === null)) return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
+  const where = running.urlFile !== null ? `its URL is in ${running.urlFile} (readable by its owner only)` : 'its URL is where start() returned it (the urlFile and printToken options are off)';
+  writeStderr(`prdb: console for pid ${process.pid} ${again ? 'is running' : 'started'}; ${where}\n`);
 }
 
 /**
@@ -3505,6 +3522,9 @@ type Connection = {
   interruptCheck: ReturnType<typeof setTimeout> | null;
   /** A stack was asked for and not yet answered. */
   stackPending: boolean;
+  /** Until the first message has shown the token: no session exists, nothing reaches the target. */
+  tokenTimer: ReturnType<typeof setTimeout> | null;
+  authenticated: boolean;
   /**
    * Output bytes, in total: sent to the page, handed by the socket to the system, acknowledged
    * by the page (never more than was sent), and credited to the target.
@@ -3743,9 +3763,10 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     for (const name of [hostName, 'localhost', '127.0.0.1', '[::1]', ...settings.allowedHosts]) state.allowedHosts.add(`${name.toLowerCase()}:${port}`);
     if (port === '443' && state.scheme === 'https') for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -4));
     if (port === '80' && state.scheme === 'http') for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -3));
-    const urlHost = isUnspecifiedAddress(settings.host) ? '127.0.0.1' : hostName;
+    const urlHost = urlHostFor(settings.host);
     url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
-    if (fallbackPort !== null) notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
+    // Whoever holds the usual port gets the token from a user who types it by habit.
+    if (fallbackPort !== null) notices.push(`prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`);
     if (!isLoopbackAddress(settings.host)) {
       notices.push(
         `prdb: WARNING: the console listens on ${settings.host}, reachable from the network: anyone with the URL runs code in pid ${state.start.targetPid}.` +
@@ -3916,9 +3937,8 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (hostRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${hostRefusal}`);
   const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host as string);
   if (originRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
-  if (!tokenMatches(state.token, requestUrl.searchParams.get('token'))) return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
-  state.unauthenticated.delete(connectionKey(socket));
 
+  // The token comes in the first message, not in the request line that proxies and logs keep.
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
@@ -3926,11 +3946,13 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const connection: Connection = {
     sessionId: builtin('node:crypto').randomBytes(12).toString('base64url'),
     socket,
-    reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
+    reader: new MessageReader({ expectMasked: true, maxMessageSize: MAX_TOKEN_MESSAGE_BYTES }),
     closeSent: false,
     awaitingPong: false,
     interruptCheck: null,
     stackPending: false,
+    tokenTimer: null,
+    authenticated: false,
     outputSent: 0,
     outputFlushed: 0,
     outputAcknowledged: 0,
@@ -3940,6 +3962,26 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
   socket.on('close', () => forgetConnection(connection));
   socket.on('end', () => socket.end());
+  connection.tokenTimer = setTimeout(() => closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no token'), TOKEN_TIMEOUT_MS);
+  socket.once('close', () => clearTimeout(connection.tokenTimer ?? undefined));
+  if (head.length > 0) onWebSocketData(connection, head);
+}
+
+/** The first message must be `{"type":"token","token":…}` with the right token; then the session opens. */
+function authenticate(state: ServerState, connection: Connection, event: WebSocketEvent): void {
+  clearTimeout(connection.tokenTimer ?? undefined);
+  connection.tokenTimer = null;
+  let given: unknown = null;
+  try {
+    const message = event.type === 'text' ? (JSON.parse(event.data) as { type?: unknown; token?: unknown } | null) : null;
+    if (message?.type === 'token') given = message.token;
+  } catch {
+    // Not JSON: no token.
+  }
+  if (typeof given !== 'string' || !tokenMatches(state.token, given)) return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
+  connection.authenticated = true;
+  connection.reader.maxMessageSize = state.settings.maxMessageSize;
+  state.unauthenticated.delete(connectionKey(connection.socket));
 
   if (state.connections.size >= state.settings.maxSessions) {
     sendJson(connection, { type: 'error', message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again` });
@@ -3951,7 +3993,6 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
   sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
-  if (head.length > 0) onWebSocketData(connection, head);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
@@ -4033,11 +4074,13 @@ function onWebSocketEvent(connection: Connection, event: WebSocketEvent): void {
       closeConnection(connection, event.code ?? CLOSE_NORMAL, '');
       return;
     case 'binary':
+      if (!connection.authenticated && !connection.closeSent) return authenticate(state, connection, event);
       if (!active) return;
       sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data, receivedAt: Date.now() });
       if (event.data.includes(0x03)) watchForStuckInterrupt(state, connection);
       return;
     case 'text':
+      if (!connection.authenticated && !connection.closeSent) return authenticate(state, connection, event);
       if (active) onControlMessage(state, connection, event.data);
       return;
   }
@@ -4394,8 +4437,8 @@ function checkedIdentifier(name: string): string {
 
 function validateOptions(options: PrdbOptions): ServerSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('Expected `options` to be an object');
-  const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true } = options;
-  const known = new Set(['host', 'port', 'socketPath', 'signal', 'allowedHosts', 'tls', 'maxSessions', 'idleTimeout', 'maxMessageSize', 'keepaliveInterval', 'urlFile']);
+  const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, printToken = true } = options;
+  const known = new Set(['host', 'port', 'socketPath', 'signal', 'allowedHosts', 'tls', 'maxSessions', 'idleTimeout', 'maxMessageSize', 'keepaliveInterval', 'urlFile', 'printToken']);
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\``);
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host)) throw new TypeError('Expected `host` to be an IP address or host name');
   if (port !== undefined && !isIntegerInRange(port, 0, 65535)) throw new TypeError('Expected `port` to be an integer from 0 to 65535');
@@ -4409,6 +4452,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
   if (!isIntegerInRange(maxMessageSize, 1024, 2 ** 30)) throw new TypeError('Expected `maxMessageSize` to be an integer from 1024 to 2^30');
   if (!isIntegerInRange(keepaliveInterval, 100, 2 ** 31 - 1)) throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
   if (typeof urlFile !== 'boolean') throw new TypeError('Expected `urlFile` to be a boolean');
+  if (typeof printToken !== 'boolean') throw new TypeError('Expected `printToken` to be a boolean');
   return {
     host,
     port: port ?? DEFAULT_PORT,
@@ -4421,6 +4465,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     maxMessageSize,
     keepaliveInterval,
     urlFile: urlFile ? urlFilePath(process.pid) : null,
+    printToken,
   };
 }
 
@@ -4438,6 +4483,10 @@ function isLoopbackAddress(host: string): boolean {
 
 function isUnspecifiedAddress(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
+}
+
+function urlHostFor(host: string): string {
+  return isUnspecifiedAddress(host) ? '127.0.0.1' : formatHost(host);
 }
 
 function formatHost(host: string): string {

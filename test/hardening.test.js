@@ -114,8 +114,9 @@ function malformedRequests(host) {
   return [
     { what: 'a request-target that URL rejects', status: 400, text: upgradeText({ host, target: '//[' }) },
     { what: 'another request-target that URL rejects', status: 400, text: upgradeText({ host, target: 'http://[::1/ws' }) },
-    { what: 'no token', status: 401, text: upgradeText({ host }) },
-    { what: 'a wrong token', status: 401, text: upgradeText({ host, target: '/ws?token=wrong' }) },
+    // Upgraded, but no session until a first message shows the token: closed when none comes.
+    { what: 'no token', status: 101, text: upgradeText({ host }) },
+    { what: 'a wrong token in the request line', status: 101, text: upgradeText({ host, target: '/ws?token=wrong' }) },
     { what: 'a foreign Host', status: 403, text: upgradeText({ host: 'evil.example' }) },
     { what: 'a foreign Origin', status: 403, text: upgradeText({ headers: { ...websocket, Origin: 'http://evil.example' } }) },
     { what: 'no Sec-WebSocket-Key', status: 400, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': undefined } }).replace('Sec-WebSocket-Key: undefined\r\n', '') },
@@ -419,5 +420,29 @@ describe('hardening: bounded whatever a client says', () => {
     t.diagnostic(`server child RSS: ${(before / 2 ** 20).toFixed(0)} MiB before, at most ${(largest / 2 ** 20).toFixed(0)} MiB in 3 s of false acknowledgements`);
     assert.ok(largest - before < 48 * 2 ** 20, `the server child grew by ${((largest - before) / 2 ** 20).toFixed(0)} MiB`);
     assert.equal(target.exit, null);
+  });
+});
+
+describe('hardening: the token in the first message', () => {
+  it('a WebSocket that sends no token is closed with 1008 within the token deadline; one whose first message is too big or not the token, at once; none gets a session', async (t) => {
+    const { consoleUrl, newStderr } = await open(t);
+    const { openRaw, frame, OP } = await import('./raw-websocket.js');
+    const silent = await openRaw(consoleUrl, { token: null });
+    const openedAt = Date.now();
+    assert.equal(silent.status, 101);
+    await silent.waitForServerEnd(5000);
+    const silentMs = Date.now() - openedAt;
+    const big = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.text, payload: Buffer.from(JSON.stringify({ type: 'token', token: 'x'.repeat(2000) })) }) });
+    const binary = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.binary, payload: Buffer.from(consoleUrl.token) }) });
+    const bare = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.text, payload: Buffer.from(consoleUrl.token) }) });
+    for (const client of [big, binary, bare]) await client.waitForServerEnd(1000);
+    const codes = [silent, big, binary, bare].map((client) => {
+      assert.ok(!client.frames.some((f) => f.opcode === OP.text), `a text frame to a client without the token: ${client.describeFrames()}`);
+      const close = client.frames.find((f) => f.opcode === OP.close);
+      return close?.payload.readUInt16BE(0);
+    });
+    assert.deepEqual(codes, [1008, 1009, 1008, 1008]);
+    assert.ok(silentMs >= 2500 && silentMs < 4500, `the silent client was closed after ${silentMs} ms`);
+    assert.equal(newStderr(), '');
   });
 });

@@ -89,7 +89,7 @@ function matchFrom(text, pattern) {
 export function parseConsoleUrl(url) {
   const parsed = new URL(url);
   const token = parsed.hash.slice(1);
-  return { url, token, origin: parsed.origin, host: parsed.host, port: Number(parsed.port), wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws?token=${encodeURIComponent(token)}` };
+  return { url, token, origin: parsed.origin, host: parsed.host, port: Number(parsed.port), wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws` };
 }
 
 /**
@@ -98,6 +98,8 @@ export function parseConsoleUrl(url) {
  */
 export async function connect(t, consoleUrl, { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {}) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
+  // The token is the first message (never in the request line).
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
   const session = {
     socket,
     output: '',

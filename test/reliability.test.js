@@ -6,6 +6,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startTarget, connect, stripAnsi, waitUntil } from './helpers.js';
+import { tokenFrame } from './raw-websocket.js';
 
 function childPidOf(pid) {
   return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
@@ -53,7 +54,8 @@ test('a browser that vanishes without a close frame is dropped by keepalive and 
   // A raw client that completes the handshake and then never answers anything: a half-open TCP.
   const socket = net.connect(consoleUrl.port, '127.0.0.1');
   t.after(() => socket.destroy());
-  socket.write(`GET /ws?token=${consoleUrl.token} HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(`GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(tokenFrame(consoleUrl.token));
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('latin1')));
   await waitUntil(socket, 'data', () => received.includes('101 Switching Protocols') && received.includes('"hello"'), 'the upgrade');
