@@ -283,7 +283,8 @@ export function expose(nameOrValues: string | object, value?: unknown): void {
     exposedNames.set(checkedIdentifier(nameOrValues), { value, writable: true, enumerable: true, configurable: true });
     return;
   }
-  if (nameOrValues === null || typeof nameOrValues !== 'object') throw new TypeError('Expected `expose` to get a name and a value, or an object whose properties to expose');
+  if (nameOrValues === null || typeof nameOrValues !== 'object')
+    throw new TypeError('Expected `expose` to get a name and a value, or an object whose properties to expose');
   const descriptors = Object.getOwnPropertyDescriptors(nameOrValues);
   for (const name of Object.keys(descriptors)) checkedIdentifier(name);
   for (const [name, descriptor] of Object.entries(descriptors)) exposedNames.set(name, descriptor);
@@ -460,7 +461,8 @@ export class MessageReader {
         const bytes = this.take(8);
         const high = bytes.readUInt32BE(0);
         // §5.2: the most significant bit must be 0; and nothing near 2^53 is acceptable anyway.
-        if (high & 0x80000000) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'payload length has its most significant bit set');
+        if (high & 0x80000000)
+          throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'payload length has its most significant bit set');
         if (high > 0x1fffff) throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, 'payload length too large');
         this.setPayloadLength(high * 2 ** 32 + bytes.readUInt32BE(4));
       } else if (this.state === 'maskKey') {
@@ -499,19 +501,25 @@ export class MessageReader {
       if (!this.fin) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'fragmented control frame');
     } else if (this.opcode === OPCODE_CONTINUATION) {
       // §5.4: a continuation needs a message to continue.
-      if (this.messageOpcode === -1) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'continuation frame with nothing to continue');
+      if (this.messageOpcode === -1)
+        throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'continuation frame with nothing to continue');
     } else if (this.opcode === OPCODE_TEXT || this.opcode === OPCODE_BINARY) {
       // §5.4: fragments of one message must not interleave with another data message.
-      if (this.messageOpcode !== -1) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'new data frame inside a fragmented message');
+      if (this.messageOpcode !== -1)
+        throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'new data frame inside a fragmented message');
     } else {
       throw new WebSocketError(CLOSE_PROTOCOL_ERROR, `reserved opcode 0x${this.opcode.toString(16)}`);
     }
     this.masked = (second & 0x80) !== 0;
     // §5.1: a server must fail on an unmasked client frame; a client on a masked server frame.
     if (this.masked !== this.expectMasked)
-      throw new WebSocketError(CLOSE_PROTOCOL_ERROR, this.expectMasked ? 'client frame not masked' : 'server frame masked');
+      throw new WebSocketError(
+        CLOSE_PROTOCOL_ERROR,
+        this.expectMasked ? 'client frame not masked' : 'server frame masked',
+      );
     const length = second & 0x7f;
-    if (isControl && length > MAX_CONTROL_PAYLOAD) throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'control frame payload over 125 bytes');
+    if (isControl && length > MAX_CONTROL_PAYLOAD)
+      throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'control frame payload over 125 bytes');
     if (length === 126) this.state = 'length16';
     else if (length === 127) this.state = 'length64';
     else this.setPayloadLength(length);
@@ -525,7 +533,8 @@ export class MessageReader {
       if (this.opcode !== OPCODE_CONTINUATION) {
         this.messageOpcode = this.opcode;
         // ignoreBOM: a leading U+FEFF is part of the text (§5.6), not a mark to strip.
-        this.textDecoder = this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) : null;
+        this.textDecoder =
+          this.opcode === OPCODE_TEXT ? new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) : null;
       }
       if (++this.fragments > this.maxFragments)
         throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
@@ -630,7 +639,9 @@ function parseClosePayload(payload: Buffer): WebSocketEvent {
 
 /** §7.4.1 and the IANA registry: 1004-1006 and 1015 must never be sent; 3000-4999 are free. */
 export function isValidCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  return (
+    (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999)
+  );
 }
 
 /** §5.3: XOR with the 4-byte key, continuing at `offset` within the frame's payload. */
@@ -640,7 +651,10 @@ function unmask(bytes: Buffer, maskKey: Buffer, offset: number): void {
 
 /** §4.2.2: the value of Sec-WebSocket-Accept for a client's Sec-WebSocket-Key. */
 export function acceptKey(key: string): string {
-  return builtin('node:crypto').createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  return builtin('node:crypto')
+    .createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,7 +724,15 @@ function startServerChild(settings: ServerSettings): Activation {
   });
   ready.catch(() => {});
   const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null, printToken: settings.printToken };
+  const running: Activation = {
+    child,
+    url: null,
+    urlFile: null,
+    ready,
+    token,
+    watchdog: null,
+    printToken: settings.printToken,
+  };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -729,7 +751,8 @@ function startServerChild(settings: ServerSettings): Activation {
         // The child has no link to the watchdog. A thread that still runs is linking (slowly,
         // under load) and is left to it; one that is gone (it failed, or its link broke: it
         // exits then) is started again. threadId is -1 once a worker has exited.
-        if (running.watchdog === null || running.watchdog.threadId === -1) running.watchdog = startWatchdog(message.port, running.token);
+        if (running.watchdog === null || running.watchdog.threadId === -1)
+          running.watchdog = startWatchdog(message.port, running.token);
       } else if (message.type === 'failed') {
         report(message.message);
         rejectReady(new Error(message.message));
@@ -750,7 +773,10 @@ function startServerChild(settings: ServerSettings): Activation {
     // A killed child removes nothing; its socket must not outlive the target either.
     if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
     if (running.url === null) rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
-    else if (code !== 0) report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`);
+    else if (code !== 0)
+      report(
+        `the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ${installedSignal ?? 'the signal'} again to start a new one`,
+      );
   });
 
   const start: StartMessage = {
@@ -808,8 +834,12 @@ function sendToChild(running: Activation, message: TargetMessage): void {
  * read. Later signals say where to read it, unless it is nowhere else.
  */
 function announceUrl(running: Activation, again: boolean): void {
-  if (running.printToken && (!again || running.urlFile === null)) return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
-  const where = running.urlFile !== null ? `its URL is in ${running.urlFile} (readable by its owner only)` : 'its URL is where start() returned it (the urlFile and printToken options are off)';
+  if (running.printToken && (!again || running.urlFile === null))
+    return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
+  const where =
+    running.urlFile !== null
+      ? `its URL is in ${running.urlFile} (readable by its owner only)`
+      : 'its URL is where start() returned it (the urlFile and printToken options are off)';
   writeStderr(`prdb: console for pid ${process.pid} ${again ? 'is running' : 'started'}; ${where}\n`);
 }
 
@@ -820,7 +850,9 @@ function announceUrl(running: Activation, again: boolean): void {
  */
 function childExecArgv(selfPath: string): string[] {
   if (!selfPath.endsWith('.ts')) return [];
-  const typeFlags = process.execArgv.filter((flag) => /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag));
+  const typeFlags = process.execArgv.filter((flag) =>
+    /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag),
+  );
   return [...typeFlags, '--disable-warning=ExperimentalWarning'];
 }
 
@@ -912,7 +944,8 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
     sendToChild(running, { type: 'heartbeat', sequence: message.sequence });
     return;
   }
-  if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog') return;
+  if (message.type === 'stop' || message.type === 'ready' || message.type === 'failed' || message.type === 'watchdog')
+    return;
   if (message.type === 'open') {
     if (!sessions.has(message.sessionId)) openSession(running, message.sessionId, message.columns, message.rows);
     return;
@@ -926,8 +959,7 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
     // late: the watchdog may have found the thread idle again, and done nothing.
     if (message.data.includes(0x03)) requestInterrupt(session.sessionId);
     session.input.write(late ? withoutInterruptKeys(message.data) : message.data);
-  }
-  else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
+  } else if (message.type === 'resize') resizeSession(session, message.columns, message.rows);
   else if (message.type === 'ack') acknowledgeOutput(session, message.bytes);
   else if (message.type === 'close') endSession(session, null);
 }
@@ -964,7 +996,13 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
       callback();
     },
   });
-  Object.assign(session.consoleOutput, { isTTY: true, columns, rows, getColorDepth: terminalColorDepth, hasColors: terminalHasColors });
+  Object.assign(session.consoleOutput, {
+    isTTY: true,
+    columns,
+    rows,
+    getColorDepth: terminalColorDepth,
+    hasColors: terminalHasColors,
+  });
   session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
   session.context = new SessionContext(session);
   session.scriptNames = new Set();
@@ -1012,9 +1050,14 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
   (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
   (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', explainUnreachableName);
-  const complete = server.completer as (line: string, callback: (error: Error | null, result: [string[], string]) => void) => void;
+  const complete = server.completer as (
+    line: string,
+    callback: (error: Error | null, result: [string[], string]) => void,
+  ) => void;
   (server as unknown as { completer: typeof complete }).completer = function completeInSession(line, callback) {
-    complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
+    complete.call(server, line, (error, result) =>
+      callback(error, error === null ? withScopeCompletions(line, result) : result),
+    );
   };
   server.defineCommand('scope', {
     help: "List the program's variables this session reaches; .scope <file or module> adds another module's",
@@ -1039,7 +1082,14 @@ type ReplEval = REPLServer['eval'];
  * variables runs in the session scope, and input with a top-level `await` is rewritten first,
  * to run in steps that Ctrl+C can stop.
  */
-function evaluate(session: ReplSession, originalEval: ReplEval, code: string, context: object, file: string, callback: (error: Error | null, result?: unknown) => void): void {
+function evaluate(
+  session: ReplSession,
+  originalEval: ReplEval,
+  code: string,
+  context: object,
+  file: string,
+  callback: (error: Error | null, result?: unknown) => void,
+): void {
   session.evaluating = true;
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
   if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
@@ -1074,7 +1124,11 @@ function evaluate(session: ReplSession, originalEval: ReplEval, code: string, co
  * watchdog is armed, keeps it armed; they are back as soon as the synchronous part ends. A
  * step that runs without the watchdog (`armed: false`) leaves them alone.
  */
-function runGuarded<Result>(session: ReplSession, run: () => Result, { armed = true }: { armed?: boolean } = {}): Result {
+function runGuarded<Result>(
+  session: ReplSession,
+  run: () => Result,
+  { armed = true }: { armed?: boolean } = {},
+): Result {
   const appSigintListeners = armed ? (process.rawListeners('SIGINT') as Array<(...args: unknown[]) => void>) : [];
   if (armed) process.removeAllListeners('SIGINT');
   const marker = evaluationMarker();
@@ -1121,8 +1175,22 @@ function evaluationMarker(): EvaluationMarker {
   const holder = globalThis as unknown as Record<symbol, EvaluationMarker | undefined>;
   let marker = holder[EVALUATION_MARKER];
   if (marker === undefined) {
-    marker = { sessionId: null, asyncId: 0, drive: driveEvaluation, resume: resumePendingStep, requestInterrupt, describePause, scope: sessionScope(), received: undefined };
-    Object.defineProperty(globalThis, EVALUATION_MARKER, { value: marker, configurable: true, enumerable: false, writable: false });
+    marker = {
+      sessionId: null,
+      asyncId: 0,
+      drive: driveEvaluation,
+      resume: resumePendingStep,
+      requestInterrupt,
+      describePause,
+      scope: sessionScope(),
+      received: undefined,
+    };
+    Object.defineProperty(globalThis, EVALUATION_MARKER, {
+      value: marker,
+      configurable: true,
+      enumerable: false,
+      writable: false,
+    });
     replGlobals.add(EVALUATION_MARKER);
   }
   return marker;
@@ -1138,7 +1206,10 @@ function describePause(sessionId: string, scriptUrls: string[]): PauseDescriptio
   const marker = (globalThis as unknown as Record<symbol, EvaluationMarker | undefined>)[EVALUATION_MARKER];
   return {
     sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
-    inEvaluation: marker !== undefined && marker.sessionId === sessionId && marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
+    inEvaluation:
+      marker !== undefined &&
+      marker.sessionId === sessionId &&
+      marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
   };
 }
 
@@ -1220,7 +1291,10 @@ function steppedSource(code: string, scoped: boolean): string | null {
  * `breakOnSigint`. Resolves with the generator's result boxed, so that a returned promise is
  * shown as one, as the REPL shows it.
  */
-async function driveEvaluation(generatorFunction: (this: unknown) => Generator, thisValue: unknown): Promise<{ value: unknown }> {
+async function driveEvaluation(
+  generatorFunction: (this: unknown) => Generator,
+  thisValue: unknown,
+): Promise<{ value: unknown }> {
   const session = sessionContext?.getStore()?.session;
   if (session === undefined) throw new TypeError('prdb: only code typed in a prdb session is stepped');
   const generator = generatorFunction.call(thisValue);
@@ -1271,10 +1345,17 @@ async function driveEvaluation(generatorFunction: (this: unknown) => Generator, 
  * once per step, thousands of times a second in a loop, is not. Such a step stops at the next
  * step boundary instead; one that never reaches it is reported with its stack.
  */
-function runStep(session: ReplSession, generator: Generator, method: 'next' | 'throw' | 'return', input: unknown): IteratorResult<unknown> {
+function runStep(
+  session: ReplSession,
+  generator: Generator,
+  method: 'next' | 'throw' | 'return',
+  input: unknown,
+): IteratorResult<unknown> {
   pendingStep = { generator, method, input };
   if (process.listenerCount('SIGINT') > 0) return runGuarded(session, resumePendingStep, { armed: false });
-  stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", { filename: STEP_SCRIPT_NAME });
+  stepScript ??= new (builtin('node:vm').Script)("globalThis[Symbol.for('prdb.evaluation')].resume()", {
+    filename: STEP_SCRIPT_NAME,
+  });
   const script = stepScript;
   return runGuarded(session, function runStepInSessionContext() {
     return script.runInThisContext({ breakOnSigint: true, displayErrors: false }) as IteratorResult<unknown>;
@@ -1322,7 +1403,11 @@ function hideSteppingFrames(error: unknown): void {
     const stack = (error as Error | null)?.stack;
     if (typeof stack !== 'string') return;
     const lines = stack.split('\n');
-    const first = lines.findIndex((line, index) => /^\s+at Generator\.(?:next|throw|return) \(<anonymous>\)$/.test(line) && /\b(?:resumePendingStep|driveEvaluation)\b/.test(lines[index + 1] ?? ''));
+    const first = lines.findIndex(
+      (line, index) =>
+        /^\s+at Generator\.(?:next|throw|return) \(<anonymous>\)$/.test(line) &&
+        /\b(?:resumePendingStep|driveEvaluation)\b/.test(lines[index + 1] ?? ''),
+    );
     if (first > 0) (error as Error).stack = lines.slice(0, first).join('\n');
   } catch {
     // A stack getter that throws: leave the error as it is.
@@ -1433,7 +1518,11 @@ function readScopeName(name: string): unknown {
   if (exposed !== undefined) return exposed.get !== undefined ? exposed.get() : exposed.value;
   const binding = moduleScope?.bindings.get(name);
   if (moduleScope === null || binding === undefined) {
-    throw withoutStack(new ReferenceError(`${name} is the program's, and prdb reads the program's variables only while a session is open`));
+    throw withoutStack(
+      new ReferenceError(
+        `${name} is the program's, and prdb reads the program's variables only while a session is open`,
+      ),
+    );
   }
   if (binding.scopeIndex === -1) return binding.holder;
   return scopeEntries(moduleScope, binding.holder)[binding.scopeIndex].object[name];
@@ -1450,12 +1539,17 @@ function assignScopeName(name: string, value: unknown): boolean {
     return true;
   }
   const binding = moduleScope?.bindings.get(name);
-  const where = binding === undefined ? 'the program' : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
-  throw withoutStack(new TypeError(
-    `prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change one from outside ` +
-      `(the inspector can only while the program is paused inside that module). Change the object it holds ` +
-      `(${name}.property = …), or have the program call prdb's expose({ get ${name}() { … }, set ${name}(value) { … } }).`,
-  ));
+  const where =
+    binding === undefined
+      ? 'the program'
+      : `${binding.where === 'top level' ? 'the top level' : binding.where} of ${displayPath(binding.module.path)}`;
+  throw withoutStack(
+    new TypeError(
+      `prdb cannot assign ${name}: it is a variable of ${where}, and Node offers no safe way to change one from outside ` +
+        `(the inspector can only while the program is paused inside that module). Change the object it holds ` +
+        `(${name}.property = …), or have the program call prdb's expose({ get ${name}() { … }, set ${name}(value) { … } }).`,
+    ),
+  );
 }
 
 /**
@@ -1505,8 +1599,13 @@ function shouldLookUp(names: Set<string>, kind: 'quick' | 'full'): boolean {
   for (const name of names) {
     // The first quick lookup runs for any name, a global's too: the module's own wins over it.
     if (scope === null) return true;
-    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis) continue;
-    if (performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS && scope.modules.some((module) => module.names.has(name))) return true;
+    if (promptDeclaredNames.has(name) || exposedNames.has(name) || scope.bindings.has(name) || name in globalThis)
+      continue;
+    if (
+      performance.now() - scope.lookedUpAt[kind] >= LOOKUP_AGAIN_AFTER_MS &&
+      scope.modules.some((module) => module.names.has(name))
+    )
+      return true;
   }
   return false;
 }
@@ -1527,7 +1626,8 @@ function scopedSource(code: string): string | null {
   } catch {
     // As in steppedSource: the plain form below still works for input without declarations.
   }
-  if (rewritten !== null && rewritten.hoisted !== '') forms.push(`${rewritten.hoisted}with (${SCOPE_EXPRESSION}) (function () {${rewritten.body}\n}).call(this)\n`);
+  if (rewritten !== null && rewritten.hoisted !== '')
+    forms.push(`${rewritten.hoisted}with (${SCOPE_EXPRESSION}) (function () {${rewritten.body}\n}).call(this)\n`);
   else forms.push(`with (${SCOPE_EXPRESSION}) {${code}\n}\n`);
   const { Script } = builtin('node:vm');
   for (const source of forms) {
@@ -1559,8 +1659,14 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
   try {
     const functions = new Set(rootFunctions(scope));
     if (kind === 'full') {
-      const prototype = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: 'Function.prototype', objectGroup: READ_OBJECT_GROUP });
-      const everything = post<{ objects: { objectId: string } }>(inspector, 'Runtime.queryObjects', { prototypeObjectId: prototype.result.objectId, objectGroup: READ_OBJECT_GROUP });
+      const prototype = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', {
+        expression: 'Function.prototype',
+        objectGroup: READ_OBJECT_GROUP,
+      });
+      const everything = post<{ objects: { objectId: string } }>(inspector, 'Runtime.queryObjects', {
+        prototypeObjectId: prototype.result.objectId,
+        objectGroup: READ_OBJECT_GROUP,
+      });
       for (const value of receive(scope, everything.objects.objectId) as unknown[]) functions.add(value);
       post(inspector, 'Runtime.releaseObjectGroup', { objectGroup: READ_OBJECT_GROUP });
     }
@@ -1568,9 +1674,17 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
     functions.clear();
     scope.functionsSeen[kind] = candidates.seen;
     marker.received = candidates.functions.map((candidate) => candidate.function);
-    const list = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', { objectId: markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP });
+    const list = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', {
+      objectId: markerId,
+      functionDeclaration: 'function () { return this.received }',
+      objectGroup: READ_OBJECT_GROUP,
+    });
     marker.received = undefined;
-    const elements = post<{ result: Array<{ name: string; value?: { objectId?: string } }> }>(inspector, 'Runtime.getProperties', { objectId: list.result.objectId, ownProperties: true }).result;
+    const elements = post<{ result: Array<{ name: string; value?: { objectId?: string } }> }>(
+      inspector,
+      'Runtime.getProperties',
+      { objectId: list.result.objectId, ownProperties: true },
+    ).result;
     const bindings = new Map<string, ScopeBinding>();
     const declarations = new Map<string, ScopeBinding>();
     const locals = new Map<string, Array<{ binding: ScopeBinding; values: Record<string, unknown> }>>();
@@ -1578,9 +1692,13 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
       const candidate = candidates.functions[Number(element.name)];
       if (!/^\d+$/.test(element.name) || candidate === undefined || element.value?.objectId === undefined) continue;
       const internal = internalProperties(inspector, element.value.objectId);
-      const location = internal.get('[[FunctionLocation]]')?.value as { lineNumber: number; columnNumber: number } | undefined;
+      const location = internal.get('[[FunctionLocation]]')?.value as
+        { lineNumber: number; columnNumber: number } | undefined;
       const scopesId = internal.get('[[Scopes]]')?.objectId;
-      const module = location === undefined ? undefined : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
+      const module =
+        location === undefined
+          ? undefined
+          : candidate.modules.find((each) => offsetIn(each, candidate.text, location) !== -1);
       if (module === undefined || scopesId === undefined || location === undefined) continue;
       // A top-level function or class declaration is its own value, even where no closure holds its name.
       const name = candidate.function.name;
@@ -1591,7 +1709,13 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
       const top = topLevelScopeIndex(entries, module);
       for (let index = 0; index < entries.length; index++) {
         const { description, object } = entries[index];
-        if (description === 'Global' || description === 'Script' || description === 'With Block' || description === 'Eval') continue;
+        if (
+          description === 'Global' ||
+          description === 'Script' ||
+          description === 'With Block' ||
+          description === 'Eval'
+        )
+          continue;
         for (const name of Object.keys(object)) {
           if (index === top) {
             if (!bindings.has(name) && !COMMONJS_WRAPPER_NAMES.has(name)) {
@@ -1600,7 +1724,10 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
             continue;
           }
           const found = locals.get(name) ?? [];
-          found.push({ binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index }, values: object });
+          found.push({
+            binding: { name, module, where: describeScope(description), holder: candidate.function, scopeIndex: index },
+            values: object,
+          });
           locals.set(name, found);
         }
       }
@@ -1611,11 +1738,17 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
       if (bindings.has(name)) continue;
       const distinct = found.filter((each, index) => found.findIndex((other) => sameScope(other, each)) === index);
       if (distinct.length === 1) bindings.set(name, distinct[0].binding);
-      else ambiguous.set(name, distinct.map((each) => `${each.binding.where} in ${displayPath(each.binding.module.path)}`));
+      else
+        ambiguous.set(
+          name,
+          distinct.map((each) => `${each.binding.where} in ${displayPath(each.binding.module.path)}`),
+        );
     }
     if (kind === 'quick') {
-      for (const [name, binding] of scope.bindings) if (!bindings.has(name) && !ambiguous.has(name)) bindings.set(name, binding);
-      for (const [name, places] of scope.ambiguous) if (!bindings.has(name) && !ambiguous.has(name)) ambiguous.set(name, places);
+      for (const [name, binding] of scope.bindings)
+        if (!bindings.has(name) && !ambiguous.has(name)) bindings.set(name, binding);
+      for (const [name, places] of scope.ambiguous)
+        if (!bindings.has(name) && !ambiguous.has(name)) ambiguous.set(name, places);
     }
     scope.bindings = bindings;
     scope.ambiguous = ambiguous;
@@ -1633,7 +1766,10 @@ function openModuleScope(): ModuleScope {
   const inspector = new (builtin('node:inspector').Session)();
   inspector.connect();
   const marker = evaluationMarker();
-  const markerId = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', { expression: "globalThis[Symbol.for('prdb.evaluation')]", objectGroup: SCOPE_OBJECT_GROUP }).result.objectId;
+  const markerId = post<{ result: { objectId: string } }>(inspector, 'Runtime.evaluate', {
+    expression: "globalThis[Symbol.for('prdb.evaluation')]",
+    objectGroup: SCOPE_OBJECT_GROUP,
+  }).result.objectId;
   const main = mainModulePath();
   moduleScope = {
     inspector,
@@ -1682,7 +1818,12 @@ function rootFunctions(scope: ModuleScope): unknown[] {
     for (const list of Object.values(lists ?? {})) {
       for (let timer = list._idleNext; timer != null && timer !== list; timer = timer._idleNext) add(timer._onTimeout);
     }
-    for (let immediate = (object.immediateQueue as { head?: Linked | null } | undefined)?.head; immediate != null; immediate = immediate._idleNext) add(immediate._onImmediate);
+    for (
+      let immediate = (object.immediateQueue as { head?: Linked | null } | undefined)?.head;
+      immediate != null;
+      immediate = immediate._idleNext
+    )
+      add(immediate._onImmediate);
   }
   const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
   for (const emitter of [process, ...handles] as Array<Partial<NodeJS.EventEmitter>>) {
@@ -1702,7 +1843,10 @@ function rootFunctions(scope: ModuleScope): unknown[] {
 }
 
 /** The functions whose text is in one of the modules, a few of each text. */
-function recognizableFunctions(values: Iterable<unknown>, modules: ScopeModule[]): { seen: number; functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> } {
+function recognizableFunctions(
+  values: Iterable<unknown>,
+  modules: ScopeModule[],
+): { seen: number; functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> } {
   const functions: Array<{ function: Function; text: string; modules: ScopeModule[] }> = [];
   const byText = new Map<string, { count: number; modules: ScopeModule[] }>();
   const toString = Function.prototype.toString;
@@ -1777,10 +1921,16 @@ function describeScope(description: string): string {
 }
 
 /** The same scope seen through two functions: same place, same values. */
-function sameScope(one: { binding: ScopeBinding; values: Record<string, unknown> }, other: { binding: ScopeBinding; values: Record<string, unknown> }): boolean {
+function sameScope(
+  one: { binding: ScopeBinding; values: Record<string, unknown> },
+  other: { binding: ScopeBinding; values: Record<string, unknown> },
+): boolean {
   if (one.binding.where !== other.binding.where || one.binding.module !== other.binding.module) return false;
   const names = Object.keys(one.values);
-  return names.length === Object.keys(other.values).length && names.every((name) => Object.is(one.values[name], other.values[name]));
+  return (
+    names.length === Object.keys(other.values).length &&
+    names.every((name) => Object.is(one.values[name], other.values[name]))
+  );
 }
 
 /** A function's `[[Scopes]]`, read now: their variables' current values. */
@@ -1788,9 +1938,14 @@ function scopeEntries(scope: ModuleScope, holder: Function): ScopeEntry[] {
   const { marker, inspector } = scope;
   marker.received = holder;
   try {
-    const holderId = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', { objectId: scope.markerId, functionDeclaration: 'function () { return this.received }', objectGroup: READ_OBJECT_GROUP }).result.objectId;
+    const holderId = post<{ result: { objectId: string } }>(inspector, 'Runtime.callFunctionOn', {
+      objectId: scope.markerId,
+      functionDeclaration: 'function () { return this.received }',
+      objectGroup: READ_OBJECT_GROUP,
+    }).result.objectId;
     const scopesId = internalProperties(inspector, holderId).get('[[Scopes]]')?.objectId;
-    if (scopesId === undefined) throw new Error('prdb: the inspector gave no [[Scopes]] for a function it gave them for before');
+    if (scopesId === undefined)
+      throw new Error('prdb: the inspector gave no [[Scopes]] for a function it gave them for before');
     // A null-prototype array, as the inspector makes it.
     return Array.from(receive(scope, scopesId) as ArrayLike<ScopeEntry>);
   } finally {
@@ -1801,15 +1956,31 @@ function scopeEntries(scope: ModuleScope, holder: Function): ScopeEntry[] {
 
 /** The object behind an inspector object id, as a JavaScript value. */
 function receive(scope: ModuleScope, objectId: string): unknown {
-  post(scope.inspector, 'Runtime.callFunctionOn', { objectId, functionDeclaration: 'function (marker) { marker.received = this }', arguments: [{ objectId: scope.markerId }] });
+  post(scope.inspector, 'Runtime.callFunctionOn', {
+    objectId,
+    functionDeclaration: 'function (marker) { marker.received = this }',
+    arguments: [{ objectId: scope.markerId }],
+  });
   const value = scope.marker.received;
   scope.marker.received = undefined;
   return value;
 }
 
-function internalProperties(inspector: import('node:inspector').Session, objectId: string): Map<string, { value?: unknown; objectId?: string }> {
-  const answer = post<{ internalProperties?: Array<{ name: string; value?: { value?: unknown; objectId?: string } }> }>(inspector, 'Runtime.getProperties', { objectId, ownProperties: true });
-  return new Map((answer.internalProperties ?? []).map((property) => [property.name, { value: property.value?.value, objectId: property.value?.objectId }]));
+function internalProperties(
+  inspector: import('node:inspector').Session,
+  objectId: string,
+): Map<string, { value?: unknown; objectId?: string }> {
+  const answer = post<{ internalProperties?: Array<{ name: string; value?: { value?: unknown; objectId?: string } }> }>(
+    inspector,
+    'Runtime.getProperties',
+    { objectId, ownProperties: true },
+  );
+  return new Map(
+    (answer.internalProperties ?? []).map((property) => [
+      property.name,
+      { value: property.value?.value, objectId: property.value?.objectId },
+    ]),
+  );
 }
 
 /** A same-thread inspector session answers synchronously: its callback has run when post returns. */
@@ -1830,7 +2001,10 @@ function mainModulePath(): string | null {
   const main = (process as unknown as { mainModule?: { filename?: string } }).mainModule?.filename ?? process.argv[1];
   if (typeof main !== 'string' || main === '') return null;
   // `node app` runs app.js: the same resolution, for the usual cases.
-  for (const candidate of [main, ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension)]) {
+  for (const candidate of [
+    main,
+    ...['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map((extension) => main + extension),
+  ]) {
     try {
       if (statSync(candidate).isFile()) return realpathSync(candidate);
     } catch {
@@ -1845,7 +2019,8 @@ function readScopeModule(path: string): ScopeModule {
   if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
   if (/\.[cm]?ts$/.test(path)) source = withoutTypes(source);
   const lineStarts = [0];
-  for (const match of source.matchAll(/\r\n|[\n\r\u2028\u2029]/g)) lineStarts.push((match.index as number) + match[0].length);
+  for (const match of source.matchAll(/\r\n|[\n\r\u2028\u2029]/g))
+    lineStarts.push((match.index as number) + match[0].length);
   let tokens: Token[] | null = null;
   try {
     tokens = tokenize(source);
@@ -1857,7 +2032,10 @@ function readScopeModule(path: string): ScopeModule {
     source,
     declared: tokens === null ? new Map() : topLevelDeclarations(tokens),
     lineStarts,
-    tokenStarts: tokens === null ? null : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
+    tokenStarts:
+      tokens === null
+        ? null
+        : new Set(tokens.map((token) => source.slice(token.start, token.start + TOKEN_START_LENGTH))),
     names: tokens === null ? new Set() : referencedNames(tokens),
   };
 }
@@ -1905,7 +2083,9 @@ function addScopeModule(specifier: string): ScopeModule {
     scope.modules.push(module);
     return module;
   }
-  throw new Error(`prdb: no file ${specifier} (looked in ${process.cwd()} and ${path.dirname(base)}, and asked require)`);
+  throw new Error(
+    `prdb: no file ${specifier} (looked in ${process.cwd()} and ${path.dirname(base)}, and asked require)`,
+  );
 }
 
 /** Tab completion of a bare name offers the program's variables and the exposed names too. */
@@ -1921,7 +2101,9 @@ function withScopeCompletions(line: string, result: [string[], string]): [string
   }
   const [completions] = result;
   const names = new Set([...exposedNames.keys(), ...(moduleScope?.bindings.keys() ?? [])]);
-  const added = [...names].filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name)).sort();
+  const added = [...names]
+    .filter((name) => name.startsWith(prefix) && inSessionScope(name) && !completions.includes(name))
+    .sort();
   if (added.length === 0) return result;
   return [completions.length === 0 ? added : [...added, '', ...completions], prefix];
 }
@@ -1934,26 +2116,44 @@ function describeModuleScope(argument: string): string {
   if (lookupFailure !== null) return `The lookup failed: ${lookupFailure.message}\n`;
   const lines: string[] = [];
   const rows: string[][] = [];
-  for (const [name, descriptor] of exposedNames) rows.push([name, typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value), 'expose()']);
+  for (const [name, descriptor] of exposedNames)
+    rows.push([
+      name,
+      typeName(descriptor.get !== undefined ? safeRead(() => descriptor.get?.()) : descriptor.value),
+      'expose()',
+    ]);
   for (const binding of scope.bindings.values()) {
     if (exposedNames.has(binding.name)) continue;
     const shadowed = promptDeclaredNames.has(binding.name) ? ' (shadowed by a declaration at the prompt)' : '';
-    rows.push([binding.name, typeName(safeRead(() => readScopeName(binding.name))), `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`]);
+    rows.push([
+      binding.name,
+      typeName(safeRead(() => readScopeName(binding.name))),
+      `${binding.where} of ${displayPath(binding.module.path)}${shadowed}`,
+    ]);
   }
-  if (scope.modules.length === 0) lines.push('No main module (the program runs no script file): `.scope <path>` adds one.');
+  if (scope.modules.length === 0)
+    lines.push('No main module (the program runs no script file): `.scope <path>` adds one.');
   if (rows.length > 0) {
     const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length), column === 0 ? 4 : 4));
     lines.push(`${'name'.padEnd(widths[0])}  ${'type'.padEnd(widths[1])}  where`);
     for (const row of rows) lines.push(`${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}`);
   } else if (scope.modules.length > 0) lines.push('No variables found.');
-  for (const [name, wheres] of scope.ambiguous) lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
+  for (const [name, wheres] of scope.ambiguous)
+    lines.push(`${name}: in more than one scope (${wheres.join('; ')}), so not bound`);
   for (const module of scope.modules) {
-    const unreachable = [...module.declared.keys()].filter((name) => !scope.bindings.has(name) && !exposedNames.has(name));
-    if (unreachable.length > 0) lines.push(`Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`);
+    const unreachable = [...module.declared.keys()].filter(
+      (name) => !scope.bindings.has(name) && !exposedNames.has(name),
+    );
+    if (unreachable.length > 0)
+      lines.push(
+        `Not reachable in ${displayPath(module.path)}: ${unreachable.join(', ')} (no live function of the module uses them; expose() reaches them)`,
+      );
   }
   const modules = scope.modules.map((module) => displayPath(module.path)).join(', ') || 'no module';
-  lines.push(`Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
-    `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program held meanwhile).`);
+  lines.push(
+    `Looked in ${modules}: ${scope.functionsSeen.quick} functions the process's roots hold, in ${scope.lookupMilliseconds.quick.toFixed(0)} ms; ` +
+      `${scope.functionsSeen.full} on the whole heap, in ${scope.lookupMilliseconds.full.toFixed(0)} ms (the program held meanwhile).`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -1973,7 +2173,8 @@ function safeRead(read: () => unknown): unknown {
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'function') return /^class\b/.test(Function.prototype.toString.call(value)) ? 'class' : 'function';
+  if (typeof value === 'function')
+    return /^class\b/.test(Function.prototype.toString.call(value)) ? 'class' : 'function';
   if (typeof value !== 'object') return typeof value;
   try {
     return (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || 'object';
@@ -1998,13 +2199,15 @@ function explainUnreachableName(error: unknown): void {
   if (name === undefined || moduleScope === null) return;
   const places = moduleScope.ambiguous.get(name);
   if (places !== undefined) {
-    error.message = `${name} is not defined here: the program has one in each of ${places.join('; ')}, and prdb does not guess which ` +
+    error.message =
+      `${name} is not defined here: the program has one in each of ${places.join('; ')}, and prdb does not guess which ` +
       `(see .scope). Have the program call prdb's expose({ ${name} }) for the one you mean.`;
     return;
   }
   const module = moduleScope.modules.find((each) => each.declared.has(name));
   if (module === undefined) return;
-  const message = `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
+  const message =
+    `${name} is not defined here: ${displayPath(module.path)} declares it, but no live function of that module uses it, ` +
     `so node:inspector cannot reach it (see .scope). Reach it through an object the program keeps, or have the program call prdb's expose({ ${name} }).`;
   // Only the message: the stack, formatted on first use, then says the same, trimmed as the REPL trims it.
   error.message = message;
@@ -2033,9 +2236,64 @@ class NotRewritable extends Error {}
 type Wrap = { start: number; end: number; open: string; close: string };
 
 const PUNCTUATORS = [
-  '>>>=', '...', '===', '!==', '**=', '<<=', '>>=', '>>>', '&&=', '||=', '??=',
-  '=>', '==', '!=', '<=', '>=', '&&', '||', '??', '?.', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '**', '<<', '>>',
-  '{', '}', '(', ')', '[', ']', ';', ',', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '?', ':', '=', '.', '@',
+  '>>>=',
+  '...',
+  '===',
+  '!==',
+  '**=',
+  '<<=',
+  '>>=',
+  '>>>',
+  '&&=',
+  '||=',
+  '??=',
+  '=>',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '?.',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '**',
+  '<<',
+  '>>',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ',',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '?',
+  ':',
+  '=',
+  '.',
+  '@',
 ];
 const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?[\d_]+)?n?/y;
 /**
@@ -2045,19 +2303,83 @@ const NUMBER_PATTERN = /0[xXoObB][\da-fA-F_]*n?|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)
 let unicodePatterns: { identifier: RegExp; space: RegExp } | null = null;
 function patterns(): { identifier: RegExp; space: RegExp } {
   unicodePatterns ??= {
-    identifier: new RegExp(String.raw`#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*`, 'uy'),
+    identifier: new RegExp(
+      String.raw`#?(?:[\p{ID_Start}$_]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})(?:[\p{ID_Continue}$\u200c\u200d]|\\u[\da-fA-F]{4}|\\u\{[\da-fA-F]+\})*`,
+      'uy',
+    ),
     space: new RegExp(String.raw`[\t\v\f \u00a0\ufeff\p{Zs}]`, 'u'),
   };
   return unicodePatterns;
 }
 /** After these words an expression starts, so a `/` there begins a regular expression. */
-const WORDS_BEFORE_EXPRESSION = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
+const WORDS_BEFORE_EXPRESSION = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+  'extends',
+]);
 /** Words that start a statement of their own, and so are never an expression statement. */
 const PREFIX_OPERATORS = new Set(['!', '~', '+', '-', '++', '--', 'typeof', 'void', 'delete', 'await']);
 /** A line break before one of these does not end the statement: the expression goes on. */
 const CONTINUING_PUNCTUATORS = new Set([
-  '(', '[', '.', '?.', '?', ':', ',', '=', '+=', '-=', '*=', '/=', '%=', '**=', '<<=', '>>=', '>>>=', '&=', '|=', '^=', '&&=', '||=', '??=',
-  '+', '-', '*', '/', '%', '**', '<', '>', '<=', '>=', '==', '!=', '===', '!==', '&&', '||', '??', '&', '|', '^', '<<', '>>', '>>>', '=>',
+  '(',
+  '[',
+  '.',
+  '?.',
+  '?',
+  ':',
+  ',',
+  '=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '**=',
+  '<<=',
+  '>>=',
+  '>>>=',
+  '&=',
+  '|=',
+  '^=',
+  '&&=',
+  '||=',
+  '??=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '**',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '===',
+  '!==',
+  '&&',
+  '||',
+  '??',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '>>>',
+  '=>',
 ]);
 
 /**
@@ -2111,7 +2433,11 @@ function tokenize(source: string): Token[] | null {
       continue;
     }
     NUMBER_PATTERN.lastIndex = position;
-    if (/[\d.]/.test(char) && NUMBER_PATTERN.test(source) && NUMBER_PATTERN.lastIndex > position + (char === '.' ? 1 : 0)) {
+    if (
+      /[\d.]/.test(char) &&
+      NUMBER_PATTERN.test(source) &&
+      NUMBER_PATTERN.lastIndex > position + (char === '.' ? 1 : 0)
+    ) {
       push('number', NUMBER_PATTERN.lastIndex);
       continue;
     }
@@ -2151,11 +2477,13 @@ function tokenize(source: string): Token[] | null {
     const previous = tokens[index - 1];
     push('punctuator', position + punctuator.length);
     if (punctuator === '(' || punctuator === '[' || punctuator === '{') {
-      if (punctuator === '(' && previous?.kind === 'name' && ['if', 'for', 'while', 'with'].includes(previous.value)) statementParentheses.add(index);
+      if (punctuator === '(' && previous?.kind === 'name' && ['if', 'for', 'while', 'with'].includes(previous.value))
+        statementParentheses.add(index);
       open.push(index);
     } else if (punctuator === ')' || punctuator === ']' || punctuator === '}') {
       const opener = open.pop();
-      if (opener === undefined || tokens[opener].value !== { ')': '(', ']': '[', '}': '{' }[punctuator]) throw new NotRewritable('unbalanced brackets');
+      if (opener === undefined || tokens[opener].value !== { ')': '(', ']': '[', '}': '{' }[punctuator])
+        throw new NotRewritable('unbalanced brackets');
       tokens[opener].match = index;
       tokens[index].match = opener;
     }
@@ -2231,7 +2559,10 @@ function scanRegexp(source: string, start: number): number {
  * incomplete input): that input is run as typed. With `requireAwait: false`, input without
  * one is rewritten too: the session scope hoists declarations the same way.
  */
-export function rewriteTopLevelAwait(source: string, { requireAwait = true }: { requireAwait?: boolean } = {}): { hoisted: string; body: string } | null {
+export function rewriteTopLevelAwait(
+  source: string,
+  { requireAwait = true }: { requireAwait?: boolean } = {},
+): { hoisted: string; body: string } | null {
   let tokens: Token[] | null;
   try {
     tokens = tokenize(source);
@@ -2254,14 +2585,26 @@ function usesGeneratorOnlyNames(tokens: Token[]): boolean {
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index];
     const previous = tokens[index - 1];
-    if (token.kind !== 'name' || (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.'))) continue;
-    if (token.value === 'function' && (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')) {
+    if (
+      token.kind !== 'name' ||
+      (previous?.kind === 'punctuator' && (previous.value === '.' || previous.value === '?.'))
+    )
+      continue;
+    if (
+      token.value === 'function' &&
+      (['(', '*'].includes(tokens[index + 1]?.value) || tokens[index + 1]?.kind === 'name')
+    ) {
       // A function has its own: skip its parameters and body.
       const end = functionBodyEnd(tokens, index);
       if (end !== -1) index = end;
       continue;
     }
-    if (token.value === 'arguments' || token.value === 'yield' || (token.value === 'new' && tokens[index + 1]?.value === '.')) return true;
+    if (
+      token.value === 'arguments' ||
+      token.value === 'yield' ||
+      (token.value === 'new' && tokens[index + 1]?.value === '.')
+    )
+      return true;
   }
   return false;
 }
@@ -2453,7 +2796,13 @@ class AwaitRewriter {
   substatement(): void {
     const token = this.token();
     const next = this.peek(1);
-    if (token?.kind === 'name' && (['function', 'class', 'const'].includes(token.value) || (token.value === 'async' && next?.value === 'function' && !next.newlineBefore) || (token.value === 'let' && (next?.kind === 'name' || next?.value === '[' || next?.value === '{')))) throw new NotRewritable('a declaration as a substatement');
+    if (
+      token?.kind === 'name' &&
+      (['function', 'class', 'const'].includes(token.value) ||
+        (token.value === 'async' && next?.value === 'function' && !next.newlineBefore) ||
+        (token.value === 'let' && (next?.kind === 'name' || next?.value === '[' || next?.value === '{')))
+    )
+      throw new NotRewritable('a declaration as a substatement');
     this.parseStatement(false);
   }
 
@@ -2490,14 +2839,16 @@ class AwaitRewriter {
     const token = this.token();
     if (token === undefined) return;
     if (token.value === ';' && token.kind === 'punctuator') this.index++;
-    else if (!(token.value === '}' && token.kind === 'punctuator') && !token.newlineBefore) throw new NotRewritable(`unexpected ${JSON.stringify(token.value)}`);
+    else if (!(token.value === '}' && token.kind === 'punctuator') && !token.newlineBefore)
+      throw new NotRewritable(`unexpected ${JSON.stringify(token.value)}`);
   }
 
   /** `for (…)`: a `var` there is hoisted like any other; `let` and `const` stay in the loop. */
   forHead(): void {
     const open = this.expect('(');
     const keyword = this.token().value;
-    if (keyword === 'var' || ((keyword === 'let' || keyword === 'const') && this.index < open.match - 1)) this.declaration(keyword === 'var', true);
+    if (keyword === 'var' || ((keyword === 'let' || keyword === 'const') && this.index < open.match - 1))
+      this.declaration(keyword === 'var', true);
     while (this.index < open.match) {
       this.expression({ commas: true, statementEnd: false });
       if (this.index < open.match) this.index++;
@@ -2538,7 +2889,8 @@ class AwaitRewriter {
     this.removals.push({ start: keyword.start, end: keyword.end });
     const several = declarators.length > 1;
     this.wrap(keywordIndex, this.index - 1, several ? 'void (' : 'void ', several ? ')' : '');
-    for (const declarator of declarators) this.wrap(declarator.first, declarator.last, '(', declarator.initialized ? ')' : '=undefined)');
+    for (const declarator of declarators)
+      this.wrap(declarator.first, declarator.last, '(', declarator.initialized ? ')' : '=undefined)');
   }
 
   /** Collects the names a binding pattern declares; defaults and computed keys are skimmed. */
@@ -2602,7 +2954,8 @@ class AwaitRewriter {
   classDeclaration(topLevel: boolean): void {
     const first = this.token();
     const name = this.peek(1);
-    if (name?.kind !== 'name' || name.value === 'extends') throw new NotRewritable('a class declaration without a name');
+    if (name?.kind !== 'name' || name.value === 'extends')
+      throw new NotRewritable('a class declaration without a name');
     this.classExpression();
     if (!topLevel) return;
     this.classDeclarationEnds.add(this.index - 1);
@@ -2623,7 +2976,8 @@ class AwaitRewriter {
     while (this.index < this.tokens.length) {
       const token = this.token();
       const previous = this.tokens[this.index - 1];
-      if (options.statementEnd && this.index > first && token.newlineBefore && !continuesExpression(previous, token)) return;
+      if (options.statementEnd && this.index > first && token.newlineBefore && !continuesExpression(previous, token))
+        return;
       if (token.kind === 'punctuator') {
         switch (token.value) {
           case ')':
@@ -2663,7 +3017,10 @@ class AwaitRewriter {
         this.region();
         continue;
       } else if (token.kind === 'name') {
-        if (token.value === 'function' || (token.value === 'async' && this.peek(1)?.value === 'function' && !this.peek(1)?.newlineBefore)) {
+        if (
+          token.value === 'function' ||
+          (token.value === 'async' && this.peek(1)?.value === 'function' && !this.peek(1)?.newlineBefore)
+        ) {
           this.index = this.functionEnd(this.index) + 1;
           continue;
         }
@@ -2737,14 +3094,22 @@ class AwaitRewriter {
     // `(yield a)` is a primary expression, `await a` is not: where only the first is valid, or
     // where a line break after `a++` ends the statement, the REPL must see the input as typed.
     const after = this.tokens[operandEnd + 1];
-    if (after !== undefined && (after.value === '**' || (after.kind === 'punctuator' && ['(', '[', '.', '?.'].includes(after.value)) || (after.kind === 'template' && after.value.startsWith('`')))) throw new NotRewritable('await used as a primary expression');
-    if (previous?.kind === 'name' && (previous.value === 'new' || previous.value === 'extends')) throw new NotRewritable('await used as a primary expression');
+    if (
+      after !== undefined &&
+      (after.value === '**' ||
+        (after.kind === 'punctuator' && ['(', '[', '.', '?.'].includes(after.value)) ||
+        (after.kind === 'template' && after.value.startsWith('`')))
+    )
+      throw new NotRewritable('await used as a primary expression');
+    if (previous?.kind === 'name' && (previous.value === 'new' || previous.value === 'extends'))
+      throw new NotRewritable('await used as a primary expression');
     // A `(` at the start of a line would call whatever ended the line before.
     if (previous !== undefined && !continuesExpression(previous, keyword) && !this.endsStatementHead(this.index - 1)) {
       // `a await b` is no JavaScript, and `a (yield b)` would call `a`.
       if (this.index !== this.statementStart) throw new NotRewritable('an await after the end of an expression');
       // `class C {} await x` is a syntax error at the REPL (it makes `C=class C {} await x`).
-      if (!keyword.newlineBefore && this.classDeclarationEnds.has(this.index - 1)) throw new NotRewritable('an await right after a class');
+      if (!keyword.newlineBefore && this.classDeclarationEnds.has(this.index - 1))
+        throw new NotRewritable('an await right after a class');
       // A `(` at the start of a statement would call whatever ended the statement before.
       this.lineStarts.add(keyword.start);
     }
@@ -2767,7 +3132,8 @@ class AwaitRewriter {
   unaryEnd(index: number): number {
     const token = this.tokens[index];
     if (token === undefined) throw new NotRewritable('an await without an operand');
-    if (PREFIX_OPERATORS.has(token.value) && (token.kind === 'punctuator' || token.kind === 'name')) return this.unaryEnd(index + 1);
+    if (PREFIX_OPERATORS.has(token.value) && (token.kind === 'punctuator' || token.kind === 'name'))
+      return this.unaryEnd(index + 1);
     let end = this.callEnd(index);
     const next = this.tokens[end + 1];
     if (next !== undefined && (next.value === '++' || next.value === '--') && !next.newlineBefore) end++;
@@ -2797,7 +3163,8 @@ class AwaitRewriter {
       const next = this.tokens[end + 1];
       if (next === undefined) return end;
       if (next.value === '.' && next.kind === 'punctuator' && end + 2 < this.tokens.length) end += 2;
-      else if (next.value === '?.' && calls && end + 2 < this.tokens.length) end = ['(', '['].includes(this.tokens[end + 2]?.value) ? this.tokens[end + 2].match : end + 2;
+      else if (next.value === '?.' && calls && end + 2 < this.tokens.length)
+        end = ['(', '['].includes(this.tokens[end + 2]?.value) ? this.tokens[end + 2].match : end + 2;
       else if (next.value === '[' && next.kind === 'punctuator') end = next.match;
       else if (next.value === '(' && next.kind === 'punctuator' && calls) end = next.match;
       else if (next.kind === 'template' && next.value.startsWith('`')) end = this.templateEnd(end + 1);
@@ -2813,7 +3180,8 @@ class AwaitRewriter {
     }
     if (token.kind === 'template') return this.templateEnd(index);
     if (token.kind === 'name') {
-      if (token.value === 'function' || (token.value === 'async' && this.tokens[index + 1]?.value === 'function')) return this.functionEnd(index);
+      if (token.value === 'function' || (token.value === 'async' && this.tokens[index + 1]?.value === 'function'))
+        return this.functionEnd(index);
       if (token.value === 'class') {
         const saved = this.index;
         this.index = index;
@@ -2868,7 +3236,8 @@ class AwaitRewriter {
     const opens = [...order].sort((a, b) => a.start - b.start || b.end - a.end || b.sequence - a.sequence);
     const closes = [...order].sort((a, b) => a.end - b.end || b.start - a.start || a.sequence - b.sequence);
     const removed = new Set<number>();
-    for (const removal of this.removals) for (let position = removal.start; position < removal.end; position++) removed.add(position);
+    for (const removal of this.removals)
+      for (let position = removal.start; position < removal.end; position++) removed.add(position);
     let output = '';
     let openIndex = 0;
     let closeIndex = 0;
@@ -2892,7 +3261,14 @@ function continuesExpression(previous: Token, next: Token): boolean {
   if (next.kind === 'punctuator' && CONTINUING_PUNCTUATORS.has(next.value)) return true;
   if (next.kind === 'template' && next.value.startsWith('`')) return true;
   if (next.kind === 'name' && (next.value === 'in' || next.value === 'instanceof')) return true;
-  if (previous.kind === 'punctuator') return !(previous.value === ')' || previous.value === ']' || previous.value === '}' || previous.value === '++' || previous.value === '--');
+  if (previous.kind === 'punctuator')
+    return !(
+      previous.value === ')' ||
+      previous.value === ']' ||
+      previous.value === '}' ||
+      previous.value === '++' ||
+      previous.value === '--'
+    );
   if (previous.kind === 'name') return WORDS_BEFORE_EXPRESSION.has(previous.value);
   if (previous.kind === 'template') return previous.value.endsWith('${');
   return false;
@@ -2900,9 +3276,46 @@ function continuesExpression(previous: Token, next: Token): boolean {
 
 /** Reserved words: never a variable's name, so never looked up, bound or exposed. */
 const RESERVED_WORDS = new Set([
-  'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
-  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'let', 'new', 'null',
-  'return', 'static', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+  'await',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'let',
+  'new',
+  'null',
+  'return',
+  'static',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
 ]);
 
 /** The names source uses as variables: name tokens that are not a property (`a.b`) or a reserved word. */
@@ -2935,14 +3348,21 @@ function topLevelDeclarations(tokens: Token[]): Map<string, number> {
     }
     if (token.kind !== 'name') continue;
     const previous = tokens[index - 1];
-    const atStatementStart = previous === undefined
-      || (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}'))
-      || (previous.kind === 'name' && (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export')))
-      || (token.newlineBefore && !continuesExpression(previous, token));
+    const atStatementStart =
+      previous === undefined ||
+      (previous.kind === 'punctuator' && (previous.value === ';' || previous.value === '}')) ||
+      (previous.kind === 'name' &&
+        (previous.value === 'export' || (previous.value === 'default' && tokens[index - 2]?.value === 'export'))) ||
+      (token.newlineBefore && !continuesExpression(previous, token));
     if (!atStatementStart) continue;
     let name = index + 1;
     if (token.value === 'async' && tokens[name]?.value === 'function' && !tokens[name].newlineBefore) name++;
-    if (token.value === 'var' || token.value === 'const' || (token.value === 'let' && (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))) {
+    if (
+      token.value === 'var' ||
+      token.value === 'const' ||
+      (token.value === 'let' &&
+        (tokens[name]?.kind === 'name' || tokens[name]?.value === '[' || tokens[name]?.value === '{'))
+    ) {
       index = declaratorNames(tokens, index + 1, names);
     } else if (tokens[name - 1].value === 'function' || token.value === 'class') {
       if (tokens[name]?.value === '*') name++;
@@ -2955,7 +3375,11 @@ function topLevelDeclarations(tokens: Token[]): Map<string, number> {
 }
 
 function isOpeningBracket(token: Token): boolean {
-  return token.match > -1 && ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) || token.kind === 'template');
+  return (
+    token.match > -1 &&
+    ((token.kind === 'punctuator' && (token.value === '(' || token.value === '[' || token.value === '{')) ||
+      token.kind === 'template')
+  );
 }
 
 /** Reads `a = 1, { b, c: d } = e` from `index`; answers the index of its last token. */
@@ -2980,7 +3404,8 @@ function patternNames(tokens: Token[], start: number, names: Map<string, number>
     const token = tokens[index];
     if (token.value === '=') {
       // A default value: its names are read, not bound.
-      while (index + 1 < end && tokens[index + 1].value !== ',') index = isOpeningBracket(tokens[index + 1]) ? tokens[index + 1].match : index + 1;
+      while (index + 1 < end && tokens[index + 1].value !== ',')
+        index = isOpeningBracket(tokens[index + 1]) ? tokens[index + 1].match : index + 1;
     } else if (token.value === '{' || token.value === '[') {
       patternNames(tokens, index, names);
       index = token.match;
@@ -2994,7 +3419,11 @@ function patternNames(tokens: Token[], start: number, names: Map<string, number>
 function expressionEnd(tokens: Token[], index: number): number {
   while (index < tokens.length) {
     const token = tokens[index];
-    if (token.kind === 'punctuator' && (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}')) return index;
+    if (
+      token.kind === 'punctuator' &&
+      (token.value === ',' || token.value === ';' || token.value === ')' || token.value === ']' || token.value === '}')
+    )
+      return index;
     if (index > 0 && token.newlineBefore && !continuesExpression(tokens[index - 1], token)) return index;
     index = isOpeningBracket(token) ? token.match + 1 : index + 1;
   }
@@ -3010,7 +3439,12 @@ function importNames(tokens: Token[], index: number, names: Map<string, number>)
       for (let inner = index + 1; inner < token.match; inner++) {
         const element = tokens[inner];
         // In `a as b`, `b` is the binding.
-        if (element.kind !== 'name' || tokens[inner + 1]?.value === 'as' || (element.value === 'as' && tokens[inner + 1]?.kind === 'name')) continue;
+        if (
+          element.kind !== 'name' ||
+          tokens[inner + 1]?.value === 'as' ||
+          (element.value === 'as' && tokens[inner + 1]?.kind === 'name')
+        )
+          continue;
         names.set(element.value, -1);
       }
       index = token.match;
@@ -3102,7 +3536,8 @@ function appendToBacklog(session: ReplSession, bytes: Buffer): void {
 }
 
 function sealBacklogBlock(session: ReplSession): void {
-  if (session.openBlock !== null && session.openBlockUsed > 0) session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
+  if (session.openBlock !== null && session.openBlockUsed > 0)
+    session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
   session.openBlock = null;
   session.openBlockUsed = 0;
 }
@@ -3122,7 +3557,8 @@ function dropOldestOutput(session: ReplSession): void {
     }
     // Whole entries go (a block is small): cutting one per write would copy a block per write.
     // A dropped block is reused for the next one, so a print loop allocates nothing here.
-    if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES) session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
+    if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
+      session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
     session.backlogHead++;
     session.droppedBytes += oldest.length;
     session.backlogBytes -= oldest.length;
@@ -3155,7 +3591,9 @@ function flushOutput(session: ReplSession): void {
   sealBacklogBlock(session);
   const pieces: Buffer[] = [];
   if (session.droppedBytes > 0) {
-    const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
+    const notice = Buffer.from(
+      `\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`,
+    );
     session.droppedBytes = 0;
     pieces.push(notice);
     budget -= notice.length;
@@ -3222,7 +3660,8 @@ function endSession(session: ReplSession, reason: string | null): void {
   else session.server.close();
   session.input.end();
   // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
-  for (const evaluation of drivenEvaluations) if (evaluation.sessionId === session.sessionId) drivenEvaluations.delete(evaluation);
+  for (const evaluation of drivenEvaluations)
+    if (evaluation.sessionId === session.sessionId) drivenEvaluations.delete(evaluation);
   if (sessions.size === 0) {
     removeConsoleRedirect();
     removeReplGlobals();
@@ -3249,7 +3688,8 @@ function installConsoleRedirect(): void {
     if (typeof original !== 'function' || name === 'Console') continue;
     const redirect = function (this: unknown, ...args: unknown[]): unknown {
       const session = sessionContext?.getStore()?.session;
-      if (session !== undefined && !session.ended) return (session.console as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
+      if (session !== undefined && !session.ended)
+        return (session.console as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
     Object.defineProperty(redirect, 'name', { value: name });
@@ -3325,7 +3765,8 @@ function startWatchdog(port: number, secret: string): Worker | null {
 }
 
 /** Requests from the child to the watchdog, one JSON object per line. */
-type WatchdogRequest = { type: 'stack'; requestId: number } | { type: 'interrupt'; requestId: number; sessionId: string };
+type WatchdogRequest =
+  { type: 'stack'; requestId: number } | { type: 'interrupt'; requestId: number; sessionId: string };
 /**
  * Answers from the watchdog: text for the page, or null when the main thread did not pause,
  * which the watchdog cannot tell apart from idle; the child can, by the heartbeat.
@@ -3346,10 +3787,15 @@ function runWatchdogRole(): void {
   // (and might send a SIGINT that lands outside the evaluation it was meant for).
   let previousRequest: Promise<unknown> = Promise.resolve();
   readJsonLines(socket, (request) => {
-    previousRequest = previousRequest.then(() => answerWatchdogRequest(request as WatchdogRequest)).then(
-      (answer) => socket.write(`${JSON.stringify(answer)}\n`),
-      (error) => socket.write(`${JSON.stringify({ type: (request as WatchdogRequest).type, requestId: (request as WatchdogRequest).requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`),
-    );
+    previousRequest = previousRequest
+      .then(() => answerWatchdogRequest(request as WatchdogRequest))
+      .then(
+        (answer) => socket.write(`${JSON.stringify(answer)}\n`),
+        (error) =>
+          socket.write(
+            `${JSON.stringify({ type: (request as WatchdogRequest).type, requestId: (request as WatchdogRequest).requestId, text: `prdb: watchdog failed: ${describeError(error)}` })}\n`,
+          ),
+      );
   });
 }
 
@@ -3359,21 +3805,31 @@ type PausedFrame = { functionName: string; url: string; lineNumber: number; colu
 async function answerWatchdogRequest(request: WatchdogRequest): Promise<WatchdogAnswer> {
   if (request.type === 'stack') {
     const frames = await inspectMainThread(async () => {});
-    return { type: 'stack', requestId: request.requestId, text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}` };
+    return {
+      type: 'stack',
+      requestId: request.requestId,
+      text: frames === null ? null : `The main thread is running:\n${formatFrames(frames)}`,
+    };
   }
   let decision: InterruptDecision = { outcome: 'none', where: 'elsewhere' };
   const frames = await inspectMainThread(async (paused, session) => {
     decision = await interruptPausedEvaluation(paused, session, request.sessionId);
   });
-  const stopsLater = decision.outcome === 'requested' ? ' The evaluation waiting for it stops as soon as it returns.' : '';
+  const stopsLater =
+    decision.outcome === 'requested' ? ' The evaluation waiting for it stops as soon as it returns.' : '';
   let text: string | null;
   if (frames === null) text = null;
   else if (decision.outcome === 'signalled') text = '';
   // Between two steps: the stepped evaluation stops at the next one, and says so itself.
   else if (decision.where === 'driver' && decision.outcome === 'requested') text = '';
-  else if (decision.where === 'unarmed step') text = 'prdb: this session\'s code is running after an await, in a step that Ctrl+C cannot stop because this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n' + formatFrames(frames);
-  else if (decision.where === 'session') text = `prdb: this session's code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process's own pending work; it was left running.${stopsLater} It is at:\n${formatFrames(frames)}`;
-  else text = `prdb: the process is busy in code that this session did not start; not interrupted.${stopsLater} It is running:\n${formatFrames(frames)}`;
+  else if (decision.where === 'unarmed step')
+    text =
+      "prdb: this session's code is running after an await, in a step that Ctrl+C cannot stop because this program handles SIGINT itself (see Limitations in the README); it stops at its next await. It is at:\n" +
+      formatFrames(frames);
+  else if (decision.where === 'session')
+    text = `prdb: this session's code is running in a callback (a timer, an event handler, or an async function it called), where Node cannot stop it without losing the process's own pending work; it was left running.${stopsLater} It is at:\n${formatFrames(frames)}`;
+  else
+    text = `prdb: the process is busy in code that this session did not start; not interrupted.${stopsLater} It is running:\n${formatFrames(frames)}`;
   return { type: 'interrupt', requestId: request.requestId, text };
 }
 
@@ -3397,14 +3853,24 @@ type InterruptDecision = { outcome: InterruptOutcome; where: 'session' | 'unarme
  * typed code that entered another async scope) is left alone: stopping it would lose the
  * app's queued work or corrupt Node's async bookkeeping.
  */
-async function interruptPausedEvaluation(frames: PausedFrame[], session: InspectorSession, sessionId: string): Promise<InterruptDecision> {
+async function interruptPausedEvaluation(
+  frames: PausedFrame[],
+  session: InspectorSession,
+  sessionId: string,
+): Promise<InterruptDecision> {
   const marker = "globalThis[Symbol.for('prdb.evaluation')]";
   const describe = `${marker}?.describePause(${JSON.stringify(sessionId)}, ${JSON.stringify(frames.map((frame) => frame.url))})`;
-  const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true })) as { result?: { value?: PauseDescription } };
+  const described = (await session.post('Runtime.evaluate', { expression: describe, returnByValue: true })) as {
+    result?: { value?: PauseDescription };
+  };
   const pause = described.result?.value;
   const sessionFrame = (pause?.sessionFrames ?? []).indexOf(true);
   const below = sessionFrame === -1 ? [] : frames.slice(sessionFrame + 1);
-  if (sessionFrame !== -1 && pause?.inEvaluation === true && below.some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')) {
+  if (
+    sessionFrame !== -1 &&
+    pause?.inEvaluation === true &&
+    below.some((frame) => frame.functionName === 'runInThisContext' && frame.url === 'node:vm')
+  ) {
     process.kill(process.pid, 'SIGINT');
     // The signal handler only posts to Node's watchdog thread; give it a moment to mark the isolate.
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -3412,11 +3878,18 @@ async function interruptPausedEvaluation(frames: PausedFrame[], session: Inspect
   }
   const ownFrames = frames.filter((frame) => frame.url === import.meta.url);
   let where: InterruptDecision['where'] = 'elsewhere';
-  if (sessionFrame !== -1) where = pause?.inEvaluation === true && below.some((frame) => frame.url === import.meta.url && frame.functionName.endsWith('resumePendingStep')) ? 'unarmed step' : 'session';
+  if (sessionFrame !== -1)
+    where =
+      pause?.inEvaluation === true &&
+      below.some((frame) => frame.url === import.meta.url && frame.functionName.endsWith('resumePendingStep'))
+        ? 'unarmed step'
+        : 'session';
   // prdb's own code with none of the session's above it: the driver, or the session's output.
   else if (ownFrames.length > 0) where = 'driver';
   const request = `${marker}?.requestInterrupt(${JSON.stringify(sessionId)}) === true`;
-  const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true })) as { result?: { value?: unknown } };
+  const answer = (await session.post('Runtime.evaluate', { expression: request, returnByValue: true })) as {
+    result?: { value?: unknown };
+  };
   return { outcome: answer.result?.value === true ? 'requested' : 'none', where };
 }
 
@@ -3430,14 +3903,20 @@ type InspectorSession = { post(method: string, params?: object): Promise<unknown
  * JavaScript (a synchronous system call), it answers nothing, so the grace time covers the
  * enable too: waiting for it would hold every later request until the thread came back.
  */
-async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: InspectorSession) => Promise<void>): Promise<PausedFrame[] | null> {
+async function inspectMainThread(
+  whilePaused: (frames: PausedFrame[], session: InspectorSession) => Promise<void>,
+): Promise<PausedFrame[] | null> {
   const inspector = builtin('node:inspector');
   const session = new inspector.Session();
   session.connectToMainThread();
   const post = (method: string, params?: object): Promise<unknown> =>
-    new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+    new Promise((resolve, reject) =>
+      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+    );
   const scriptUrls = new Map<string, string>();
-  session.on('Debugger.scriptParsed', (message: { params: { scriptId: string; url: string } }) => scriptUrls.set(message.params.scriptId, message.params.url));
+  session.on('Debugger.scriptParsed', (message: { params: { scriptId: string; url: string } }) =>
+    scriptUrls.set(message.params.scriptId, message.params.url),
+  );
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const graceOver = new Promise<null>((resolve) => (graceTimer = setTimeout(resolve, PAUSE_GRACE_MS, null)));
   let answering = false;
@@ -3445,8 +3924,12 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: I
     answering = (await Promise.race([post('Debugger.enable'), graceOver])) !== null;
     if (!answering) return null;
     const paused = Promise.race([
-      new Promise<{ callFrames: Array<{ functionName: string; location: { scriptId: string; lineNumber: number; columnNumber: number } }> }>((resolve) =>
-        session.once('Debugger.paused', (message: { params: never }) => resolve(message.params))),
+      new Promise<{
+        callFrames: Array<{
+          functionName: string;
+          location: { scriptId: string; lineNumber: number; columnNumber: number };
+        }>;
+      }>((resolve) => session.once('Debugger.paused', (message: { params: never }) => resolve(message.params))),
       graceOver,
     ]);
     await Promise.race([post('Debugger.pause'), graceOver]);
@@ -3485,7 +3968,10 @@ async function inspectMainThread(whilePaused: (frames: PausedFrame[], session: I
 function formatFrames(frames: PausedFrame[]): string {
   return frames
     .slice(0, 40)
-    .map((frame) => `    at ${frame.functionName || '<anonymous>'} (${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`)
+    .map(
+      (frame) =>
+        `    at ${frame.functionName || '<anonymous>'} (${frame.url || '<native>'}:${frame.lineNumber + 1}:${frame.columnNumber + 1})`,
+    )
     .join('\n');
 }
 
@@ -3629,9 +4115,15 @@ function startServer(start: StartMessage): void {
   try {
     html = fs.readFileSync(htmlPath);
   } catch {
-    html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy it there.</p>`);
+    html = Buffer.from(
+      `<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy it there.</p>`,
+    );
   }
-  const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/.exec(html.toString('utf8', 0, 512))?.[1].trim().split(/\s+/) ?? [];
+  const hashes =
+    /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+      .exec(html.toString('utf8', 0, 512))?.[1]
+      .trim()
+      .split(/\s+/) ?? [];
   const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
   server = {
     start,
@@ -3681,17 +4173,28 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
   const http = builtin('node:http');
   // Node checks headersTimeout and requestTimeout only every connectionsCheckingInterval
   // (30 s by default), which would let a stalled request live 40 s instead of 10.
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HANDSHAKE_TIMEOUT_MS, requestTimeout: HANDSHAKE_TIMEOUT_MS, connectionsCheckingInterval: 1000 };
+  const serverOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout: HANDSHAKE_TIMEOUT_MS,
+    requestTimeout: HANDSHAKE_TIMEOUT_MS,
+    connectionsCheckingInterval: 1000,
+  };
   let httpServer: HttpServer;
   try {
     httpServer = settings.tls
       ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
-        builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+        builtin('node:https').createServer(
+          { ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert },
+          onHttpRequest,
+        )
       : http.createServer(serverOptions, onHttpRequest);
   } catch (error) {
     // A key that does not parse or does not match the certificate: nothing could ever listen.
     // Not from inside the handler of the start message: disconnecting there breaks Node's IPC.
-    return void setImmediate(failStart, `cannot serve TLS with the \`tls\` key and certificate: ${describeError(error)}`);
+    return void setImmediate(
+      failStart,
+      `cannot serve TLS with the \`tls\` key and certificate: ${describeError(error)}`,
+    );
   }
   // A TLS socket has the TCP socket's address and port, by which its admission is found again;
   // over a unix socket it has neither, so there it is admitted once TLS is set up.
@@ -3754,19 +4257,27 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     for (const name of ['localhost', '127.0.0.1', '[::1]']) state.allowedHosts.add(name);
     for (const name of settings.allowedHosts) state.allowedHosts.add(name.toLowerCase());
     url = `${state.scheme}://localhost:${DEFAULT_PORT}/#${state.start.token}`;
-    notices.push(`prdb: serving on unix socket ${settings.socketPath}; forward it with \`ssh -L ${DEFAULT_PORT}:${settings.socketPath} <host>\` and open the URL below`);
+    notices.push(
+      `prdb: serving on unix socket ${settings.socketPath}; forward it with \`ssh -L ${DEFAULT_PORT}:${settings.socketPath} <host>\` and open the URL below`,
+    );
   } else {
     const address = httpServer.address() as { port: number };
     const port = String(address.port);
     state.ownOriginPort = port;
     const hostName = formatHost(settings.host);
-    for (const name of [hostName, 'localhost', '127.0.0.1', '[::1]', ...settings.allowedHosts]) state.allowedHosts.add(`${name.toLowerCase()}:${port}`);
-    if (port === '443' && state.scheme === 'https') for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -4));
-    if (port === '80' && state.scheme === 'http') for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -3));
+    for (const name of [hostName, 'localhost', '127.0.0.1', '[::1]', ...settings.allowedHosts])
+      state.allowedHosts.add(`${name.toLowerCase()}:${port}`);
+    if (port === '443' && state.scheme === 'https')
+      for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -4));
+    if (port === '80' && state.scheme === 'http')
+      for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -3));
     const urlHost = urlHostFor(settings.host);
     url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
     // Whoever holds the usual port gets the token from a user who types it by habit.
-    if (fallbackPort !== null) notices.push(`prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`);
+    if (fallbackPort !== null)
+      notices.push(
+        `prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`,
+      );
     if (!isLoopbackAddress(settings.host)) {
       notices.push(
         `prdb: WARNING: the console listens on ${settings.host}, reachable from the network: anyone with the URL runs code in pid ${state.start.targetPid}.` +
@@ -3776,7 +4287,10 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     }
   }
   const keyBits = settings.tls === null ? null : rsaKeyBits(settings.tls.key);
-  if (keyBits !== null && keyBits < 2048) notices.push(`prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined attacker; use 2048 bits or more`);
+  if (keyBits !== null && keyBits < 2048)
+    notices.push(
+      `prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined attacker; use 2048 bits or more`,
+    );
   if (settings.urlFile !== null) {
     try {
       writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
@@ -3803,7 +4317,9 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
 function rsaKeyBits(key: string): number | null {
   try {
     const privateKey = builtin('node:crypto').createPrivateKey(key);
-    return privateKey.asymmetricKeyType?.startsWith('rsa') === true ? (privateKey.asymmetricKeyDetails?.modulusLength ?? null) : null;
+    return privateKey.asymmetricKeyType?.startsWith('rsa') === true
+      ? (privateKey.asymmetricKeyDetails?.modulusLength ?? null)
+      : null;
   } catch {
     return null;
   }
@@ -3868,7 +4384,12 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   // answer them with, and end() would wait forever for the handshake to finish.
   const isHttpError = error.code?.startsWith('HPE_') === true || error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   if (!isHttpError) return void socket.destroy();
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   // A client that never closes its side is not kept half-open.
   setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
@@ -3889,7 +4410,12 @@ function admitConnection(socket: Socket): void {
   const peer = address === undefined || isLoopbackAddress(address) ? null : address;
   const entries = [...state.unauthenticated];
   const samePeer = peer === null ? [] : entries.filter(([, entry]) => entry.peer === peer);
-  const oldest = samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER ? samePeer[0] : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS ? entries[0] : undefined;
+  const oldest =
+    samePeer.length >= MAX_UNAUTHENTICATED_PER_PEER
+      ? samePeer[0]
+      : entries.length >= MAX_UNAUTHENTICATED_CONNECTIONS
+        ? entries[0]
+        : undefined;
   if (oldest !== undefined) {
     state.unauthenticated.delete(oldest[0]);
     oldest[1].socket.destroy();
@@ -3910,7 +4436,8 @@ function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void
   } catch (error) {
     // Nothing a client without the token sends may reach the target's output: a request that
     // trips a bug here costs it its connection, and nothing else.
-    if (server !== null && !server.unauthenticated.has(connectionKey(socket))) report(`internal error in the server: ${describeError(error)}`);
+    if (server !== null && !server.unauthenticated.has(connectionKey(socket)))
+      report(`internal error in the server: ${describeError(error)}`);
     socket.destroy();
   }
 }
@@ -3918,7 +4445,8 @@ function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void
 function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', destroySocket);
   const state = server;
-  if (state === null || state.stopping) return rejectUpgrade(socket, 503, 'Service Unavailable: the console is stopping');
+  if (state === null || state.stopping)
+    return rejectUpgrade(socket, 503, 'Service Unavailable: the console is stopping');
   let requestUrl: URL;
   try {
     requestUrl = new URL(request.url ?? '/', 'http://prdb.invalid');
@@ -3926,13 +4454,18 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     return rejectUpgrade(socket, 400, 'Bad Request: the request-target is not a valid URL');
   }
   if (request.method !== 'GET') return rejectUpgrade(socket, 405, 'Method Not Allowed');
-  if (request.httpVersion === '1.0') return rejectUpgrade(socket, 400, 'Bad Request: a WebSocket handshake needs HTTP/1.1 (RFC 6455 section 4.1)');
+  if (request.httpVersion === '1.0')
+    return rejectUpgrade(socket, 400, 'Bad Request: a WebSocket handshake needs HTTP/1.1 (RFC 6455 section 4.1)');
   if (requestUrl.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
-  if (!headerHasToken(request.headers.upgrade, 'websocket')) return rejectUpgrade(socket, 400, 'Bad Request: Upgrade must be websocket');
-  if (!headerHasToken(request.headers.connection, 'upgrade')) return rejectUpgrade(socket, 400, 'Bad Request: Connection must include Upgrade');
+  if (!headerHasToken(request.headers.upgrade, 'websocket'))
+    return rejectUpgrade(socket, 400, 'Bad Request: Upgrade must be websocket');
+  if (!headerHasToken(request.headers.connection, 'upgrade'))
+    return rejectUpgrade(socket, 400, 'Bad Request: Connection must include Upgrade');
   const key = request.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || !WEBSOCKET_KEY_PATTERN.test(key)) return rejectUpgrade(socket, 400, 'Bad Request: invalid Sec-WebSocket-Key');
-  if (request.headers['sec-websocket-version'] !== '13') return rejectUpgrade(socket, 426, 'Upgrade Required: WebSocket version 13 only', { 'Sec-WebSocket-Version': '13' });
+  if (typeof key !== 'string' || !WEBSOCKET_KEY_PATTERN.test(key))
+    return rejectUpgrade(socket, 400, 'Bad Request: invalid Sec-WebSocket-Key');
+  if (request.headers['sec-websocket-version'] !== '13')
+    return rejectUpgrade(socket, 426, 'Upgrade Required: WebSocket version 13 only', { 'Sec-WebSocket-Version': '13' });
   const hostRefusal = checkHost(state, request.headers.host);
   if (hostRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${hostRefusal}`);
   const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host as string);
@@ -3962,7 +4495,10 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
   socket.on('close', () => forgetConnection(connection));
   socket.on('end', () => socket.end());
-  connection.tokenTimer = setTimeout(() => closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no token'), TOKEN_TIMEOUT_MS);
+  connection.tokenTimer = setTimeout(
+    () => closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no token'),
+    TOKEN_TIMEOUT_MS,
+  );
   socket.once('close', () => clearTimeout(connection.tokenTimer ?? undefined));
   if (head.length > 0) onWebSocketData(connection, head);
 }
@@ -3973,32 +4509,47 @@ function authenticate(state: ServerState, connection: Connection, event: WebSock
   connection.tokenTimer = null;
   let given: unknown = null;
   try {
-    const message = event.type === 'text' ? (JSON.parse(event.data) as { type?: unknown; token?: unknown } | null) : null;
+    const message =
+      event.type === 'text' ? (JSON.parse(event.data) as { type?: unknown; token?: unknown } | null) : null;
     if (message?.type === 'token') given = message.token;
   } catch {
     // Not JSON: no token.
   }
-  if (typeof given !== 'string' || !tokenMatches(state.token, given)) return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
+  if (typeof given !== 'string' || !tokenMatches(state.token, given))
+    return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
   connection.authenticated = true;
   connection.reader.maxMessageSize = state.settings.maxMessageSize;
   state.unauthenticated.delete(connectionKey(connection.socket));
 
   if (state.connections.size >= state.settings.maxSessions) {
-    sendJson(connection, { type: 'error', message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again` });
+    sendJson(connection, {
+      type: 'error',
+      message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again`,
+    });
     closeConnection(connection, CLOSE_TRY_AGAIN_LATER, 'too many sessions');
     return;
   }
   state.connections.set(connection.sessionId, connection);
   clearIdleStop(state);
-  sendJson(connection, { type: 'hello', pid: state.start.targetPid, title: state.start.targetTitle, node: state.start.nodeVersion, sessionId: connection.sessionId });
+  sendJson(connection, {
+    type: 'hello',
+    pid: state.start.targetPid,
+    title: state.start.targetTitle,
+    node: state.start.nodeVersion,
+    sessionId: connection.sessionId,
+  });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
   sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
-  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   const body = `${reason}\n`;
-  socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+  );
   // A refused client that keeps its side open would otherwise hold the connection half-open for good.
   setTimeout(destroySocket.bind(socket), CLOSE_GRACE_MS).unref();
 }
@@ -4210,12 +4761,17 @@ function sendHeartbeat(): void {
  */
 function watchForStuckInterrupt(state: ServerState, connection: Connection): void {
   if (connection.interruptCheck !== null) return;
-  connection.interruptCheck = whenStuck(state, connection, () => {
-    connection.interruptCheck = null;
-    askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
-  }, () => {
-    connection.interruptCheck = null;
-  });
+  connection.interruptCheck = whenStuck(
+    state,
+    connection,
+    () => {
+      connection.interruptCheck = null;
+      askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
+    },
+    () => {
+      connection.interruptCheck = null;
+    },
+  );
 }
 
 /**
@@ -4226,16 +4782,29 @@ function requestStack(state: ServerState, connection: Connection): void {
   // One at a time: each is a pause of the main thread, and a page may repeat the request.
   if (connection.stackPending) return;
   connection.stackPending = true;
-  whenStuck(state, connection, () => askWatchdog(state, connection, { type: 'stack' }), () => reportIdleStack(connection));
+  whenStuck(
+    state,
+    connection,
+    () => askWatchdog(state, connection, { type: 'stack' }),
+    () => reportIdleStack(connection),
+  );
 }
 
 function reportIdleStack(connection: Connection): void {
   connection.stackPending = false;
-  sendJson(connection, { type: 'stack', text: 'The main thread is idle: it answers events at once, so there is no stack to show.' });
+  sendJson(connection, {
+    type: 'stack',
+    text: 'The main thread is idle: it answers events at once, so there is no stack to show.',
+  });
 }
 
 /** Sends a heartbeat now; calls `onStuck` if the target has not answered it in a moment. */
-function whenStuck(state: ServerState, connection: Connection, onStuck: () => void, onResponsive: () => void): ReturnType<typeof setTimeout> {
+function whenStuck(
+  state: ServerState,
+  connection: Connection,
+  onStuck: () => void,
+  onResponsive: () => void,
+): ReturnType<typeof setTimeout> {
   state.heartbeatSent++;
   const sequence = state.heartbeatSent;
   sendToTarget({ type: 'heartbeat', sequence });
@@ -4266,7 +4835,11 @@ function askWatchdog(state: ServerState, connection: Connection, request: Watchd
     // Answered without it: a watchdog linked later must not act on this (an old Ctrl+C).
     const queued = state.watchdogQueue.indexOf(line);
     if (queued !== -1) state.watchdogQueue.splice(queued, 1);
-    onWatchdogAnswer(state, { type: request.type, requestId, text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.' });
+    onWatchdogAnswer(state, {
+      type: request.type,
+      requestId,
+      text: 'prdb: the watchdog thread is not running, so the main thread cannot be inspected.',
+    });
   }, WATCHDOG_WAIT_MS).unref();
 }
 
@@ -4279,15 +4852,25 @@ function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
     // No pause: the thread went idle (the REPL then has the keystroke), or it is stuck where
     // no JavaScript runs, or the pause was lost; the heartbeat tells idle from stuck, and a
     // stuck thread is asked again before the page is told. Never taken for idle unasked.
-    whenStuck(state, connection, () => {
-      if (attempt < PAUSE_ATTEMPTS) return askWatchdog(state, connection, request, attempt + 1);
-      const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a synchronous system call, a native addon) or starved of CPU';
-      if (request.type === 'interrupt') return sendJson(connection, { type: 'notice', text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.` });
-      connection.stackPending = false;
-      sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
-    }, () => {
-      if (request.type === 'stack') reportIdleStack(connection);
-    });
+    whenStuck(
+      state,
+      connection,
+      () => {
+        if (attempt < PAUSE_ATTEMPTS) return askWatchdog(state, connection, request, attempt + 1);
+        const why =
+          'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a synchronous system call, a native addon) or starved of CPU';
+        if (request.type === 'interrupt')
+          return sendJson(connection, {
+            type: 'notice',
+            text: `prdb: not interrupted: ${why}; Ctrl+C cannot reach it there.`,
+          });
+        connection.stackPending = false;
+        sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
+      },
+      () => {
+        if (request.type === 'stack') reportIdleStack(connection);
+      },
+    );
     return;
   }
   if (answer.type === 'stack') connection.stackPending = false;
@@ -4308,7 +4891,8 @@ function onWatchdogConnection(socket: Socket): void {
   });
   socket.once('data', (text: string) => {
     const firstLine = text.split('\n')[0];
-    if (!text.includes('\n') || !tokenMatches(state.token, firstLine) || state.watchdogSocket !== null) return void socket.destroy();
+    if (!text.includes('\n') || !tokenMatches(state.token, firstLine) || state.watchdogSocket !== null)
+      return void socket.destroy();
     clearTimeout(timer);
     authenticated = true;
     state.watchdogSocket = socket;
@@ -4316,7 +4900,10 @@ function onWatchdogConnection(socket: Socket): void {
     state.watchdogRetryMs = WATCHDOG_WAIT_MS;
     if (state.watchdogDownReported) {
       state.watchdogDownReported = false;
-      broadcast({ type: 'notice', text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.' });
+      broadcast({
+        type: 'notice',
+        text: 'prdb: the watchdog thread is back: Stack and Ctrl+C of a busy program work again.',
+      });
     }
     socket.on('close', () => {
       if (state.watchdogSocket !== socket) return;
@@ -4326,7 +4913,8 @@ function onWatchdogConnection(socket: Socket): void {
   });
 }
 
-const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps trying to start it again.';
+const WATCHDOG_DOWN_NOTICE =
+  'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps trying to start it again.';
 
 function scheduleWatchdogCheck(state: ServerState): void {
   if (state.watchdogRetryTimer !== null) clearTimeout(state.watchdogRetryTimer);
@@ -4357,7 +4945,10 @@ function scheduleIdleStop(state: ServerState): void {
     // Say so only once the IPC channel is closed ('disconnect' comes right after): a signal
     // sent on reading the report must find this server stopping, and make the target start a
     // new one rather than print this URL again.
-    const reportStopped = (): void => report(`the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`);
+    const reportStopped = (): void =>
+      report(
+        `the console server stopped after ${formatDuration(state.settings.idleTimeout)} without a session; send the signal again for a new URL`,
+      );
     if (process.connected) process.once('disconnect', reportStopped);
     else reportStopped();
     shutdownServer('server-stop');
@@ -4380,7 +4971,8 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
   state.stopping = true;
   if (state.watchdogRetryTimer !== null) clearTimeout(state.watchdogRetryTimer);
   for (const connection of [...state.connections.values()]) {
-    if (reason === 'target-exit') sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
+    if (reason === 'target-exit')
+      sendJson(connection, { type: 'target-exit', code: state.targetExitCode, signal: null });
     else if (reason === 'server-stop') sendJson(connection, { type: 'server-stop', reason: 'stopped' });
     closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
   }
@@ -4419,7 +5011,9 @@ type BuiltinModules = {
 
 /** Built-ins load on first use: importing prdb must cost (almost) nothing until the signal. */
 function builtin<Name extends keyof BuiltinModules>(name: Name): BuiltinModules[Name] {
-  return (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule(name) as BuiltinModules[Name];
+  return (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule(
+    name,
+  ) as BuiltinModules[Name];
 }
 
 function ownFilePath(): string {
@@ -4437,20 +5031,65 @@ function checkedIdentifier(name: string): string {
 
 function validateOptions(options: PrdbOptions): ServerSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('Expected `options` to be an object');
-  const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, printToken = true } = options;
-  const known = new Set(['host', 'port', 'socketPath', 'signal', 'allowedHosts', 'tls', 'maxSessions', 'idleTimeout', 'maxMessageSize', 'keepaliveInterval', 'urlFile', 'printToken']);
+  const {
+    host = DEFAULT_HOST,
+    port,
+    socketPath,
+    signal,
+    allowedHosts = [],
+    tls,
+    maxSessions = DEFAULT_MAX_SESSIONS,
+    idleTimeout = DEFAULT_IDLE_TIMEOUT_MS,
+    maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES,
+    keepaliveInterval = DEFAULT_KEEPALIVE_MS,
+    urlFile = true,
+    printToken = true,
+  } = options;
+  const known = new Set([
+    'host',
+    'port',
+    'socketPath',
+    'signal',
+    'allowedHosts',
+    'tls',
+    'maxSessions',
+    'idleTimeout',
+    'maxMessageSize',
+    'keepaliveInterval',
+    'urlFile',
+    'printToken',
+  ]);
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\``);
-  if (typeof host !== 'string' || host === '' || /[\s/]/.test(host)) throw new TypeError('Expected `host` to be an IP address or host name');
-  if (port !== undefined && !isIntegerInRange(port, 0, 65535)) throw new TypeError('Expected `port` to be an integer from 0 to 65535');
-  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === '')) throw new TypeError('Expected `socketPath` to be a file path');
-  if (socketPath !== undefined && port !== undefined) throw new TypeError('Expected either `port` or `socketPath`, not both');
-  if (signal !== undefined && (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || ['SIGKILL', 'SIGSTOP'].includes(signal))) throw new TypeError('Expected `signal` to be a signal name such as "SIGUSR1"');
-  if (!Array.isArray(allowedHosts) || allowedHosts.some((name) => typeof name !== 'string' || name === '' || /[\s/:]/.test(name.replace(/^\[[0-9a-fA-F:.]+\]$/, 'x')))) throw new TypeError('Expected `allowedHosts` to be an array of host names (without port)');
-  if (tls !== undefined && (typeof tls !== 'object' || tls === null || !isPem(tls.key) || !isPem(tls.cert))) throw new TypeError('Expected `tls` to be { key, cert } with PEM strings or Buffers');
-  if (!isIntegerInRange(maxSessions, 1, 1000)) throw new TypeError('Expected `maxSessions` to be an integer from 1 to 1000');
-  if (!isIntegerInRange(idleTimeout, 0, 2 ** 31 - 1)) throw new TypeError('Expected `idleTimeout` to be a number of milliseconds (0 for never)');
-  if (!isIntegerInRange(maxMessageSize, 1024, 2 ** 30)) throw new TypeError('Expected `maxMessageSize` to be an integer from 1024 to 2^30');
-  if (!isIntegerInRange(keepaliveInterval, 100, 2 ** 31 - 1)) throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
+  if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
+    throw new TypeError('Expected `host` to be an IP address or host name');
+  if (port !== undefined && !isIntegerInRange(port, 0, 65535))
+    throw new TypeError('Expected `port` to be an integer from 0 to 65535');
+  if (socketPath !== undefined && (typeof socketPath !== 'string' || socketPath === ''))
+    throw new TypeError('Expected `socketPath` to be a file path');
+  if (socketPath !== undefined && port !== undefined)
+    throw new TypeError('Expected either `port` or `socketPath`, not both');
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'string' || !/^SIG[A-Z0-9]+$/.test(signal) || ['SIGKILL', 'SIGSTOP'].includes(signal))
+  )
+    throw new TypeError('Expected `signal` to be a signal name such as "SIGUSR1"');
+  if (
+    !Array.isArray(allowedHosts) ||
+    allowedHosts.some(
+      (name) => typeof name !== 'string' || name === '' || /[\s/:]/.test(name.replace(/^\[[0-9a-fA-F:.]+\]$/, 'x')),
+    )
+  )
+    throw new TypeError('Expected `allowedHosts` to be an array of host names (without port)');
+  if (tls !== undefined && (typeof tls !== 'object' || tls === null || !isPem(tls.key) || !isPem(tls.cert)))
+    throw new TypeError('Expected `tls` to be { key, cert } with PEM strings or Buffers');
+  if (!isIntegerInRange(maxSessions, 1, 1000))
+    throw new TypeError('Expected `maxSessions` to be an integer from 1 to 1000');
+  if (!isIntegerInRange(idleTimeout, 0, 2 ** 31 - 1))
+    throw new TypeError('Expected `idleTimeout` to be a number of milliseconds (0 for never)');
+  if (!isIntegerInRange(maxMessageSize, 1024, 2 ** 30))
+    throw new TypeError('Expected `maxMessageSize` to be an integer from 1024 to 2^30');
+  if (!isIntegerInRange(keepaliveInterval, 100, 2 ** 31 - 1))
+    throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
   if (typeof urlFile !== 'boolean') throw new TypeError('Expected `urlFile` to be a boolean');
   if (typeof printToken !== 'boolean') throw new TypeError('Expected `printToken` to be a boolean');
   return {
@@ -4506,7 +5145,11 @@ function writeOwnerOnlyFile(path: string, content: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const stats = fs.lstatSync(directory);
-  if (!stats.isDirectory() || (typeof process.getuid === 'function' && stats.uid !== process.getuid()) || (stats.mode & 0o077) !== 0)
+  if (
+    !stats.isDirectory() ||
+    (typeof process.getuid === 'function' && stats.uid !== process.getuid()) ||
+    (stats.mode & 0o077) !== 0
+  )
     throw new Error(`${directory} is not a private directory of this user`);
   removeFileQuietly(path);
   const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
@@ -4566,11 +5209,15 @@ function writeStderr(text: string): void {
 // ---------------------------------------------------------------------------------------------
 
 function isWatchdog(): boolean {
-  return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread;
+  return (
+    process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread
+  );
 }
 
 function isServerChild(): boolean {
-  return process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath();
+  return (
+    process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath()
+  );
 }
 
 if (isServerChild()) runServerRole();

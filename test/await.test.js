@@ -77,7 +77,10 @@ table('declarations, hoisted as the REPL hoists them', [
   // Node's REPL leaves out names that have a default (and its hoisting throws on an array
   // hole): prdb declares them, see the last test in part 2.
   ['const [a, , b = 1, ...c] = await x', r('void  ([a, , b = 1, ...c] = (yield x))', 'let a, b, c; ')],
-  ["let {[k]: a, 'q': b, 1: c, d = await y} = await x", r("void  ({[k]: a, 'q': b, 1: c, d = (yield y)} = (yield x))", 'let a, b, c, d; ')],
+  [
+    "let {[k]: a, 'q': b, 1: c, d = await y} = await x",
+    r("void  ({[k]: a, 'q': b, 1: c, d = (yield y)} = (yield x))", 'let a, b, c, d; '),
+  ],
   // `var` anywhere outside functions is hoisted; `let` and `const` only at the top level.
   ['if (c) { var a = await x }', r('if (c) { void  (a = (yield x)) }', 'var a; ')],
   ['{ { var a = 1 } } await x', r('{ { void  (a = 1) } } return ((yield x))', 'var a; ')],
@@ -100,13 +103,22 @@ table('statements', [
   ['if (await a) await b; else await c', r('if ((yield a)) (yield b); else (yield c)')],
   ['while (await a) await b', r('while ((yield a)) (yield b)')],
   ['do await a; while (await b)', r('do (yield a); while ((yield b))')],
-  ['switch (await a) { case await b: await c; break; default: await d }', r('switch ((yield a)) { case (yield b): (yield c); break; default: (yield d) }')],
-  ['try { await a } catch (e) { await b } finally { await c }', r('try { (yield a) } catch (e) { (yield b) } finally { (yield c) }')],
+  [
+    'switch (await a) { case await b: await c; break; default: await d }',
+    r('switch ((yield a)) { case (yield b): (yield c); break; default: (yield d) }'),
+  ],
+  [
+    'try { await a } catch (e) { await b } finally { await c }',
+    r('try { (yield a) } catch (e) { (yield b) } finally { (yield c) }'),
+  ],
   ['try { await a } catch { b }', r('try { (yield a) } catch { b }')],
   ['label: for (;;) { await a; break label }', r('label: for (;;) { (yield a); break label }')],
   ['`a${await b}c`', r('return (`a${(yield b)}c`)')],
   ['x = { a: await b, [await c]: 1, ...await d }', r('return (x = { a: (yield b), [(yield c)]: 1, ...(yield d) })')],
-  ['x = class extends (await B) { async m() { await 1 } }', r('return (x = class extends ((yield B)) { async m() { await 1 } })')],
+  [
+    'x = class extends (await B) { async m() { await 1 } }',
+    r('return (x = class extends ((yield B)) { async m() { await 1 } })'),
+  ],
 ]);
 
 table('nested functions, arrows, methods and classes keep their own awaits', [
@@ -114,8 +126,14 @@ table('nested functions, arrows, methods and classes keep their own awaits', [
   ['await x; function* g() { yield 1 }', r('(yield x); this.g = g; function* g() { yield 1 }', 'var g; ')],
   ['await x; f = async () => { await y }', r('(yield x); return (f = async () => { await y })')],
   ['f(async () => await y, await z)', r('return (f(async () => await y, (yield z)))')],
-  ['await x; o = { async m() { await y }, get g() { return 1 } }', r('(yield x); return (o = { async m() { await y }, get g() { return 1 } })')],
-  ['await x; class E { async m() { await y } static async s() { await z } }', r('(yield x); E=class E { async m() { await y } static async s() { await z } }', 'let E; ')],
+  [
+    'await x; o = { async m() { await y }, get g() { return 1 } }',
+    r('(yield x); return (o = { async m() { await y }, get g() { return 1 } })'),
+  ],
+  [
+    'await x; class E { async m() { await y } static async s() { await z } }',
+    r('(yield x); E=class E { async m() { await y } static async s() { await z } }', 'let E; '),
+  ],
 ]);
 
 table('line breaks: automatic semicolons and the last expression', [
@@ -161,7 +179,7 @@ table('input left to the REPL as typed', [
   ['await x }', null],
 ]);
 
-table('inputs that once diverged from Node\'s REPL', [
+table("inputs that once diverged from Node's REPL", [
   // Each template literal with a substitution makes every later `await` of its expression
   // rewritten again: awaited twice (an extra `then` lookup, an extra tick).
   ['`${a}` + await b', r('return (`${a}` + (yield b))')],
@@ -267,7 +285,10 @@ async function inSession(session, lines, deadlineMs) {
  */
 function differential(name, cases, { options = {}, deadlineMs = 5000 } = {}) {
   test(`same as Node's REPL: ${name}`, options, async (t) => {
-    const stock = await inStockRepl(t, cases.flatMap((c) => c.lines));
+    const stock = await inStockRepl(
+      t,
+      cases.flatMap((c) => c.lines),
+    );
     const target = await startTarget(t);
     const session = await connect(t, await target.activate(), { columns: 200 });
     let offset = 0;
@@ -280,7 +301,10 @@ function differential(name, cases, { options = {}, deadlineMs = 5000 } = {}) {
         try {
           actual = await inSession(session, c.lines, deadlineMs);
         } catch (error) {
-          stuck = `${error.message}; target stderr: ${target.stderr.split('\n').filter((line) => line.startsWith('prdb: internal')).join(' ')}`;
+          stuck = `${error.message}; target stderr: ${target.stderr
+            .split('\n')
+            .filter((line) => line.startsWith('prdb: internal'))
+            .join(' ')}`;
         }
       }
       await t.test(c.name, options, () => {
@@ -298,34 +322,109 @@ differential('declarations, values, errors', [
   { name: 'a const declared with await, then read', lines: ['const ca = await Promise.resolve(1)', 'ca'] },
   {
     name: 'destructuring declarations, then the names',
-    lines: ['let { cb, cc: [cd], ...ce } = await Promise.resolve({ cb: 1, cc: [2], cf: 3 })', '[cb, cd, ce]', 'const [cg, ...ch] = await Promise.resolve([1, 2, 3])', '[cg, ch]'],
+    lines: [
+      'let { cb, cc: [cd], ...ce } = await Promise.resolve({ cb: 1, cc: [2], cf: 3 })',
+      '[cb, cd, ce]',
+      'const [cg, ...ch] = await Promise.resolve([1, 2, 3])',
+      '[cg, ch]',
+    ],
   },
-  { name: 'var in a block, then the name', lines: ['if (true) { var ci = await Promise.resolve("in a block") }', 'ci'] },
-  { name: 'var in a for head and a for-of head', lines: ['for (var cj = 0; cj < await Promise.resolve(3); cj++) {}', 'for (var ck of await Promise.resolve(["x", "y"])) {}', '[cj, ck]'] },
+  {
+    name: 'var in a block, then the name',
+    lines: ['if (true) { var ci = await Promise.resolve("in a block") }', 'ci'],
+  },
+  {
+    name: 'var in a for head and a for-of head',
+    lines: [
+      'for (var cj = 0; cj < await Promise.resolve(3); cj++) {}',
+      'for (var ck of await Promise.resolve(["x", "y"])) {}',
+      '[cj, ck]',
+    ],
+  },
   { name: 'var with several declarators', lines: ['await null; var cl = 1, cm', '[cl, cm]'] },
-  { name: 'a function declared in awaited input, called on the next line', lines: ['function cn() { return "declared" } await null', 'cn()', 'typeof globalThis.cn'] },
-  { name: 'a class declared in awaited input, used on the next line', lines: ['class Co { m() { return "method" } }; await null', 'new Co().m()'] },
-  { name: 'a class whose heritage is awaited', lines: ['class Cp extends (await Promise.resolve(Array)) {}', 'new Cp() instanceof Array'] },
+  {
+    name: 'a function declared in awaited input, called on the next line',
+    lines: ['function cn() { return "declared" } await null', 'cn()', 'typeof globalThis.cn'],
+  },
+  {
+    name: 'a class declared in awaited input, used on the next line',
+    lines: ['class Co { m() { return "method" } }; await null', 'new Co().m()'],
+  },
+  {
+    name: 'a class whose heritage is awaited',
+    lines: ['class Cp extends (await Promise.resolve(Array)) {}', 'new Cp() instanceof Array'],
+  },
   { name: 'let declared twice', lines: ['let cq = await Promise.resolve(1)', 'let cq = 2', 'cq'] },
   { name: 'typeof of hoisted names', lines: ['await null; [typeof cn, typeof Co, typeof ca, typeof ci]'] },
-  { name: 'the value of a last expression with awaits in it', lines: ['(await Promise.resolve(20)) + (await Promise.resolve(22))', 'typeof await Promise.resolve(1)'] },
-  { name: 'a promise as the value is shown, not awaited', lines: ['await null; Promise.resolve(3)'], map: startsAsPromise },
-  { name: 'an object literal with awaits, in parentheses', lines: ['({ cr: await Promise.resolve(1), cs: [await 2], [await "ct"]: 3 })'] },
+  {
+    name: 'the value of a last expression with awaits in it',
+    lines: ['(await Promise.resolve(20)) + (await Promise.resolve(22))', 'typeof await Promise.resolve(1)'],
+  },
+  {
+    name: 'a promise as the value is shown, not awaited',
+    lines: ['await null; Promise.resolve(3)'],
+    map: startsAsPromise,
+  },
+  {
+    name: 'an object literal with awaits, in parentheses',
+    lines: ['({ cr: await Promise.resolve(1), cs: [await 2], [await "ct"]: 3 })'],
+  },
   { name: 'an error thrown after an await', lines: ['await null; throw new RangeError("after an await")'] },
-  { name: 'a rejected promise awaited', lines: ['await Promise.reject(new TypeError("rejected"))', 'await null; null.property'] },
+  {
+    name: 'a rejected promise awaited',
+    lines: ['await Promise.reject(new TypeError("rejected"))', 'await null; null.property'],
+  },
   { name: 'this after an await', lines: ['await null; this === globalThis'] },
   {
     name: 'the word await in strings, regexps, comments and templates',
-    lines: ["'await 1 ' + await Promise.resolve('and')", '/await/.source + await Promise.resolve(1)', 'await /* await */ Promise.resolve("commented") // await', '`await ${await Promise.resolve("template")}`'],
+    lines: [
+      "'await 1 ' + await Promise.resolve('and')",
+      '/await/.source + await Promise.resolve(1)',
+      'await /* await */ Promise.resolve("commented") // await',
+      '`await ${await Promise.resolve("template")}`',
+    ],
   },
-  { name: 'nested async arrows that are awaited', lines: ['await (async () => (await Promise.resolve(2)) * 3)()', 'await Promise.all([1, 2].map(async (n) => n + await n))'] },
-  { name: 'control flow around awaits', lines: ['label: for (const cu of [1, 2]) { await null; var cv = cu; continue label }', 'cv', 'switch (await Promise.resolve(2)) { case 1: break; case 2: var cw = "two" }', 'cw'] },
-  { name: 'try/catch/finally around a rejection', lines: ['try { await Promise.reject(new Error("caught")) } catch (e) { var cx = e.message } finally { var cy = "finally" }', '[cx, cy]'] },
+  {
+    name: 'nested async arrows that are awaited',
+    lines: [
+      'await (async () => (await Promise.resolve(2)) * 3)()',
+      'await Promise.all([1, 2].map(async (n) => n + await n))',
+    ],
+  },
+  {
+    name: 'control flow around awaits',
+    lines: [
+      'label: for (const cu of [1, 2]) { await null; var cv = cu; continue label }',
+      'cv',
+      'switch (await Promise.resolve(2)) { case 1: break; case 2: var cw = "two" }',
+      'cw',
+    ],
+  },
+  {
+    name: 'try/catch/finally around a rejection',
+    lines: [
+      'try { await Promise.reject(new Error("caught")) } catch (e) { var cx = e.message } finally { var cy = "finally" }',
+      '[cx, cy]',
+    ],
+  },
   { name: 'do-while with an await', lines: ['do { var cz = await Promise.resolve("do") } while (false)', 'cz'] },
-  { name: 'input Node rejects as a syntax error', lines: ['await Promise.resolve(1) +* 2', 'let da = await 1, da = 2'] },
+  {
+    name: 'input Node rejects as a syntax error',
+    lines: ['await Promise.resolve(1) +* 2', 'let da = await 1, da = 2'],
+  },
   {
     name: 'multi-line input: open brackets, then the rest',
-    lines: ['const db = await Promise.resolve([', '1, 2,', '])', 'db.length', 'if (await Promise.resolve(true)) {', 'var dc = "a"', 'await Promise.resolve("b")', '}', 'dc'],
+    lines: [
+      'const db = await Promise.resolve([',
+      '1, 2,',
+      '])',
+      'db.length',
+      'if (await Promise.resolve(true)) {',
+      'var dc = "a"',
+      'await Promise.resolve("b")',
+      '}',
+      'dc',
+    ],
   },
 ]);
 
@@ -333,20 +432,44 @@ differential("inputs that once diverged from Node's REPL", [
   {
     // `${…}` before an `await` makes it awaited twice: the `then` getter runs twice.
     name: 'a template literal before an await',
-    lines: ['globalThis.thenGets = 0; globalThis.peek = { get then() { thenGets++ } }; 0', '`${0}` + await peek, thenGets'],
+    lines: [
+      'globalThis.thenGets = 0; globalThis.peek = { get then() { thenGets++ } }; 0',
+      '`${0}` + await peek, thenGets',
+    ],
   },
-  { name: 'an if with no braces whose body is an await on the next line', lines: ['globalThis.ea = "not run"', 'if (false)', 'await (ea = "ran")', 'ea'] },
-  { name: 'a line break after await x++ ends the statement', lines: ['globalThis.eb = 1', 'if (true) {', 'await eb++', '(eb)', '}'] },
+  {
+    name: 'an if with no braces whose body is an await on the next line',
+    lines: ['globalThis.ea = "not run"', 'if (false)', 'await (ea = "ran")', 'ea'],
+  },
+  {
+    name: 'a line break after await x++ ends the statement',
+    lines: ['globalThis.eb = 1', 'if (true) {', 'await eb++', '(eb)', '}'],
+  },
   // The REPL's own rewrite turns prdb's hoisted `var a;` into `a = undefined` before the code runs.
-  { name: 'a var redeclared after an await keeps its value until assigned', lines: ['var ec = "old"', 'console.log(ec); await null; var ec = "new"', 'ec'] },
-  { name: 'a function redeclared after an await', lines: ['function ed() { return "old" }', 'console.log(typeof globalThis.ed); await null; function ed() { return "new" }'] },
-  { name: 'arguments after an await', lines: ['await null; typeof arguments', 'await null; (() => typeof arguments)()'] },
+  {
+    name: 'a var redeclared after an await keeps its value until assigned',
+    lines: ['var ec = "old"', 'console.log(ec); await null; var ec = "new"', 'ec'],
+  },
+  {
+    name: 'a function redeclared after an await',
+    lines: [
+      'function ed() { return "old" }',
+      'console.log(typeof globalThis.ed); await null; function ed() { return "new" }',
+    ],
+  },
+  {
+    name: 'arguments after an await',
+    lines: ['await null; typeof arguments', 'await null; (() => typeof arguments)()'],
+  },
   { name: 'yield after an await is a name', lines: ['globalThis.yield = "a global"', 'await null; yield'] },
   { name: 'await a ** b is a syntax error', lines: ['await 2 ** 2'] },
   { name: 'extends await is a syntax error', lines: ['class Ee extends await Promise.resolve(Object) {}'] },
   { name: 'new.target is a syntax error', lines: ['new.target; await 1'] },
   { name: 'class C {} await x on one line is a syntax error', lines: ["class Ef {} await null; 'after'"] },
-  { name: 'a function declaration as a loop body is a syntax error', lines: ['for (var eg of [1]) function eh() {} await null'] },
+  {
+    name: 'a function declaration as a loop body is a syntax error',
+    lines: ['for (var eg of [1]) function eh() {} await null'],
+  },
   { name: 'in, in a for initializer, is a syntax error', lines: ['for (var ei = "a" in {}; false;) ; await null'] },
 ]);
 
@@ -362,7 +485,7 @@ differential(
 
 // Two places where Node's REPL is wrong (lib/internal/repl/await.js) and prdb means what the
 // input says, as a script would: checked against prdb alone, with Node's answer noted.
-test('where Node\'s REPL hoisting is wrong, a session does what the input says', async (t) => {
+test("where Node's REPL hoisting is wrong, a session does what the input says", async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate(), { columns: 200 });
   // Node hoists no `let` for a destructured name with a default, so a later `const` of the

@@ -10,7 +10,15 @@ import { chromium } from 'playwright-core';
 import { startTarget, connect, waitUntil } from './helpers.js';
 
 const CHROMIUM = process.env.PRDB_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const VIEWPORT = { width: 900, height: 560 };
 const WAIT_MS = 5000;
 /** The app's own periodic log line (test/fixtures/target.js), on the target's stdout. */
@@ -30,7 +38,9 @@ after(async () => {
  * matches, false otherwise.
  */
 function readScreen(pattern) {
-  const rows = [...document.querySelectorAll('.xterm-rows > div')].map((row) => row.textContent.replace(/\u00a0/g, ' ').trimEnd());
+  const rows = [...document.querySelectorAll('.xterm-rows > div')].map((row) =>
+    row.textContent.replace(/\u00a0/g, ' ').trimEnd(),
+  );
   const text = rows.join('\n').trimEnd();
   if (!pattern) return text;
   return new RegExp(pattern.source, pattern.flags).test(text) ? text : false;
@@ -43,15 +53,22 @@ async function openPage(context, consoleUrl) {
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console.${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console.${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   // Injected by the browser itself (not subject to the page's CSP), before the page's scripts.
   await page.addInitScript(() => {
     window.__cspViolations = [];
-    window.addEventListener('securitypolicyviolation', (event) => {
-      window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`);
-    }, true);
+    window.addEventListener(
+      'securitypolicyviolation',
+      (event) => {
+        window.__cspViolations.push(
+          `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} at ${event.sourceFile}:${event.lineNumber}`,
+        );
+      },
+      true,
+    );
   });
   await page.goto(consoleUrl.url);
   // Loading means parsing the inlined xterm.js: the slowest step on a busy machine.
@@ -80,7 +97,11 @@ async function screen(page) {
 /** Waits until the visible rows (joined with \n, trailing blanks trimmed) match `pattern`. */
 async function waitForScreen(page, pattern, timeout = WAIT_MS) {
   try {
-    const handle = await page.waitForFunction(readScreen, { source: pattern.source, flags: pattern.flags }, { timeout });
+    const handle = await page.waitForFunction(
+      readScreen,
+      { source: pattern.source, flags: pattern.flags },
+      { timeout },
+    );
     return await handle.jsonValue();
   } catch (error) {
     const text = page.isClosed() ? '(page closed)' : await screen(page).catch(() => '(unreadable)');
@@ -91,7 +112,12 @@ async function waitForScreen(page, pattern, timeout = WAIT_MS) {
 /** Resolves when the target's stdout, from now on, matches `pattern`. */
 function nextStdout(target, pattern) {
   const from = target.stdout.length;
-  return waitUntil(target.child.stdout, 'data', () => pattern.exec(target.stdout.slice(from)), `stdout ${pattern} after ${JSON.stringify(target.stdout.slice(from))}`);
+  return waitUntil(
+    target.child.stdout,
+    'data',
+    () => pattern.exec(target.stdout.slice(from)),
+    `stdout ${pattern} after ${JSON.stringify(target.stdout.slice(from))}`,
+  );
 }
 
 /** The last non-blank visible row: where the cursor is while the REPL waits for input. */
@@ -125,7 +151,9 @@ async function waitForInput(page, text, timeout = WAIT_MS) {
   try {
     await page.waitForFunction(beforeCursor, text, { timeout });
   } catch (error) {
-    throw new Error(`${error.message.split('\n')[0]}: waiting for the input line ${JSON.stringify(text)}, it is ${JSON.stringify(await page.evaluate(beforeCursor))}; on the screen:\n${await screen(page)}`);
+    throw new Error(
+      `${error.message.split('\n')[0]}: waiting for the input line ${JSON.stringify(text)}, it is ${JSON.stringify(await page.evaluate(beforeCursor))}; on the screen:\n${await screen(page)}`,
+    );
   }
 }
 
@@ -165,12 +193,17 @@ test('the printed URL opens the terminal on the REPL, with the status bar filled
 
   // The CSP is really in force (checked after the clean report, since it reports a refusal):
   // an inline script the page did not ship is refused, which makes "no violations" meaningful.
-  const refused = await page.evaluate(() => new Promise((resolve) => {
-    window.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective), { once: true });
-    const script = document.createElement('script');
-    script.textContent = 'window.__injected = true';
-    document.body.append(script);
-  }));
+  const refused = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        window.addEventListener('securitypolicyviolation', (event) => resolve(event.effectiveDirective), {
+          once: true,
+        });
+        const script = document.createElement('script');
+        script.textContent = 'window.__injected = true';
+        document.body.append(script);
+      }),
+  );
   assert.equal(refused, 'script-src-elem');
   assert.equal(await page.evaluate(() => window.__injected), undefined);
 });
@@ -186,7 +219,11 @@ test('typed expressions evaluate in the target, in color; an assignment changes 
   await target.waitForStdout(/app tick \d+ name=changed\n/);
   // Errors read as in Node's own REPL: the message, without the REPL's (or prdb's) frames.
   await evaluate(page, 'nope', 'Uncaught ReferenceError: nope is not defined');
-  await evaluate(page, 'function fail() { throw new Error("deep") }; fail()', 'Uncaught Error: deep\\n +at fail \\(REPL\\d+:1:\\d+\\)');
+  await evaluate(
+    page,
+    'function fail() { throw new Error("deep") }; fail()',
+    'Uncaught Error: deep\\n +at fail \\(REPL\\d+:1:\\d+\\)',
+  );
 
   // Colors, as xterm's DOM renderer shows them.
   await evaluate(page, '6 * 7', '42');
@@ -194,7 +231,12 @@ test('typed expressions evaluate in the target, in color; an assignment changes 
   const classes = await page.evaluate(() => {
     const spans = [...document.querySelectorAll('.xterm-rows > div > span')];
     const classOf = (text) => spans.find((span) => span.textContent === text)?.className ?? null;
-    return { number: classOf('42'), string: classOf("'fixture'"), undefined: classOf('undefined'), input: classOf('> 6 * 7') };
+    return {
+      number: classOf('42'),
+      string: classOf("'fixture'"),
+      undefined: classOf('undefined'),
+      input: classOf('> 6 * 7'),
+    };
   });
   // util.inspect's styles: numbers yellow (3), strings green (2), undefined grey (bright black, 8).
   assert.match(classes.number, /\bxterm-fg-3\b/);
@@ -203,7 +245,11 @@ test('typed expressions evaluate in the target, in color; an assignment changes 
   assert.doesNotMatch(classes.input ?? '', /xterm-fg-/, 'typed input keeps the default color');
 
   if (process.env.PRDB_SCREENSHOT) {
-    await evaluate(page, 'appState.saved.push(1, "two", { three: [3n, null, true] }), appState', "\\{[^]*saved: [^]*\\}");
+    await evaluate(
+      page,
+      'appState.saved.push(1, "two", { three: [3n, null, true] }), appState',
+      '\\{[^]*saved: [^]*\\}',
+    );
     await evaluate(page, "console.log('%s ticks so far', appState.ticks)", '\\d+ ticks so far\\nundefined');
     await page.keyboard.type('process.ver');
     await page.keyboard.press('Tab');
@@ -361,7 +407,11 @@ test('.exit ends the session, not the target; New session starts a fresh one', a
   assert.equal(target.exit, null);
 
   await page.click('#new-session');
-  await page.waitForFunction((first) => window.prdb.state === 'connected' && window.prdb.sessionId && window.prdb.sessionId !== first, first, { timeout: WAIT_MS });
+  await page.waitForFunction(
+    (first) => window.prdb.state === 'connected' && window.prdb.sessionId && window.prdb.sessionId !== first,
+    first,
+    { timeout: WAIT_MS },
+  );
   assert.equal(await page.isVisible('#new-session'), false);
   await waitForScreen(page, /Session ended[^]*\n>$/);
   await evaluate(page, 'appState.name', "'fixture'");
@@ -432,7 +482,10 @@ test('a flood of output leaves the page responsive with bounded memory, and Ctrl
   const { page, assertClean } = await openPage(context, await target.activate());
   // Printing without end, letting the event loop turn now and then (so that the page's
   // acknowledgements come back and the output keeps flowing): the stepped path.
-  await typeText(page, 'for (let i = 0; ; i++) { console.log("flood", i); if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)) }');
+  await typeText(
+    page,
+    'for (let i = 0; ; i++) { console.log("flood", i); if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)) }',
+  );
   await page.keyboard.press('Enter');
   const firstScreen = await waitForScreen(page, /flood \d+$/);
   // The page keeps up with its own work while output pours in: short timers fire, and input
@@ -450,7 +503,10 @@ test('a flood of output leaves the page responsive with bounded memory, and Ctrl
   assert.ok(lateness < 500, `a 10 ms timer in the page was ${Math.round(lateness)} ms late`);
   const lastNumber = (text) => Number(/flood (\d+)\s*$/.exec(text)?.[1] ?? -1);
   const laterScreen = await waitForScreen(page, /flood \d+$/);
-  assert.ok(lastNumber(laterScreen) > lastNumber(firstScreen), 'the flood was still pouring in while the page was measured');
+  assert.ok(
+    lastNumber(laterScreen) > lastNumber(firstScreen),
+    'the flood was still pouring in while the page was measured',
+  );
   // The terminal keeps a bounded scrollback, and the page's heap stays bounded with it.
   const heap = await page.evaluate(() => performance.memory.usedJSHeapSize);
   t.diagnostic(`page heap during the flood: ${heap >> 20} MiB`);
@@ -497,7 +553,12 @@ test('the token leaves the address bar once read, a reload still connects, and t
   const target = await startTarget(t);
   const consoleUrl = await target.activate();
   const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
-  const seen = await page.evaluate(() => ({ href: location.href, socketUrl: window.prdb.socket.url, stored: sessionStorage.getItem('prdb-token'), history: history.length }));
+  const seen = await page.evaluate(() => ({
+    href: location.href,
+    socketUrl: window.prdb.socket.url,
+    stored: sessionStorage.getItem('prdb-token'),
+    history: history.length,
+  }));
   assert.equal(seen.href, `${consoleUrl.origin}/`, 'the visible URL');
   assert.ok(!seen.socketUrl.includes(consoleUrl.token), `the WebSocket URL ${seen.socketUrl}`);
   assert.equal(seen.stored, consoleUrl.token, 'kept for a reload of this tab');
@@ -528,7 +589,32 @@ test('output with huge repeat counts (scroll, insert and delete, repeat, cursor 
     }, 10);
   });
   const N = '2000000000';
-  const sequences = ['L', 'M', '@', 'P', 'X', 'S', 'T', 'b', 'A', 'B', 'C', 'D', 'E', 'F', 'I', 'Z', 'd', 'e', "'}", "'~", ' @', ' A'].map((final) => `\\x1b[${N}${final}`).join('');
+  const sequences = [
+    'L',
+    'M',
+    '@',
+    'P',
+    'X',
+    'S',
+    'T',
+    'b',
+    'A',
+    'B',
+    'C',
+    'D',
+    'E',
+    'F',
+    'I',
+    'Z',
+    'd',
+    'e',
+    "'}",
+    "'~",
+    ' @',
+    ' A',
+  ]
+    .map((final) => `\\x1b[${N}${final}`)
+    .join('');
   // The last one is cut in two: the first message ends inside it (the LF runs inside the sequence, as in a terminal).
   const line = `for (let i = 0; i < 20; i++) console.log("x${sequences}"); console.log("\\x1b[${N.slice(0, 5)}"); await new Promise((resolve) => setTimeout(resolve, 100)); console.log("${N.slice(5)}L" + "done")`;
   await typeText(page, line);
@@ -546,8 +632,24 @@ test('replies the terminal makes to queries in the output never reach the REPL: 
   const consoleUrl = await target.activate();
   const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
   // A timer of the session prints the queries once another session raises a flag: while the line below is half typed.
-  const queries = ['\\x1b[5n', '\\x1b[6n', '\\x1b[?6n', '\\x1b[c', '\\x1b[>c', '\\x1b[4$p', '\\x1b[?25$p', '\\x1bP$qm\\x1b\\\\', '\\x1b]10;?\\x07', '\\x1b]11;?\\x1b\\\\', '\\x1b]4;1;?\\x07', '\\x1b[?1000h\\x1b[?1004h'].join('');
-  await typeText(page, `(function wait() { globalThis.goQuery ? console.log("${queries}queried") : setTimeout(wait, 10) })()`);
+  const queries = [
+    '\\x1b[5n',
+    '\\x1b[6n',
+    '\\x1b[?6n',
+    '\\x1b[c',
+    '\\x1b[>c',
+    '\\x1b[4$p',
+    '\\x1b[?25$p',
+    '\\x1bP$qm\\x1b\\\\',
+    '\\x1b]10;?\\x07',
+    '\\x1b]11;?\\x1b\\\\',
+    '\\x1b]4;1;?\\x07',
+    '\\x1b[?1000h\\x1b[?1004h',
+  ].join('');
+  await typeText(
+    page,
+    `(function wait() { globalThis.goQuery ? console.log("${queries}queried") : setTimeout(wait, 10) })()`,
+  );
   await page.keyboard.press('Enter');
   await waitForScreen(page, /\nundefined\n>$/);
   await page.evaluate(() => {
@@ -561,10 +663,17 @@ test('replies the terminal makes to queries in the output never reach the REPL: 
   await waitForScreen(page, /queried\n> 1\+$/);
   // Mouse and focus reports, if the output had turned them on.
   await page.mouse.click(200, 200);
-  await page.evaluate(() => { window.blur(); window.focus(); });
+  await page.evaluate(() => {
+    window.blur();
+    window.focus();
+  });
   await page.keyboard.type('2');
   await page.keyboard.press('Enter');
   await waitForScreen(page, /\n> 1\+2\n3\n>$/);
-  assert.deepEqual(await page.evaluate(() => window.__sent), ['1', '+', '2', '\r'], 'what the terminal sent to the REPL');
+  assert.deepEqual(
+    await page.evaluate(() => window.__sent),
+    ['1', '+', '2', '\r'],
+    'what the terminal sent to the REPL',
+  );
   await assertClean();
 });

@@ -47,7 +47,11 @@ async function closeCleanly(client, code = 1000) {
  */
 async function expectFailure(client, code) {
   const close = await client.waitForClose();
-  assert.equal(close.code, code, `close code (reason ${JSON.stringify(close.reason)}); frames: ${client.describeFrames()}`);
+  assert.equal(
+    close.code,
+    code,
+    `close code (reason ${JSON.stringify(close.reason)}); frames: ${client.describeFrames()}`,
+  );
   assert.equal(close.raw[0], 0x88, 'a close frame, FIN set, unmasked');
   await client.waitForServerEnd();
   assert.equal(client.frames.at(-1).opcode, OP.close, `nothing after the close frame: ${client.describeFrames()}`);
@@ -79,7 +83,11 @@ function textOfSize(size) {
 
 /** The REPL's answer to `inputOfSize(size)`. */
 function answerOf(client, size) {
-  return client.waitForOutput(new RegExp(`${size}\\*2\\n${size * 2}\\n`), `${size}*2 answered with ${size * 2}`, 10_000);
+  return client.waitForOutput(
+    new RegExp(`${size}\\*2\\n${size * 2}\\n`),
+    `${size}*2 answered with ${size * 2}`,
+    10_000,
+  );
 }
 
 const SIZES = [0, 125, 126, 127, 128, 65535, 65536, 262_144, 1024 * 1024];
@@ -89,12 +97,21 @@ const server = serverFor({ port: 0 });
 
 describe('handshake (§4.2)', () => {
   it('answers 101 with the right Accept, and no extension although permessage-deflate is offered', async (t) => {
-    const client = await open(t, server, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits, x-webkit-deflate-frame', 'Sec-WebSocket-Protocol': 'chat, superchat' } });
+    const client = await open(t, server, {
+      headers: {
+        'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits, x-webkit-deflate-frame',
+        'Sec-WebSocket-Protocol': 'chat, superchat',
+      },
+    });
     assert.match(client.responseHead, /^HTTP\/1\.1 101 /);
     assert.equal(client.headers.upgrade.toLowerCase(), 'websocket');
     assert.equal(client.headers.connection.toLowerCase(), 'upgrade');
     assert.equal(client.headers['sec-websocket-accept'], expectedAccept(client.key));
-    assert.equal(client.headers['sec-websocket-extensions'], undefined, 'no extension negotiated: RSV bits stay reserved');
+    assert.equal(
+      client.headers['sec-websocket-extensions'],
+      undefined,
+      'no extension negotiated: RSV bits stay reserved',
+    );
     assert.equal(client.headers['sec-websocket-protocol'], undefined, 'no subprotocol selected');
     // The first frame is the hello, a single unfragmented text frame.
     assert.equal(client.frames[0].fin, true);
@@ -124,7 +141,14 @@ describe('handshake (§4.2)', () => {
     t.after(() => version.destroy());
     assert.equal(version.status, 426);
     assert.equal(version.headers['sec-websocket-version'], '13');
-    for (const key of [null, '', 'short', 'AAAAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAA===', '!AAAAAAAAAAAAAAAAAAAAA==']) {
+    for (const key of [
+      null,
+      '',
+      'short',
+      'AAAAAAAAAAAAAAAAAAAAAAAA',
+      'AAAAAAAAAAAAAAAAAAAAA===',
+      '!AAAAAAAAAAAAAAAAAAAAA==',
+    ]) {
       const client = await openRaw(server.url, { headers: { 'Sec-WebSocket-Key': key } });
       t.after(() => client.destroy());
       assert.equal(client.status, 400, `key ${JSON.stringify(key)}`);
@@ -164,7 +188,10 @@ describe('framing: sizes and chops (Autobahn 1.x, 9.x)', () => {
   for (const size of [65535, 65536, 262_144]) {
     it(`binary message of ${size} bytes arriving in odd chunks`, async (t) => {
       const client = await open(t, server);
-      await client.writeInPieces(frame({ opcode: OP.binary, payload: inputOfSize(size) }), [1, 3, 7, 2, 13, 509, 4093, 5, 1021]);
+      await client.writeInPieces(
+        frame({ opcode: OP.binary, payload: inputOfSize(size) }),
+        [1, 3, 7, 2, 13, 509, 4093, 5, 1021],
+      );
       await assertAlive(client);
       await answerOf(client, size);
       await closeCleanly(client);
@@ -180,22 +207,45 @@ describe('framing: sizes and chops (Autobahn 1.x, 9.x)', () => {
 
   it('invalid or unknown JSON texts are ignored, and the connection stays up', async (t) => {
     const client = await open(t, server);
-    const texts = ['{', 'null', '[]', '"stack"', '42', '{"type":"resize","cols":"a","rows":1}', '{"type":"resize","cols":1e9,"rows":1}', '{"type":"ack","bytes":-1}', '{"type":{"x":1}}', '{"__proto__":{"type":"stack"}}', '{"type":"stack"', '\u0000'];
+    const texts = [
+      '{',
+      'null',
+      '[]',
+      '"stack"',
+      '42',
+      '{"type":"resize","cols":"a","rows":1}',
+      '{"type":"resize","cols":1e9,"rows":1}',
+      '{"type":"ack","bytes":-1}',
+      '{"type":{"x":1}}',
+      '{"__proto__":{"type":"stack"}}',
+      '{"type":"stack"',
+      '\u0000',
+    ];
     await client.write(Buffer.concat(texts.map((text) => frame({ opcode: OP.text, payload: Buffer.from(text) }))));
     await assertAlive(client);
     // Still parsing: a valid request is answered, and the REPL still takes input.
     await client.write(frame({ opcode: OP.text, payload: Buffer.from('{"type":"stack"}') }));
-    await client.waitForFrame((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack', 'the stack answer');
+    await client.waitForFrame(
+      (f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack',
+      'the stack answer',
+    );
     await client.write(frame({ opcode: OP.binary, payload: Buffer.from('5*5\r') }));
     await client.waitForOutput(/5\*5\n25\n/);
-    assert.equal(client.frames.filter((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack').length, 1, 'only the valid request answered');
+    assert.equal(
+      client.frames.filter((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack').length,
+      1,
+      'only the valid request answered',
+    );
     await closeCleanly(client);
   });
 
   it('a text message arriving one byte per TCP write is parsed as JSON (a stack request is answered)', async (t) => {
     const client = await open(t, server);
     await client.writeInPieces(frame({ opcode: OP.text, payload: Buffer.from('{"type":"stack"}') }), [1]);
-    await client.waitForFrame((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack', 'the stack answer');
+    await client.waitForFrame(
+      (f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack',
+      'the stack answer',
+    );
     await closeCleanly(client);
   });
 
@@ -219,7 +269,11 @@ describe('framing: sizes and chops (Autobahn 1.x, 9.x)', () => {
 
   it('a binary message in four fragments of one byte, each frame one byte per write', async (t) => {
     const client = await open(t, server);
-    const bytes = Buffer.concat([...'4*4\r'].map((char, i) => frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: i === 3, payload: Buffer.from(char) })));
+    const bytes = Buffer.concat(
+      [...'4*4\r'].map((char, i) =>
+        frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: i === 3, payload: Buffer.from(char) }),
+      ),
+    );
     await client.writeInPieces(bytes, [1]);
     await client.waitForOutput(/4\*4\n16\n/);
     await closeCleanly(client);
@@ -275,7 +329,10 @@ describe('ping and pong (Autobahn 2.x)', () => {
     const payloads = Array.from({ length: 10 }, (_, i) => Buffer.from(`ping ${i}`));
     await client.write(Buffer.concat(payloads.map((payload) => frame({ opcode: OP.ping, payload }))));
     await client.waitForFrame((f) => f.opcode === OP.pong && f.payload.equals(payloads[9]), 'the last pong');
-    assert.deepEqual(client.frames.filter((f) => f.opcode === OP.pong).map((f) => f.payload.toString()), payloads.map(String));
+    assert.deepEqual(
+      client.frames.filter((f) => f.opcode === OP.pong).map((f) => f.payload.toString()),
+      payloads.map(String),
+    );
     await closeCleanly(client);
   });
 
@@ -296,7 +353,10 @@ describe('ping and pong (Autobahn 2.x)', () => {
     await client.write(frame({ opcode: OP.ping, payload: Buffer.from('second') }));
     await client.write(frame({ opcode: OP.continuation, payload: Buffer.from('"stack"}') }));
     await client.waitForFrame((f) => f.opcode === OP.pong && f.payload.toString() === 'second', 'the second pong');
-    await client.waitForFrame((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack', 'the stack answer to the reassembled message');
+    await client.waitForFrame(
+      (f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack',
+      'the stack answer to the reassembled message',
+    );
     await closeCleanly(client);
   });
 
@@ -311,7 +371,11 @@ describe('ping and pong (Autobahn 2.x)', () => {
     await closeCleanly(client);
   });
 
-  for (const [name, opcode] of [['ping', OP.ping], ['pong', OP.pong], ['close', OP.close]]) {
+  for (const [name, opcode] of [
+    ['ping', OP.ping],
+    ['pong', OP.pong],
+    ['close', OP.close],
+  ]) {
     it(`a ${name} with a 126-byte payload fails with 1002 at its header`, async (t) => {
       const client = await open(t, server);
       // Only the header: the server must not wait for a payload it could never accept.
@@ -347,9 +411,18 @@ describe('reserved bits, opcodes, fragmentation and masking (Autobahn 3.x, 4.x, 
 
   it('Autobahn 4.1.3: a ping, a reserved opcode, a ping: the first answered, the second not', async (t) => {
     const client = await open(t, server);
-    await client.write(Buffer.concat([frame({ opcode: OP.ping, payload: Buffer.from('before') }), frame({ opcode: 5 }), frame({ opcode: OP.ping, payload: Buffer.from('after') })]));
+    await client.write(
+      Buffer.concat([
+        frame({ opcode: OP.ping, payload: Buffer.from('before') }),
+        frame({ opcode: 5 }),
+        frame({ opcode: OP.ping, payload: Buffer.from('after') }),
+      ]),
+    );
     await expectFailure(client, 1002);
-    assert.deepEqual(client.frames.filter((f) => f.opcode === OP.pong).map((f) => f.payload.toString()), ['before']);
+    assert.deepEqual(
+      client.frames.filter((f) => f.opcode === OP.pong).map((f) => f.payload.toString()),
+      ['before'],
+    );
   });
 
   it('a fragmented ping fails with 1002', async (t) => {
@@ -377,7 +450,11 @@ describe('reserved bits, opcodes, fragmentation and masking (Autobahn 3.x, 4.x, 
     await expectFailure(client, 1002);
   });
 
-  for (const [first, next] of [['text', 'text'], ['binary', 'text'], ['text', 'binary']]) {
+  for (const [first, next] of [
+    ['text', 'text'],
+    ['binary', 'text'],
+    ['text', 'binary'],
+  ]) {
     it(`a new ${next} frame inside a fragmented ${first} message fails with 1002`, async (t) => {
       const client = await open(t, server);
       await client.write(frame({ opcode: OP[first], fin: false, payload: Buffer.from('{"a":') }));
@@ -403,9 +480,20 @@ describe('reserved bits, opcodes, fragmentation and masking (Autobahn 3.x, 4.x, 
     const client = await open(t, server);
     const json = Buffer.from(`{"type":"stack","pad":"${'x'.repeat(100 - 25)}"}`);
     assert.equal(json.length, 100);
-    const bytes = Buffer.concat([...json].map((byte, i) => frame({ opcode: i === 0 ? OP.text : OP.continuation, fin: i === json.length - 1, payload: Buffer.from([byte]) })));
+    const bytes = Buffer.concat(
+      [...json].map((byte, i) =>
+        frame({
+          opcode: i === 0 ? OP.text : OP.continuation,
+          fin: i === json.length - 1,
+          payload: Buffer.from([byte]),
+        }),
+      ),
+    );
     await client.writeInPieces(bytes, [5, 17, 1, 64]);
-    await client.waitForFrame((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack', 'the stack answer');
+    await client.waitForFrame(
+      (f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack',
+      'the stack answer',
+    );
     await closeCleanly(client);
   });
 });
@@ -423,9 +511,20 @@ describe('UTF-8 handling (Autobahn 6.x)', () => {
     const client = await open(t, server);
     const json = Buffer.from('{"type":"stack","x":"κόσμε€𐍈"}');
     // One byte per fragment: every multi-byte code point is split across frames.
-    const bytes = Buffer.concat([...json].map((byte, i) => frame({ opcode: i === 0 ? OP.text : OP.continuation, fin: i === json.length - 1, payload: Buffer.from([byte]) })));
+    const bytes = Buffer.concat(
+      [...json].map((byte, i) =>
+        frame({
+          opcode: i === 0 ? OP.text : OP.continuation,
+          fin: i === json.length - 1,
+          payload: Buffer.from([byte]),
+        }),
+      ),
+    );
     await client.write(bytes);
-    await client.waitForFrame((f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack', 'the stack answer');
+    await client.waitForFrame(
+      (f) => f.opcode === OP.text && JSON.parse(f.payload).type === 'stack',
+      'the stack answer',
+    );
     await closeCleanly(client);
   });
 
@@ -529,13 +628,25 @@ describe('close handshake (Autobahn 7.x)', () => {
 
   it('a close reason that is not UTF-8 is answered with 1007', async (t) => {
     const client = await open(t, server);
-    await client.write(frame({ opcode: OP.close, payload: closePayload(1000, hex('ce ba e1 bd b9 ce bc ce b5 ed a0 80 65 64 69 74 65 64')) }));
+    await client.write(
+      frame({
+        opcode: OP.close,
+        payload: closePayload(1000, hex('ce ba e1 bd b9 ce bc ce b5 ed a0 80 65 64 69 74 65 64')),
+      }),
+    );
     await expectFailure(client, 1007);
   });
 
   it('frames after the close are ignored: no pong, no evaluation', async (t) => {
     const client = await open(t, server);
-    await client.write(Buffer.concat([frame({ opcode: OP.close, payload: closePayload(1000) }), frame({ opcode: OP.ping, payload: Buffer.from('late') }), frame({ opcode: OP.binary, payload: Buffer.from('globalThis.lateInput = 1\r') }), frame({ opcode: 5 })]));
+    await client.write(
+      Buffer.concat([
+        frame({ opcode: OP.close, payload: closePayload(1000) }),
+        frame({ opcode: OP.ping, payload: Buffer.from('late') }),
+        frame({ opcode: OP.binary, payload: Buffer.from('globalThis.lateInput = 1\r') }),
+        frame({ opcode: 5 }),
+      ]),
+    );
     const close = await client.waitForClose();
     assert.equal(close.code, 1000);
     await client.waitForServerEnd();
@@ -613,7 +724,11 @@ describe('limits (Autobahn 9.x, 12.x): maxMessageSize 4096, 1024 fragments, 2 se
   it('a message in exactly 1024 fragments is accepted', async (t) => {
     const client = await open(t, server);
     const input = Buffer.concat([Buffer.alloc(1019), Buffer.from('\x156*7\r')]);
-    const bytes = Buffer.concat([...input].map((byte, i) => frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: i === 1023, payload: Buffer.from([byte]) })));
+    const bytes = Buffer.concat(
+      [...input].map((byte, i) =>
+        frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: i === 1023, payload: Buffer.from([byte]) }),
+      ),
+    );
     await client.write(bytes);
     await client.waitForOutput(/6\*7\n42\n/);
     await closeCleanly(client);
@@ -621,7 +736,9 @@ describe('limits (Autobahn 9.x, 12.x): maxMessageSize 4096, 1024 fragments, 2 se
 
   it('a message in more than 1024 fragments fails with 1008', async (t) => {
     const client = await open(t, server);
-    const bytes = Buffer.concat(Array.from({ length: 1025 }, (_, i) => frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: false })));
+    const bytes = Buffer.concat(
+      Array.from({ length: 1025 }, (_, i) => frame({ opcode: i === 0 ? OP.binary : OP.continuation, fin: false })),
+    );
     await client.write(bytes);
     await expectFailure(client, 1008);
   });

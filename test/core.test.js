@@ -14,7 +14,10 @@ const urlFilePathOf = (pid) => `${os.tmpdir()}/prdb-${process.getuid()}/${pid}.u
 
 function childPidsOf(pid) {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').map((line) => Number(line.trim())).filter(Boolean);
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -38,21 +41,30 @@ async function waitForExit(pid, what) {
 }
 
 test('importing prdb installs a signal handler and nothing else', async (t) => {
-  const child = spawn(process.execPath, [fixture('short-lived.js')], { env: { ...process.env, PRDB_ENTRY: entry }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [fixture('short-lived.js')], {
+    env: { ...process.env, PRDB_ENTRY: entry },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const [code] = await once(child, 'exit');
   assert.equal(code, 0);
   // Only what any dynamic import leaves (the loader's file reads): no handle, timer, child or worker.
   const resources = JSON.parse(/resources after import: (\[.*\])/.exec(stderr)[1]);
-  assert.deepEqual(resources.filter((name) => !['CloseReq', 'FSReqCallback', 'FSReqPromise'].includes(name)), []);
+  assert.deepEqual(
+    resources.filter((name) => !['CloseReq', 'FSReqCallback', 'FSReqPromise'].includes(name)),
+    [],
+  );
   assert.doesNotMatch(stderr, /prdb:/);
 });
 
 test('the signal prints the URL once, on stderr, with a fresh token in the fragment', async (t) => {
   const target = await startTarget(t);
   const consoleUrl = await target.activate();
-  assert.match(target.stderr, new RegExp(`prdb: console for pid ${target.pid} at http://127\\.0\\.0\\.1:\\d+/#[A-Za-z0-9_-]{43}\\n`));
+  assert.match(
+    target.stderr,
+    new RegExp(`prdb: console for pid ${target.pid} at http://127\\.0\\.0\\.1:\\d+/#[A-Za-z0-9_-]{43}\\n`),
+  );
   assert.ok(Buffer.from(consoleUrl.token, 'base64url').length >= 16, 'token of at least 128 bits');
   assert.equal(target.stdout, '', 'nothing on the target stdout');
 });
@@ -75,7 +87,10 @@ test('a session is a REPL inside the target, on its live globals', async (t) => 
 test('REPL features: await, _, multi-line input, .help, .editor, errors, completion', async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
-  assert.match(await session.evaluate('await new Promise((resolve) => setTimeout(() => resolve(41), 50)) + 1'), /\n42\n/);
+  assert.match(
+    await session.evaluate('await new Promise((resolve) => setTimeout(() => resolve(41), 50)) + 1'),
+    /\n42\n/,
+  );
   assert.match(await session.evaluate('_ + 1'), /\n43\n/);
   // Multi-line: an open brace continues on the next line.
   session.markOutput();
@@ -126,7 +141,12 @@ test('history search with Ctrl+R, and the grey input preview', async (t) => {
   // The preview of a complete expression, in grey (SGR 90), before Enter.
   session.markOutput();
   session.type('40 + 2');
-  await waitUntil(session.events, 'update', () => session.output.slice(session.mark).includes('\x1b[90m42\x1b[39m'), 'the grey preview of 42');
+  await waitUntil(
+    session.events,
+    'update',
+    () => session.output.slice(session.mark).includes('\x1b[90m42\x1b[39m'),
+    'the grey preview of 42',
+  );
   session.type('\r');
   await session.waitForOutput(/\n42\n> $/);
 });
@@ -136,7 +156,9 @@ test('console output of session code goes to the session, the app keeps its own'
   const session = await connect(t, await target.activate());
   assert.match(await session.evaluate('console.log("direct"); console.error("to stderr"); 1'), /direct\nto stderr\n1/);
   session.markOutput();
-  session.type('setTimeout(() => console.log("from a timer"), 30); queueMicrotask(() => console.info("from a microtask")); (async () => { await null; console.warn("after an await") })(); 2\r');
+  session.type(
+    'setTimeout(() => console.log("from a timer"), 30); queueMicrotask(() => console.info("from a microtask")); (async () => { await null; console.warn("after an await") })(); 2\r',
+  );
   await session.waitForOutput(/from a timer\n> $/);
   const shown = stripAnsi(session.output.slice(session.mark));
   assert.match(shown, /from a microtask/);
@@ -226,7 +248,11 @@ test('a second signal says where to read the URL, without printing the token aga
   const children = childPidsOf(target.pid);
   assert.equal(children.length, 1);
   target.signal();
-  const [, file] = await target.waitForStderr(new RegExp(`prdb: console for pid ${target.pid} is running; its URL is in (\\S+) \\(readable by its owner only\\)\n`));
+  const [, file] = await target.waitForStderr(
+    new RegExp(
+      `prdb: console for pid ${target.pid} is running; its URL is in (\\S+) \\(readable by its owner only\\)\n`,
+    ),
+  );
   assert.equal(fs.readFileSync(file, 'utf8'), `${first.url}\n`);
   assert.equal(target.stderr.split(first.token).length, 2, 'the token printed once');
   assert.deepEqual(childPidsOf(target.pid), children);
@@ -236,7 +262,9 @@ test('printToken: false prints where the URL is, never the token', async (t) => 
   const target = await startTarget(t, { options: { port: 0, printToken: false } });
   for (const state of ['started', 'is running']) {
     target.signal();
-    await target.waitForStderr(`prdb: console for pid ${target.pid} ${state}; its URL is in ${urlFilePathOf(target.pid)} (readable by its owner only)\n`);
+    await target.waitForStderr(
+      `prdb: console for pid ${target.pid} ${state}; its URL is in ${urlFilePathOf(target.pid)} (readable by its owner only)\n`,
+    );
   }
   const consoleUrl = parseConsoleUrl(fs.readFileSync(urlFilePathOf(target.pid), 'utf8').trim());
   assert.ok(!target.stderr.includes(consoleUrl.token), 'the token on stderr');
@@ -295,10 +323,18 @@ test('when the target exits, the child exits, pages are told and the port closes
 });
 
 test('prdb never keeps the target alive, even with a session open', async (t) => {
-  const target = await startTarget(t, { script: fixture('short-lived.js'), env: { FIXTURE_START: '1', FIXTURE_LINGER_MS: '1500' } });
+  const target = await startTarget(t, {
+    script: fixture('short-lived.js'),
+    env: { FIXTURE_START: '1', FIXTURE_LINGER_MS: '1500' },
+  });
   const match = await target.waitForStderr(/fixture: started (\S+)/);
   const url = new URL(match[1]);
-  const session = await connect(t, { url: match[1], origin: url.origin, token: url.hash.slice(1), wsUrl: `ws://${url.host}/ws` });
+  const session = await connect(t, {
+    url: match[1],
+    origin: url.origin,
+    token: url.hash.slice(1),
+    wsUrl: `ws://${url.host}/ws`,
+  });
   await session.evaluate('1');
   await target.exited;
   assert.equal(target.exit.code, 0);
@@ -309,7 +345,10 @@ test('start(), status() and stop() from the program itself', async (t) => {
   const target = await startTarget(t);
   const first = await target.activate();
   const session = await connect(t, first);
-  assert.match(await session.evaluate('prdb.status().sessions + " " + (prdb.status().url === ' + JSON.stringify(first.url) + ')'), /'1 true'/);
+  assert.match(
+    await session.evaluate('prdb.status().sessions + " " + (prdb.status().url === ' + JSON.stringify(first.url) + ')'),
+    /'1 true'/,
+  );
   session.type('prdb.stop().then(() => appLog("stopped: " + JSON.stringify(prdb.status())))\r');
   const told = await session.waitForMessage('server-stop');
   assert.equal(told.type, 'server-stop');
@@ -329,7 +368,12 @@ test('default port busy: another port is used and said so; a chosen busy port is
   const consoleUrl = await flexible.activate();
   assert.notEqual(consoleUrl.port, 4242);
   // Said loudly, with the port to forward: whoever holds 4242 would get the token of a user who types it by habit.
-  assert.match(flexible.stderr, new RegExp(`prdb: WARNING: port 4242 is busy \\(another program, perhaps another user's, listens there\\); this console is on port ${consoleUrl.port}: [^\\n]*Over SSH: ssh -L ${consoleUrl.port}:127\\.0\\.0\\.1:${consoleUrl.port} <host>\\n`));
+  assert.match(
+    flexible.stderr,
+    new RegExp(
+      `prdb: WARNING: port 4242 is busy \\(another program, perhaps another user's, listens there\\); this console is on port ${consoleUrl.port}: [^\\n]*Over SSH: ssh -L ${consoleUrl.port}:127\\.0\\.0\\.1:${consoleUrl.port} <host>\\n`,
+    ),
+  );
   const session = await connect(t, consoleUrl);
   assert.match(await session.evaluate('1+1'), /2/);
 
@@ -342,7 +386,10 @@ test('default port busy: another port is used and said so; a chosen busy port is
 
 test('bad options are refused at the boundary with a clear TypeError', async () => {
   const prdb = await import(entry);
-  assert.throws(() => prdb.setSignalHandler({ port: 70000 }), { name: 'TypeError', message: 'Expected `port` to be an integer from 0 to 65535' });
+  assert.throws(() => prdb.setSignalHandler({ port: 70000 }), {
+    name: 'TypeError',
+    message: 'Expected `port` to be an integer from 0 to 65535',
+  });
   assert.throws(() => prdb.setSignalHandler({ port: 1.5 }), TypeError);
   assert.throws(() => prdb.setSignalHandler({ signal: 'SIGKILL' }), /signal/);
   assert.throws(() => prdb.setSignalHandler({ prot: 1 }), /Unknown option `prot`/);

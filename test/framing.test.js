@@ -61,11 +61,23 @@ function assertYields(bytes, expected, options) {
 function assertFails(bytes, code, atByte, options) {
   for (const [name, sizes] of Object.entries(CHUNKINGS)) {
     const { error, failedAt, events } = feed(bytes, sizes, options);
-    assert.ok(error instanceof WebSocketError, `${name}: expected a WebSocketError ${code}, got ${error ?? `events ${JSON.stringify(strip(events))}`}`);
+    assert.ok(
+      error instanceof WebSocketError,
+      `${name}: expected a WebSocketError ${code}, got ${error ?? `events ${JSON.stringify(strip(events))}`}`,
+    );
     assert.equal(error.code, code, `${name}: ${error.message}`);
     if (sizes === null) continue;
-    if (sizes[0] === 1 && sizes.length === 1) assert.equal(failedAt, atByte, `${name}: failed after byte ${failedAt}, expected at byte ${atByte} (${error.message})`);
-    else assert.ok(failedAt >= atByte && failedAt < atByte + 31, `${name}: failed after byte ${failedAt}, expected by byte ${atByte}`);
+    if (sizes[0] === 1 && sizes.length === 1)
+      assert.equal(
+        failedAt,
+        atByte,
+        `${name}: failed after byte ${failedAt}, expected at byte ${atByte} (${error.message})`,
+      );
+    else
+      assert.ok(
+        failedAt >= atByte && failedAt < atByte + 31,
+        `${name}: failed after byte ${failedAt}, expected by byte ${atByte}`,
+      );
   }
 }
 
@@ -104,7 +116,9 @@ test('§5.7: 256 bytes of binary data in a single unmasked frame (16-bit length)
 
 test('§5.7: 64 KiB of binary data in a single unmasked frame (64-bit length)', () => {
   const payload = sequence(65536);
-  assertYields(Buffer.concat([hex('82 7f 00 00 00 00 00 01 00 00'), payload]), [binary(payload)], { expectMasked: false });
+  assertYields(Buffer.concat([hex('82 7f 00 00 00 00 00 01 00 00'), payload]), [binary(payload)], {
+    expectMasked: false,
+  });
 });
 
 test('the same sizes masked, and every length boundary: 0, 1, 125, 126, 127, 128, 65535, 65536, 70000', () => {
@@ -132,7 +146,14 @@ test('several messages and control frames in one chunk, in order', () => {
 test('empty messages: text, binary, a fragmented one of empty fragments, empty ping', () => {
   assertYields(masked({ opcode: OP.text }), [text('')]);
   assertYields(masked({ opcode: OP.binary }), [binary('')]);
-  assertYields(Buffer.concat([masked({ opcode: OP.text, fin: false }), masked({ opcode: OP.continuation, fin: false }), masked({ opcode: OP.continuation })]), [text('')]);
+  assertYields(
+    Buffer.concat([
+      masked({ opcode: OP.text, fin: false }),
+      masked({ opcode: OP.continuation, fin: false }),
+      masked({ opcode: OP.continuation }),
+    ]),
+    [text('')],
+  );
   assertYields(masked({ opcode: OP.ping }), [ping('')]);
 });
 
@@ -158,7 +179,10 @@ test('§5.4: control frames between fragments are yielded at once, before the me
 test('UTF-8 split anywhere across fragments is valid ("κόσμε", 1 to 4-byte code points)', () => {
   const whole = Buffer.from('κόσμε a€𐍈');
   for (let cut = 0; cut <= whole.length; cut++) {
-    const bytes = Buffer.concat([masked({ opcode: OP.text, fin: false, payload: whole.subarray(0, cut) }), masked({ opcode: OP.continuation, payload: whole.subarray(cut) })]);
+    const bytes = Buffer.concat([
+      masked({ opcode: OP.text, fin: false, payload: whole.subarray(0, cut) }),
+      masked({ opcode: OP.continuation, payload: whole.subarray(cut) }),
+    ]);
     assertYields(bytes, [text('κόσμε a€𐍈')]);
   }
 });
@@ -166,16 +190,31 @@ test('UTF-8 split anywhere across fragments is valid ("κόσμε", 1 to 4-byte 
 test('a text message keeps a leading byte order mark: the payload is the text (§5.6)', () => {
   // U+FEFF is an ordinary code point here; a decoder that strips it changes the message.
   assertYields(masked({ opcode: OP.text, payload: hex('ef bb bf 41') }), [text('\ufeffA')]);
-  assertYields(Buffer.concat([masked({ opcode: OP.text, fin: false, payload: hex('ef bb') }), masked({ opcode: OP.continuation, payload: hex('bf 41') })]), [text('\ufeffA')]);
+  assertYields(
+    Buffer.concat([
+      masked({ opcode: OP.text, fin: false, payload: hex('ef bb') }),
+      masked({ opcode: OP.continuation, payload: hex('bf 41') }),
+    ]),
+    [text('\ufeffA')],
+  );
 });
 
 test('§5.5.1: close frames, and nothing after them is processed', () => {
   assertYields(masked({ opcode: OP.close }), [{ type: 'close', code: null, reason: '' }]);
-  assertYields(masked({ opcode: OP.close, payload: closePayload(1000, 'bye') }), [{ type: 'close', code: 1000, reason: 'bye' }]);
+  assertYields(masked({ opcode: OP.close, payload: closePayload(1000, 'bye') }), [
+    { type: 'close', code: 1000, reason: 'bye' },
+  ]);
   const reason = 'é'.repeat(61) + 'a'; // 123 bytes: the largest close payload, 125
-  assertYields(masked({ opcode: OP.close, payload: closePayload(4999, reason) }), [{ type: 'close', code: 4999, reason }]);
+  assertYields(masked({ opcode: OP.close, payload: closePayload(4999, reason) }), [
+    { type: 'close', code: 4999, reason },
+  ]);
   // Garbage, an unmasked frame, a ping: all ignored once the close is read.
-  const after = Buffer.concat([masked({ opcode: OP.close, payload: closePayload(1001) }), masked({ opcode: OP.ping }), hex('ff ff ff ff'), frame({ opcode: OP.text, masked: false })]);
+  const after = Buffer.concat([
+    masked({ opcode: OP.close, payload: closePayload(1001) }),
+    masked({ opcode: OP.ping }),
+    hex('ff ff ff ff'),
+    frame({ opcode: OP.text, masked: false }),
+  ]);
   assertYields(after, [{ type: 'close', code: 1001, reason: '' }]);
   const reader = new MessageReader({ expectMasked: true, maxMessageSize: 1024 });
   assert.equal([...reader.push(masked({ opcode: OP.close }))].length, 1);
@@ -185,7 +224,10 @@ test('§5.5.1: close frames, and nothing after them is processed', () => {
 test('a message of exactly maxMessageSize bytes is accepted, in one frame or in fragments', () => {
   const payload = sequence(4096);
   assertYields(masked({ opcode: OP.binary, payload }), [binary(payload)], { maxMessageSize: 4096 });
-  const fragmented = Buffer.concat([masked({ opcode: OP.binary, fin: false, payload: payload.subarray(0, 4000) }), masked({ opcode: OP.continuation, payload: payload.subarray(4000) })]);
+  const fragmented = Buffer.concat([
+    masked({ opcode: OP.binary, fin: false, payload: payload.subarray(0, 4000) }),
+    masked({ opcode: OP.continuation, payload: payload.subarray(4000) }),
+  ]);
   assertYields(fragmented, [binary(payload)], { maxMessageSize: 4096 });
 });
 
@@ -229,7 +271,8 @@ test('§5.5: a control payload over 125 bytes fails with 1002 at the header, bef
 });
 
 test('§5.5: a fragmented control frame fails with 1002 at the header', () => {
-  for (const opcode of [OP.ping, OP.pong, OP.close]) assertFails(masked({ opcode, fin: false, payload: Buffer.from('x') }), 1002, 2);
+  for (const opcode of [OP.ping, OP.pong, OP.close])
+    assertFails(masked({ opcode, fin: false, payload: Buffer.from('x') }), 1002, 2);
 });
 
 test('§5.4: a continuation with nothing to continue fails with 1002 at the header', () => {
@@ -241,9 +284,18 @@ test('§5.4: a continuation with nothing to continue fails with 1002 at the head
 });
 
 test('§5.4: a new data frame inside a fragmented message fails with 1002 at its header', () => {
-  for (const [firstOpcode, nextOpcode] of [[OP.text, OP.text], [OP.text, OP.binary], [OP.binary, OP.binary], [OP.binary, OP.text]]) {
+  for (const [firstOpcode, nextOpcode] of [
+    [OP.text, OP.text],
+    [OP.text, OP.binary],
+    [OP.binary, OP.binary],
+    [OP.binary, OP.text],
+  ]) {
     const first = masked({ opcode: firstOpcode, fin: false, payload: Buffer.from('ab') });
-    assertFails(Buffer.concat([first, masked({ opcode: nextOpcode, payload: Buffer.from('cd') })]), 1002, first.length + 2);
+    assertFails(
+      Buffer.concat([first, masked({ opcode: nextOpcode, payload: Buffer.from('cd') })]),
+      1002,
+      first.length + 2,
+    );
   }
 });
 
@@ -253,7 +305,11 @@ test('§5.1: an unmasked client frame fails with 1002; so does a masked server f
   assertFails(hex('81 85 37 fa 21 3d 7f 9f 4d 51 58'), 1002, 2, { expectMasked: false });
   // Also an unmasked continuation of a masked first fragment.
   const first = masked({ opcode: OP.text, fin: false, payload: Buffer.from('Hel') });
-  assertFails(Buffer.concat([first, frame({ opcode: OP.continuation, masked: false, payload: Buffer.from('lo') })]), 1002, first.length + 2);
+  assertFails(
+    Buffer.concat([first, frame({ opcode: OP.continuation, masked: false, payload: Buffer.from('lo') })]),
+    1002,
+    first.length + 2,
+  );
 });
 
 test('§5.2: a 64-bit length with its most significant bit set fails with 1002 at the length', () => {
@@ -276,18 +332,44 @@ test('maxMessageSize: one byte over fails with 1009 at the header, in one frame 
   assertFails(masked({ opcode: OP.binary, length: 4097, lengthBytes: 8 }), 1009, 10, options);
   const first = masked({ opcode: OP.binary, fin: false, payload: Buffer.alloc(4000) });
   const second = masked({ opcode: OP.continuation, fin: false, payload: Buffer.alloc(96) });
-  assertFails(Buffer.concat([first, second, masked({ opcode: OP.continuation, payload: Buffer.alloc(1) })]), 1009, first.length + second.length + 2, options);
+  assertFails(
+    Buffer.concat([first, second, masked({ opcode: OP.continuation, payload: Buffer.alloc(1) })]),
+    1009,
+    first.length + second.length + 2,
+    options,
+  );
   // A ping between the fragments does not count towards the message.
-  assertYields(Buffer.concat([first, masked({ opcode: OP.ping, payload: Buffer.alloc(125) }), masked({ opcode: OP.continuation, payload: Buffer.alloc(96) })]), [ping(Buffer.alloc(125)), binary(Buffer.alloc(4096))], options);
+  assertYields(
+    Buffer.concat([
+      first,
+      masked({ opcode: OP.ping, payload: Buffer.alloc(125) }),
+      masked({ opcode: OP.continuation, payload: Buffer.alloc(96) }),
+    ]),
+    [ping(Buffer.alloc(125)), binary(Buffer.alloc(4096))],
+    options,
+  );
 });
 
 test('more than maxFragments fragments fail with 1008 at the header of the one too many', () => {
   const pieces = [masked({ opcode: OP.binary, fin: false })];
   for (let i = 1; i < 1024; i++) pieces.push(masked({ opcode: OP.continuation, fin: false }));
   const before = Buffer.concat(pieces);
-  assertFails(Buffer.concat([before, masked({ opcode: OP.continuation, payload: hex('00') })]), 1008, before.length + 2);
-  const three = Buffer.concat([masked({ opcode: OP.text, fin: false, payload: Buffer.from('a') }), masked({ opcode: OP.continuation, fin: false, payload: Buffer.from('b') }), masked({ opcode: OP.continuation, fin: false, payload: Buffer.from('c') })]);
-  assertFails(Buffer.concat([three, masked({ opcode: OP.continuation, payload: Buffer.from('d') })]), 1008, three.length + 2, { maxFragments: 3 });
+  assertFails(
+    Buffer.concat([before, masked({ opcode: OP.continuation, payload: hex('00') })]),
+    1008,
+    before.length + 2,
+  );
+  const three = Buffer.concat([
+    masked({ opcode: OP.text, fin: false, payload: Buffer.from('a') }),
+    masked({ opcode: OP.continuation, fin: false, payload: Buffer.from('b') }),
+    masked({ opcode: OP.continuation, fin: false, payload: Buffer.from('c') }),
+  ]);
+  assertFails(
+    Buffer.concat([three, masked({ opcode: OP.continuation, payload: Buffer.from('d') })]),
+    1008,
+    three.length + 2,
+    { maxFragments: 3 },
+  );
 });
 
 test('§8.1: invalid UTF-8 fails with 1007 at the first byte that cannot be valid', () => {
@@ -307,7 +389,15 @@ test('§8.1: invalid UTF-8 fails with 1007 at the first byte that cannot be vali
     ['a lead byte followed by ASCII', hex('ce 41'), 2],
   ];
   for (const [name, bytes, badByte] of cases) {
-    assert.doesNotThrow(() => assertFails(masked({ opcode: OP.text, payload: Buffer.concat([bytes, Buffer.from('tail of the message')]) }), 1007, 6 + badByte), name);
+    assert.doesNotThrow(
+      () =>
+        assertFails(
+          masked({ opcode: OP.text, payload: Buffer.concat([bytes, Buffer.from('tail of the message')]) }),
+          1007,
+          6 + badByte,
+        ),
+      name,
+    );
   }
 });
 
@@ -319,13 +409,20 @@ test('§8.1: invalid UTF-8 in the FIRST fragment fails before the message ends',
   assert.equal(error?.code, 1007, 'the first fragment alone must fail');
   // And in a middle fragment, with a valid first one.
   const valid = masked({ opcode: OP.text, fin: false, payload: Buffer.from('ok ') });
-  assertFails(Buffer.concat([valid, masked({ opcode: OP.continuation, fin: false, payload: hex('c0') }), rest]), 1007, valid.length + 7);
+  assertFails(
+    Buffer.concat([valid, masked({ opcode: OP.continuation, fin: false, payload: hex('c0') }), rest]),
+    1007,
+    valid.length + 7,
+  );
 });
 
 test('§8.1: text that ends inside a code point fails with 1007 at the end of the message', () => {
   const single = masked({ opcode: OP.text, payload: hex('41 ce') });
   assertFails(single, 1007, single.length);
-  const fragmented = Buffer.concat([masked({ opcode: OP.text, fin: false, payload: hex('41 e2 82') }), masked({ opcode: OP.continuation })]);
+  const fragmented = Buffer.concat([
+    masked({ opcode: OP.text, fin: false, payload: hex('41 e2 82') }),
+    masked({ opcode: OP.continuation }),
+  ]);
   assertFails(fragmented, 1007, fragmented.length);
   // Binary data is never decoded.
   assertYields(masked({ opcode: OP.binary, payload: hex('ce ed a0 80 ff') }), [binary(hex('ce ed a0 80 ff'))]);
@@ -340,7 +437,9 @@ test('§7.4: close codes: valid ones are read, invalid ones fail with 1002', () 
   const invalid = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535];
   for (const code of valid) {
     assert.equal(isValidCloseCode(code), true, String(code));
-    assertYields(masked({ opcode: OP.close, payload: closePayload(code, 'r') }), [{ type: 'close', code, reason: 'r' }]);
+    assertYields(masked({ opcode: OP.close, payload: closePayload(code, 'r') }), [
+      { type: 'close', code, reason: 'r' },
+    ]);
   }
   for (const code of invalid) {
     assert.equal(isValidCloseCode(code), false, String(code));
@@ -349,15 +448,32 @@ test('§7.4: close codes: valid ones are read, invalid ones fail with 1002', () 
 });
 
 test('§5.5.1: a close reason that is not UTF-8 fails with 1007', () => {
-  assertFails(masked({ opcode: OP.close, payload: closePayload(1000, hex('ce ba e1 bd b9 ce bc ce b5 ed a0 80 65 64 69 74 65 64')) }), 1007, 6 + 2 + 18);
+  assertFails(
+    masked({
+      opcode: OP.close,
+      payload: closePayload(1000, hex('ce ba e1 bd b9 ce bc ce b5 ed a0 80 65 64 69 74 65 64')),
+    }),
+    1007,
+    6 + 2 + 18,
+  );
   assertFails(masked({ opcode: OP.close, payload: closePayload(1000, hex('61 ce')) }), 1007, 6 + 4);
 });
 
 test('§7.1.7: after a failure the reader processes nothing more', () => {
   const reader = new MessageReader({ expectMasked: true, maxMessageSize: 1024 });
-  assert.throws(() => [...reader.push(masked({ opcode: 3 }))], (error) => error.code === 1002);
+  assert.throws(
+    () => [...reader.push(masked({ opcode: 3 }))],
+    (error) => error.code === 1002,
+  );
   // A valid ping and a valid message afterwards: not processed.
-  assert.deepEqual([...reader.push(Buffer.concat([masked({ opcode: OP.ping }), masked({ opcode: OP.text, payload: Buffer.from('late') })]))], []);
+  assert.deepEqual(
+    [
+      ...reader.push(
+        Buffer.concat([masked({ opcode: OP.ping }), masked({ opcode: OP.text, payload: Buffer.from('late') })]),
+      ),
+    ],
+    [],
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -367,13 +483,22 @@ test('§7.1.7: after a failure the reader processes nothing more', () => {
 test('encodeFrame produces the §5.7 examples byte for byte', () => {
   const hello = Buffer.from('Hello');
   assert.deepEqual(encodeFrame({ opcode: OP.text, payload: hello }), hex('81 05 48 65 6c 6c 6f'));
-  assert.deepEqual(encodeFrame({ opcode: OP.text, payload: hello, mask: MASK }), hex('81 85 37 fa 21 3d 7f 9f 4d 51 58'));
+  assert.deepEqual(
+    encodeFrame({ opcode: OP.text, payload: hello, mask: MASK }),
+    hex('81 85 37 fa 21 3d 7f 9f 4d 51 58'),
+  );
   assert.deepEqual(encodeFrame({ opcode: OP.text, payload: Buffer.from('Hel'), fin: false }), hex('01 03 48 65 6c'));
   assert.deepEqual(encodeFrame({ opcode: OP.continuation, payload: Buffer.from('lo') }), hex('80 02 6c 6f'));
   assert.deepEqual(encodeFrame({ opcode: OP.ping, payload: hello }), hex('89 05 48 65 6c 6c 6f'));
-  assert.deepEqual(encodeFrame({ opcode: OP.pong, payload: hello, mask: MASK }), hex('8a 85 37 fa 21 3d 7f 9f 4d 51 58'));
+  assert.deepEqual(
+    encodeFrame({ opcode: OP.pong, payload: hello, mask: MASK }),
+    hex('8a 85 37 fa 21 3d 7f 9f 4d 51 58'),
+  );
   assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(256) }).subarray(0, 4), hex('82 7e 01 00'));
-  assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(65536) }).subarray(0, 10), hex('82 7f 00 00 00 00 00 01 00 00'));
+  assert.deepEqual(
+    encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(65536) }).subarray(0, 10),
+    hex('82 7f 00 00 00 00 00 01 00 00'),
+  );
   assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(0) }), hex('82 00'));
 });
 
@@ -381,7 +506,10 @@ test('encodeFrame uses the shortest length field: 125 / 126 / 65535 / 65536 byte
   assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(125) }).subarray(0, 2), hex('82 7d'));
   assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(126) }).subarray(0, 4), hex('82 7e 00 7e'));
   assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(65535) }).subarray(0, 4), hex('82 7e ff ff'));
-  assert.deepEqual(encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(65536), mask: MASK }).subarray(0, 14), hex('82 ff 00 00 00 00 00 01 00 00 37 fa 21 3d'));
+  assert.deepEqual(
+    encodeFrame({ opcode: OP.binary, payload: Buffer.alloc(65536), mask: MASK }).subarray(0, 14),
+    hex('82 ff 00 00 00 00 00 01 00 00 37 fa 21 3d'),
+  );
 });
 
 test('encodeFrame round trips through MessageReader, masked and not, at every length boundary', () => {
@@ -395,17 +523,26 @@ test('encodeFrame round trips through MessageReader, masked and not, at every le
     // Masked the way this test's own encoder does it: the two encoders agree byte for byte.
     assert.deepEqual(maskedFrame, frame({ opcode: OP.binary, payload, mask: MASK }));
     const letters = Buffer.from('€'.repeat(Math.floor(size / 3)) + 'x'.repeat(size % 3));
-    assertYields(encodeFrame({ opcode: OP.text, payload: letters, mask: hex('00 00 00 00') }), [text(letters.toString())]);
+    assertYields(encodeFrame({ opcode: OP.text, payload: letters, mask: hex('00 00 00 00') }), [
+      text(letters.toString()),
+    ]);
   }
   // Fragmented by encodeFrame, with a ping between the fragments.
-  const parts = [encodeFrame({ opcode: OP.text, payload: Buffer.from('frag'), fin: false, mask: MASK }), encodeFrame({ opcode: OP.ping, payload: Buffer.from('!'), mask: MASK }), encodeFrame({ opcode: OP.continuation, payload: Buffer.from('mented'), mask: MASK })];
+  const parts = [
+    encodeFrame({ opcode: OP.text, payload: Buffer.from('frag'), fin: false, mask: MASK }),
+    encodeFrame({ opcode: OP.ping, payload: Buffer.from('!'), mask: MASK }),
+    encodeFrame({ opcode: OP.continuation, payload: Buffer.from('mented'), mask: MASK }),
+  ];
   assertYields(Buffer.concat(parts), [ping('!'), text('fragmented')]);
 });
 
 test('encodeCloseFrame: the code, then the reason, cut to 123 bytes on a code point boundary', () => {
   assert.deepEqual(encodeCloseFrame({ code: 1000 }), hex('88 02 03 e8'));
   assert.deepEqual(encodeCloseFrame({ code: 1002, reason: 'bad' }), hex('88 05 03 ea 62 61 64'));
-  assert.deepEqual(encodeCloseFrame({ code: 1000, mask: MASK }), Buffer.concat([hex('88 82 37 fa 21 3d'), Buffer.from([0x03 ^ 0x37, 0xe8 ^ 0xfa])]));
+  assert.deepEqual(
+    encodeCloseFrame({ code: 1000, mask: MASK }),
+    Buffer.concat([hex('88 82 37 fa 21 3d'), Buffer.from([0x03 ^ 0x37, 0xe8 ^ 0xfa])]),
+  );
   const long = encodeCloseFrame({ code: 4000, reason: 'x'.repeat(300) });
   assert.equal(long.length, 2 + 125);
   // A reason of two-byte characters cut at 123 bytes would split one: cut before it instead,
@@ -416,11 +553,15 @@ test('encodeCloseFrame: the code, then the reason, cut to 123 bytes on a code po
     const { events, error } = feed(encoded, null, { expectMasked: false });
     assert.equal(error, null, `${JSON.stringify(reason.slice(0, 3))}...: ${error?.message}`);
     assert.equal(events[0].code, 1001);
-    assert.ok(reason.startsWith(events[0].reason) && Buffer.byteLength(events[0].reason) > 119, 'the longest whole prefix');
+    assert.ok(
+      reason.startsWith(events[0].reason) && Buffer.byteLength(events[0].reason) > 119,
+      'the longest whole prefix',
+    );
   }
 });
 
 test('acceptKey: the §1.3 example', () => {
   assert.equal(acceptKey('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
-  for (const key of ['AAAAAAAAAAAAAAAAAAAAAA==', 'x3JJHMbDL1EzLkh9GBhXDw==', '/+/+/+/+/+/+/+/+/+/+/w==']) assert.equal(acceptKey(key), expectedAccept(key));
+  for (const key of ['AAAAAAAAAAAAAAAAAAAAAA==', 'x3JJHMbDL1EzLkh9GBhXDw==', '/+/+/+/+/+/+/+/+/+/+/w=='])
+    assert.equal(acceptKey(key), expectedAccept(key));
 });

@@ -43,20 +43,28 @@ test(`fuzz: random and mutated frames and handshakes against one server (seed ${
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const elapsed = Date.now() - started;
-  t.diagnostic(`${stats.connections} connections (${stats.handshakes} handshake fuzz, ${stats.upgraded} upgraded), ${stats.frames} frames, ${(stats.bytes / 1024).toFixed(0)} KiB in ${elapsed} ms`);
-  t.diagnostic(`server close codes ${JSON.stringify(stats.closeCodes)}; HTTP statuses ${JSON.stringify(stats.statuses)}`);
+  t.diagnostic(
+    `${stats.connections} connections (${stats.handshakes} handshake fuzz, ${stats.upgraded} upgraded), ${stats.frames} frames, ${(stats.bytes / 1024).toFixed(0)} KiB in ${elapsed} ms`,
+  );
+  t.diagnostic(
+    `server close codes ${JSON.stringify(stats.closeCodes)}; HTTP statuses ${JSON.stringify(stats.statuses)}`,
+  );
   assert.deepEqual(failures, [], `seed ${SEED}`);
   assert.ok(stats.frames >= 2000, `only ${stats.frames} frames in the time budget`);
 
   // The target is unharmed: running (not stopped), its own timer ticking, no output of ours.
   assert.equal(target.exit, null, `target exited: ${JSON.stringify(target.exit)}`);
-  assert.doesNotMatch(processState(target.pid), /^T/, 'the target is stopped (state T): SIGTSTP, as readline sends on a Ctrl+Z (0x1a) typed in a session');
+  assert.doesNotMatch(
+    processState(target.pid),
+    /^T/,
+    'the target is stopped (state T): SIGTSTP, as readline sends on a Ctrl+Z (0x1a) typed in a session',
+  );
   // The server child is the same process, alive, and serves a fresh session.
   assert.equal(await serverChildPid(target.pid), serverPid, 'the server child was replaced');
   const session = await connect(t, consoleUrl);
   assert.match(await session.evaluate('1+1'), /\n2\n> $/);
   const first = Number(/(\d+)\n> $/.exec(await session.evaluate('appState.ticks'))[1]);
-  for (const deadline = Date.now() + 5000; ; ) {
+  for (const deadline = Date.now() + 5000; ;) {
     const now = Number(/(\d+)\n> $/.exec(await session.evaluate('appState.ticks'))[1]);
     if (now > first) break;
     assert.ok(Date.now() < deadline, 'appState.ticks stopped increasing');
@@ -64,7 +72,9 @@ test(`fuzz: random and mutated frames and handshakes against one server (seed ${
   assert.equal(target.stdout, '', 'the target printed nothing on stdout');
   const stderrLines = target.stderr.split('\n').filter(Boolean);
   assert.deepEqual(
-    stderrLines.filter((line) => !/^fixture: ready pid=\d+$/.test(line) && !/^prdb: console for pid \d+ at \S+$/.test(line)),
+    stderrLines.filter(
+      (line) => !/^fixture: ready pid=\d+$/.test(line) && !/^prdb: console for pid \d+ at \S+$/.test(line),
+    ),
     [],
     'nothing on stderr but the fixture line and the URL line',
   );
@@ -91,7 +101,12 @@ async function fuzzFrames(random, consoleUrl) {
     stats.bytes += all.length;
     // Written in random chunks: whole, one byte at a time, or odd sizes.
     const style = random.int(3);
-    const sizes = style === 0 ? [all.length || 1] : style === 1 && all.length < 600 ? [1] : Array.from({ length: 7 }, () => random.range(1, 300));
+    const sizes =
+      style === 0
+        ? [all.length || 1]
+        : style === 1 && all.length < 600
+          ? [1]
+          : Array.from({ length: 7 }, () => random.range(1, 300));
     await client.writeInPieces(all, sizes);
     // The end: a close (answered unless the server is mid-frame), a bare FIN, or a reset.
     const ending = random.int(4);
@@ -115,8 +130,20 @@ function validFrames(random) {
   const kind = random.pick(['text', 'text', 'binary', 'binary', 'ping', 'pong', 'close', 'fragmented', 'large']);
   if (kind === 'text') return frame({ opcode: OP.text, payload: textPayload(random), mask });
   if (kind === 'binary') return frame({ opcode: OP.binary, payload: terminalInput(random), mask });
-  if (kind === 'ping' || kind === 'pong') return frame({ opcode: OP[kind], payload: random.bytes(random.chance(0.9) ? random.int(20) : random.range(0, 125)), mask });
-  if (kind === 'close') return frame({ opcode: OP.close, payload: random.chance(0.2) ? Buffer.alloc(0) : closePayload(random.pick([1000, 1001, 1003, 3000, 4000, 4999]), 'fuzz'), mask });
+  if (kind === 'ping' || kind === 'pong')
+    return frame({
+      opcode: OP[kind],
+      payload: random.bytes(random.chance(0.9) ? random.int(20) : random.range(0, 125)),
+      mask,
+    });
+  if (kind === 'close')
+    return frame({
+      opcode: OP.close,
+      payload: random.chance(0.2)
+        ? Buffer.alloc(0)
+        : closePayload(random.pick([1000, 1001, 1003, 3000, 4000, 4999]), 'fuzz'),
+      mask,
+    });
   if (kind === 'large') {
     const size = random.pick([125, 126, 127, 128, 1000, 65535, 65536, MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE + 1]);
     return frame({ opcode: OP.binary, payload: Buffer.alloc(size), mask });
@@ -127,7 +154,14 @@ function validFrames(random) {
   for (let at = 0, first = true; first || at < whole.length; first = false) {
     const size = random.range(0, 8);
     const last = at + size >= whole.length;
-    parts.push(frame({ opcode: first ? (isText ? OP.text : OP.binary) : OP.continuation, fin: last, payload: whole.subarray(at, at + size), mask: random.bytes(4) }));
+    parts.push(
+      frame({
+        opcode: first ? (isText ? OP.text : OP.binary) : OP.continuation,
+        fin: last,
+        payload: whole.subarray(at, at + size),
+        mask: random.bytes(4),
+      }),
+    );
     if (random.chance(0.2)) parts.push(frame({ opcode: OP.ping, payload: random.bytes(4), mask: random.bytes(4) }));
     at += size;
   }
@@ -137,10 +171,19 @@ function validFrames(random) {
 /** JSON the server knows, JSON it does not, valid UTF-8 of any kind, or random bytes. */
 function textPayload(random) {
   const choice = random.int(6);
-  if (choice === 0) return Buffer.from(JSON.stringify({ type: 'resize', cols: random.range(-5, 300), rows: random.range(-5, 100) }));
+  if (choice === 0)
+    return Buffer.from(JSON.stringify({ type: 'resize', cols: random.range(-5, 300), rows: random.range(-5, 100) }));
   if (choice === 1) return Buffer.from(JSON.stringify({ type: 'ack', bytes: random.pick([0, 1, 100, -1, 1e20, 'x']) }));
-  if (choice === 2) return Buffer.from(JSON.stringify({ type: random.pick(['stack', 'nope', '', null, 7]), extra: 'é€𐍈' }));
-  if (choice === 3) return Buffer.from(String.fromCodePoint(...Array.from({ length: random.int(30) }, () => random.pick([0x41, 0xe9, 0x20ac, 0x10348, 0xfeff, random.range(0, 0xd7ff)]))));
+  if (choice === 2)
+    return Buffer.from(JSON.stringify({ type: random.pick(['stack', 'nope', '', null, 7]), extra: 'é€𐍈' }));
+  if (choice === 3)
+    return Buffer.from(
+      String.fromCodePoint(
+        ...Array.from({ length: random.int(30) }, () =>
+          random.pick([0x41, 0xe9, 0x20ac, 0x10348, 0xfeff, random.range(0, 0xd7ff)]),
+        ),
+      ),
+    );
   if (choice === 4) return Buffer.from(random.pick(['{', '[]', 'null', '{"type":', '"\\u0000"', '']));
   return random.bytes(random.int(40));
 }
@@ -149,7 +192,22 @@ function textPayload(random) {
 function terminalInput(random) {
   const choice = random.int(5);
   if (choice === 0) return Buffer.from(`${random.int(1000)}+${random.int(1000)}\r`);
-  if (choice === 1) return Buffer.from(random.pick(['\x1b[A', '\x1b[B', '\t', '\x7f', '\x15', '\x03', '\x1b[200~x\x1b[201~', '\x12', '\x0c', '\r', 'appState.ticks\r']));
+  if (choice === 1)
+    return Buffer.from(
+      random.pick([
+        '\x1b[A',
+        '\x1b[B',
+        '\t',
+        '\x7f',
+        '\x15',
+        '\x03',
+        '\x1b[200~x\x1b[201~',
+        '\x12',
+        '\x0c',
+        '\r',
+        'appState.ticks\r',
+      ]),
+    );
   if (choice === 2) return Buffer.alloc(random.int(200));
   if (choice === 3) return Buffer.from('é€𐍈 // comment\r');
   return random.bytes(random.int(60));
@@ -172,8 +230,16 @@ function mutate(random, bytes) {
       const width = random.int(3);
       const mask = out[1] & 0x80;
       if (width === 0) out[1] = mask | random.int(126);
-      else if (width === 1) return Buffer.concat([Buffer.from([out[0], mask | 126, random.int(256), random.int(256)]), out.subarray(2)]);
-      else return Buffer.concat([Buffer.from([out[0], mask | 127]), random.chance(0.5) ? random.bytes(8) : Buffer.from([0, 0, 0, random.int(4), random.int(256), random.int(256), random.int(256), random.int(256)]), out.subarray(2)]);
+      else if (width === 1)
+        return Buffer.concat([Buffer.from([out[0], mask | 126, random.int(256), random.int(256)]), out.subarray(2)]);
+      else
+        return Buffer.concat([
+          Buffer.from([out[0], mask | 127]),
+          random.chance(0.5)
+            ? random.bytes(8)
+            : Buffer.from([0, 0, 0, random.int(4), random.int(256), random.int(256), random.int(256), random.int(256)]),
+          out.subarray(2),
+        ]);
       return out;
     }
     case 4: // a random opcode, FIN either way
@@ -204,7 +270,12 @@ function checkServerFrames(client) {
     const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null;
     const reason = f.payload.subarray(2).toString();
     stats.closeCodes[code] = (stats.closeCodes[code] ?? 0) + 1;
-    assert.ok(code === null || (code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999), `close code ${code}`);
+    assert.ok(
+      code === null ||
+        (code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) ||
+        (code >= 3000 && code <= 4999),
+      `close code ${code}`,
+    );
     assert.ok(!(code === 1011 && reason === 'internal error'), 'the server hit an internal error');
     assert.ok(new TextDecoder('utf-8', { fatal: true }).decode(f.payload.subarray(2)) !== undefined);
   }
@@ -218,7 +289,7 @@ async function fuzzHandshake(random, consoleUrl) {
   stats.handshakes++;
   const request = handshakeVariant(random, consoleUrl);
   const pieces = [];
-  for (let at = 0; at < request.length; ) {
+  for (let at = 0; at < request.length;) {
     const size = random.chance(0.7) ? request.length : random.range(1, 200);
     pieces.push(request.subarray(at, at + size));
     at += size;
@@ -236,7 +307,10 @@ async function fuzzHandshake(random, consoleUrl) {
       // No session without the token in the first message (these requests send none; a token
       // in the request line counts for nothing); and the Accept is the one for the key that was sent.
       const text = request.toString('latin1');
-      assert.ok(!client.frames.some((f) => f.opcode === OP.text && f.payload.toString().includes('"hello"')), `a session without the token message: ${JSON.stringify(text.slice(0, 300))}`);
+      assert.ok(
+        !client.frames.some((f) => f.opcode === OP.text && f.payload.toString().includes('"hello"')),
+        `a session without the token message: ${JSON.stringify(text.slice(0, 300))}`,
+      );
       const keys = [...text.matchAll(/\r\nsec-websocket-key:[ \t]*([^\r\n]*?)[ \t]*\r\n/gi)].map((m) => m[1]);
       if (keys.length === 1) assert.equal(client.headers['sec-websocket-accept'], expectedAccept(keys[0]));
       assert.equal(client.headers['sec-websocket-extensions'], undefined);
@@ -258,12 +332,14 @@ function handshakeVariant(random, consoleUrl) {
       const at = random.int(bytes.length);
       const op = random.int(3);
       if (op === 0) bytes[at] ^= 1 << random.int(8);
-      else if (op === 1) bytes = Buffer.concat([bytes.subarray(0, at), random.bytes(random.range(1, 5)), bytes.subarray(at)]);
+      else if (op === 1)
+        bytes = Buffer.concat([bytes.subarray(0, at), random.bytes(random.range(1, 5)), bytes.subarray(at)]);
       else bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + random.range(1, 5))]);
     }
     return bytes;
   }
-  if (choice === 2) return handshakeRequest(consoleUrl, { headers: { 'X-Huge': 'x'.repeat(random.range(4000, 70_000)) } }).bytes; // huge header
+  if (choice === 2)
+    return handshakeRequest(consoleUrl, { headers: { 'X-Huge': 'x'.repeat(random.range(4000, 70_000)) } }).bytes; // huge header
   if (choice === 3) {
     const headers = {};
     for (let i = random.range(50, 400); i > 0; i--) headers[`X-Many-${i}`] = 'y'.repeat(random.int(40));
@@ -271,9 +347,22 @@ function handshakeVariant(random, consoleUrl) {
   }
   if (choice === 4) {
     // missing or odd keys and versions
-    const key = random.pick([null, '', 'short', 'x'.repeat(24), 'AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA==, AAAAAAAAAAAAAAAAAAAAAA==', '\u00e9'.repeat(22) + '==', random.bytes(24).toString('latin1').replace(/[\r\n]/g, '')]);
+    const key = random.pick([
+      null,
+      '',
+      'short',
+      'x'.repeat(24),
+      'AAAAAAAAAAAAAAAAAAAAAA',
+      'AAAAAAAAAAAAAAAAAAAAAA==, AAAAAAAAAAAAAAAAAAAAAA==',
+      '\u00e9'.repeat(22) + '==',
+      random
+        .bytes(24)
+        .toString('latin1')
+        .replace(/[\r\n]/g, ''),
+    ]);
     const version = random.pick(['13', '8', '', '13, 13', 'abc', null, '0013']);
-    return handshakeRequest(consoleUrl, { headers: { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': version } }).bytes;
+    return handshakeRequest(consoleUrl, { headers: { 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': version } })
+      .bytes;
   }
   if (choice === 5) {
     // odd request lines
@@ -317,7 +406,12 @@ function handshakeVariant(random, consoleUrl) {
   }
   if (choice === 7) {
     // a good request, then frames (or garbage) in the same write
-    return Buffer.concat([good(), random.chance(0.5) ? frame({ opcode: OP.ping, payload: Buffer.from('early'), mask: random.bytes(4) }) : random.bytes(random.range(1, 100))]);
+    return Buffer.concat([
+      good(),
+      random.chance(0.5)
+        ? frame({ opcode: OP.ping, payload: Buffer.from('early'), mask: random.bytes(4) })
+        : random.bytes(random.range(1, 100)),
+    ]);
   }
   if (choice === 8) return good().subarray(0, random.int(good().length)); // truncated
   return good();

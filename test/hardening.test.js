@@ -44,7 +44,10 @@ async function waitForDescriptors(pid, atMost, what, deadlineMs = 5000) {
   for (;;) {
     const count = descriptorCount(pid);
     if (count <= atMost) return count;
-    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}: the server child has ${count} descriptors, expected at most ${atMost}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out after ${deadlineMs} ms waiting for ${what}: the server child has ${count} descriptors, expected at most ${atMost}`,
+      );
     await sleep(25);
   }
 }
@@ -59,7 +62,13 @@ async function open(t, options = { port: 0 }) {
   // At rest: the watchdog thread has linked (its connection is one of the descriptors).
   await sleep(300);
   const stderrAtStart = target.stderr.length;
-  return { target, consoleUrl, childPid, baseline: descriptorCount(childPid), newStderr: () => target.stderr.slice(stderrAtStart) };
+  return {
+    target,
+    consoleUrl,
+    childPid,
+    baseline: descriptorCount(childPid),
+    newStderr: () => target.stderr.slice(stderrAtStart),
+  };
 }
 
 /**
@@ -103,31 +112,80 @@ function attacker(t, port, text, { host = '127.0.0.1', localAddress, deadlineMs 
 }
 
 function upgradeText({ host, target = '/ws', method = 'GET', version = '1.1', headers } = {}) {
-  headers ??= { Host: host, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'), 'Sec-WebSocket-Version': '13' };
-  return `${method} ${target} HTTP/${version}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  headers ??= {
+    Host: host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+    'Sec-WebSocket-Version': '13',
+  };
+  return `${method} ${target} HTTP/${version}\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }
 
 /** Every malformed or refused shape of request, with the status it must get. */
 function malformedRequests(host) {
   const key = crypto.randomBytes(16).toString('base64');
-  const websocket = { Host: host, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13' };
+  const websocket = {
+    Host: host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': key,
+    'Sec-WebSocket-Version': '13',
+  };
   return [
     { what: 'a request-target that URL rejects', status: 400, text: upgradeText({ host, target: '//[' }) },
-    { what: 'another request-target that URL rejects', status: 400, text: upgradeText({ host, target: 'http://[::1/ws' }) },
+    {
+      what: 'another request-target that URL rejects',
+      status: 400,
+      text: upgradeText({ host, target: 'http://[::1/ws' }),
+    },
     // Upgraded, but no session until a first message shows the token: closed when none comes.
     { what: 'no token', status: 101, text: upgradeText({ host }) },
     { what: 'a wrong token in the request line', status: 101, text: upgradeText({ host, target: '/ws?token=wrong' }) },
     { what: 'a foreign Host', status: 403, text: upgradeText({ host: 'evil.example' }) },
-    { what: 'a foreign Origin', status: 403, text: upgradeText({ headers: { ...websocket, Origin: 'http://evil.example' } }) },
-    { what: 'no Sec-WebSocket-Key', status: 400, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': undefined } }).replace('Sec-WebSocket-Key: undefined\r\n', '') },
-    { what: 'a malformed Sec-WebSocket-Key', status: 400, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': 'short' } }) },
-    { what: 'WebSocket version 8', status: 426, text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Version': '8' } }) },
+    {
+      what: 'a foreign Origin',
+      status: 403,
+      text: upgradeText({ headers: { ...websocket, Origin: 'http://evil.example' } }),
+    },
+    {
+      what: 'no Sec-WebSocket-Key',
+      status: 400,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': undefined } }).replace(
+        'Sec-WebSocket-Key: undefined\r\n',
+        '',
+      ),
+    },
+    {
+      what: 'a malformed Sec-WebSocket-Key',
+      status: 400,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Key': 'short' } }),
+    },
+    {
+      what: 'WebSocket version 8',
+      status: 426,
+      text: upgradeText({ headers: { ...websocket, 'Sec-WebSocket-Version': '8' } }),
+    },
     { what: 'an upgrade by POST', status: 405, text: upgradeText({ host, method: 'POST' }) },
     { what: 'an upgrade over HTTP/1.0', status: 400, text: upgradeText({ host, version: '1.0' }) },
     { what: 'another path', status: 404, text: upgradeText({ host, target: '/other' }) },
-    { what: 'a header line without a colon', status: 400, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nno colon here\r\n\r\n` },
-    { what: 'a header with a control character', status: 400, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: web\x01socket\r\nConnection: Upgrade\r\n\r\n` },
-    { what: 'headers above the limit', status: 431, text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'a'.repeat(16 * 1024)}\r\n\r\n` },
+    {
+      what: 'a header line without a colon',
+      status: 400,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nno colon here\r\n\r\n`,
+    },
+    {
+      what: 'a header with a control character',
+      status: 400,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: web\x01socket\r\nConnection: Upgrade\r\n\r\n`,
+    },
+    {
+      what: 'headers above the limit',
+      status: 431,
+      text: `GET /ws HTTP/1.1\r\nHost: ${host}\r\nX-Padding: ${'a'.repeat(16 * 1024)}\r\n\r\n`,
+    },
     { what: 'a request line that is not HTTP', status: 400, text: 'HELLO\r\n\r\n' },
     { what: 'an unknown HTTP version', status: 400, text: `GET / HTTP/9.9\r\nHost: ${host}\r\n\r\n` },
     { what: 'a plain request for //[', status: 404, text: `GET //[ HTTP/1.1\r\nHost: ${host}\r\n\r\n` },
@@ -144,12 +202,14 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
       await within(client.ended, 5000, 'the server to close its side');
     }
     await waitForDescriptors(childPid, baseline, 'the connection to be released');
-    assert.equal(newStderr(), '', 'a client without the token wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "a client without the token wrote to the target's stderr");
   });
 
   it('every other malformed or refused request gets its clear status, and the server lets go of the socket although the client keeps its side open', async (t) => {
     const { consoleUrl, childPid, baseline, newStderr } = await open(t);
-    const clients = malformedRequests(consoleUrl.host).slice(2).map((entry) => ({ entry, client: attacker(t, consoleUrl.port, entry.text) }));
+    const clients = malformedRequests(consoleUrl.host)
+      .slice(2)
+      .map((entry) => ({ entry, client: attacker(t, consoleUrl.port, entry.text) }));
     const statuses = await Promise.all(clients.map(({ client }) => client.answered));
     await within(Promise.all(clients.map(({ client }) => client.ended)), 5000, 'the server to close its side of each');
     // The clients' sockets are all still open on their side; the server child must hold none.
@@ -158,12 +218,16 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
       clients.map(({ entry }, index) => `${entry.what}: ${statuses[index]}`),
       clients.map(({ entry }) => `${entry.what}: ${entry.status}`),
     );
-    assert.equal(newStderr(), '', 'a client without the token wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "a client without the token wrote to the target's stderr");
   });
 
   it('a flood of malformed, refused and idle requests held open by their clients does not lock out a session with the token, writes nothing to the target, and leaves no descriptor behind', async (t) => {
     const { target, consoleUrl, childPid, baseline, newStderr } = await open(t);
-    const shapes = [...malformedRequests(consoleUrl.host).map((entry) => entry.text), null, `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\n`];
+    const shapes = [
+      ...malformedRequests(consoleUrl.host).map((entry) => entry.text),
+      null,
+      `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\n`,
+    ];
     const clients = [];
     const FLOOD = 3000;
     const CONCURRENCY = 100;
@@ -188,12 +252,14 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
     const during = await waitForDescriptors(childPid, baseline + MAX_UNAUTHENTICATED, 'the flood to be bounded');
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('6 * 7'), /42/);
-    assert.equal(newStderr(), '', 'the flood wrote to the target\'s stderr');
+    assert.equal(newStderr(), '', "the flood wrote to the target's stderr");
     assert.doesNotMatch(target.stdout, /internal error|prdb/);
     for (const client of clients) client.socket.destroy();
     // One more: the session's socket.
-    const after = await waitForDescriptors(childPid, baseline + 1, 'the flood\'s descriptors to be released');
-    t.diagnostic(`flood of ${FLOOD} in ${floodMs} ms; server child descriptors: ${baseline} at rest, ${during} after the flood, ${after} with one session once the clients closed`);
+    const after = await waitForDescriptors(childPid, baseline + 1, "the flood's descriptors to be released");
+    t.diagnostic(
+      `flood of ${FLOOD} in ${floodMs} ms; server child descriptors: ${baseline} at rest, ${during} after the flood, ${after} with one session once the clients closed`,
+    );
   });
 
   it('connections that have not authenticated are bounded: past the limit the oldest is closed, and a session with the token opens while the limit is held', async (t) => {
@@ -204,8 +270,15 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
     await waitUntilCount(() => descriptorCount(childPid) >= baseline + 10, 'the first ten accepted');
     const rest = Array.from({ length: MAX_UNAUTHENTICATED }, () => attacker(t, consoleUrl.port, half));
     // Well before the handshake time limit, which would close them anyway.
-    await within(Promise.all(first.map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the oldest ten to be closed');
-    assert.ok(rest.every((client) => !client.letGo), 'a newer connection was closed instead of the oldest');
+    await within(
+      Promise.all(first.map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      'the oldest ten to be closed',
+    );
+    assert.ok(
+      rest.every((client) => !client.letGo),
+      'a newer connection was closed instead of the oldest',
+    );
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('"in " + "anyway"'), /in anyway/);
     assert.ok(descriptorCount(childPid) <= baseline + MAX_UNAUTHENTICATED + 1, 'more connections held than the limit');
@@ -213,24 +286,46 @@ describe('hardening: clients without the token', { concurrency: 2 }, () => {
   });
 
   it('a peer address that is not loopback holds at most a few unauthenticated connections; loopback peers are not told apart', async (t) => {
-    const address = Object.values(os.networkInterfaces()).flat().find((entry) => entry.family === 'IPv4' && !entry.internal)?.address;
+    const address = Object.values(os.networkInterfaces())
+      .flat()
+      .find((entry) => entry.family === 'IPv4' && !entry.internal)?.address;
     if (address === undefined) return t.skip('no non-loopback IPv4 address on this machine');
     const { consoleUrl, newStderr } = await open(t, { port: 0, host: '0.0.0.0' });
     const half = (host) => `GET /ws HTTP/1.1\r\nHost: ${host}\r\n`;
     const remote = [];
     for (let i = 0; i < MAX_PER_PEER + 4; i++) {
-      remote.push(attacker(t, consoleUrl.port, half(`${address}:${consoleUrl.port}`), { host: address, localAddress: address }));
+      remote.push(
+        attacker(t, consoleUrl.port, half(`${address}:${consoleUrl.port}`), { host: address, localAddress: address }),
+      );
       // In order, so that "the oldest" is well defined.
       await new Promise((resolve) => remote.at(-1).socket.once('connect', resolve));
       await sleep(5);
     }
     const local = Array.from({ length: MAX_PER_PEER + 4 }, () => attacker(t, consoleUrl.port, half(consoleUrl.host)));
-    await within(Promise.all(remote.slice(0, 4).map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the peer\'s oldest four to be closed');
-    await Promise.all(local.map((client) => new Promise((resolve) => (client.socket.readyState === 'open' ? resolve() : client.socket.once('connect', resolve)))));
+    await within(
+      Promise.all(remote.slice(0, 4).map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      "the peer's oldest four to be closed",
+    );
+    await Promise.all(
+      local.map(
+        (client) =>
+          new Promise((resolve) =>
+            client.socket.readyState === 'open' ? resolve() : client.socket.once('connect', resolve),
+          ),
+      ),
+    );
     const session = await connect(t, consoleUrl);
     assert.match(await session.evaluate('1 + 1'), /2/);
-    assert.deepEqual(remote.map((client) => client.letGo), [...Array(4).fill(true), ...Array(MAX_PER_PEER).fill(false)], 'which remote connections were closed');
-    assert.ok(local.every((client) => !client.letGo), 'a loopback connection was closed below the total limit');
+    assert.deepEqual(
+      remote.map((client) => client.letGo),
+      [...Array(4).fill(true), ...Array(MAX_PER_PEER).fill(false)],
+      'which remote connections were closed',
+    );
+    assert.ok(
+      local.every((client) => !client.letGo),
+      'a loopback connection was closed below the total limit',
+    );
     assert.match(newStderr(), /^$/);
   });
 });
@@ -255,7 +350,27 @@ describe('hardening: over TLS', () => {
   it('a session with the token leaves the unauthenticated count, so a flood of connections that never start TLS cannot close it', async (t) => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          `${dir}/key.pem`,
+          '-out',
+          `${dir}/cert.pem`,
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       fs.rmSync(dir, { recursive: true, force: true });
       return t.skip('openssl is not available');
@@ -266,7 +381,11 @@ describe('hardening: over TLS', () => {
     const session = await connect(t, consoleUrl, { wsOptions: { rejectUnauthorized: false } });
     const idle = Array.from({ length: MAX_UNAUTHENTICATED + 10 }, () => attacker(t, consoleUrl.port, null));
     // The oldest idle ones are closed to make room, not the session.
-    await within(Promise.all(idle.slice(0, 10).map((client) => client.ended)), HANDSHAKE_TIMEOUT_MS / 2, 'the oldest idle connections to be closed');
+    await within(
+      Promise.all(idle.slice(0, 10).map((client) => client.ended)),
+      HANDSHAKE_TIMEOUT_MS / 2,
+      'the oldest idle connections to be closed',
+    );
     assert.equal(session.closed, null, 'the session was closed');
     assert.match(await session.evaluate('"still " + "here"'), /still here/);
     assert.equal(newStderr(), '');
@@ -301,8 +420,14 @@ function crashWatchdog() {
     session.connect();
     session.on('NodeWorker.attachedToWorker', ({ params }) => {
       const crash = 'setTimeout(() => { throw new Error("a watchdog crash for the test"); })';
-      for (const message of [{ id: 1, method: 'Runtime.enable', params: {} }, { id: 2, method: 'Runtime.evaluate', params: { expression: crash } }]) {
-        session.post('NodeWorker.sendMessageToWorker', { sessionId: params.sessionId, message: JSON.stringify(message) });
+      for (const message of [
+        { id: 1, method: 'Runtime.enable', params: {} },
+        { id: 2, method: 'Runtime.evaluate', params: { expression: crash } },
+      ]) {
+        session.post('NodeWorker.sendMessageToWorker', {
+          sessionId: params.sessionId,
+          message: JSON.stringify(message),
+        });
       }
     });
     session.on('NodeWorker.detachedFromWorker', () => {
@@ -318,7 +443,9 @@ describe('hardening: what prdb inherits', () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-env-`);
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const log = `${dir}/runs.log`;
-    const target = await startTarget(t, { env: { TMPDIR: dir, COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')}` } });
+    const target = await startTarget(t, {
+      env: { TMPDIR: dir, COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')}` },
+    });
     const session = await connect(t, await target.activate());
     // Stack of a busy main thread is answered by the watchdog: it runs, and has linked.
     const from = session.messages.length;
@@ -336,8 +463,31 @@ describe('hardening: an unusable TLS key or certificate', () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-keys-`);
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const pair = (name, bits) => {
-      execFileSync('openssl', ['req', '-x509', '-newkey', `rsa:${bits}`, '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', `${dir}/${name}.key`, '-out', `${dir}/${name}.crt`], { stdio: 'ignore' });
-      return { key: fs.readFileSync(`${dir}/${name}.key`, 'utf8'), cert: fs.readFileSync(`${dir}/${name}.crt`, 'utf8') };
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          `rsa:${bits}`,
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          `${dir}/${name}.key`,
+          '-out',
+          `${dir}/${name}.crt`,
+        ],
+        { stdio: 'ignore' },
+      );
+      return {
+        key: fs.readFileSync(`${dir}/${name}.key`, 'utf8'),
+        cert: fs.readFileSync(`${dir}/${name}.crt`, 'utf8'),
+      };
     };
     return { a: pair('a', 2048), b: pair('b', 2048), small: pair('small', 1024) };
   }
@@ -349,7 +499,10 @@ describe('hardening: an unusable TLS key or certificate', () => {
     const script = `const prdb = await import(${JSON.stringify(entry)});
       prdb.removeSignalHandler();
       prdb.start(${JSON.stringify({ port: 0, tls })}).then((url) => { console.log('resolved ' + url); return prdb.stop(); }, (error) => console.log('rejected: ' + error.message));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, TMPDIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TMPDIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     t.after(() => child.kill('SIGKILL'));
     let stdout = '';
     let stderr = '';
@@ -362,9 +515,21 @@ describe('hardening: an unusable TLS key or certificate', () => {
   it('a mismatched or unparsable key fails start() at once with a clear prdb: error, and the program exits by itself', async (t) => {
     const keys = makeKeys(t);
     const cases = [
-      { what: 'a key that is not the certificate\'s', tls: { key: keys.a.key, cert: keys.b.cert }, error: /key values mismatch/ },
-      { what: 'a PEM key whose content is not a key', tls: { key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', cert: keys.a.cert }, error: /unsupported|decod|bad/i },
-      { what: 'a certificate whose content is not one', tls: { key: keys.a.key, cert: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' }, error: /./ },
+      {
+        what: "a key that is not the certificate's",
+        tls: { key: keys.a.key, cert: keys.b.cert },
+        error: /key values mismatch/,
+      },
+      {
+        what: 'a PEM key whose content is not a key',
+        tls: { key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', cert: keys.a.cert },
+        error: /unsupported|decod|bad/i,
+      },
+      {
+        what: 'a certificate whose content is not one',
+        tls: { key: keys.a.key, cert: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' },
+        error: /./,
+      },
     ];
     for (const { what, tls, error } of cases) {
       const { code, stdout, stderr } = await startWith(t, tls);
@@ -380,11 +545,19 @@ describe('hardening: an unusable TLS key or certificate', () => {
     const keys = makeKeys(t);
     const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const target = await startTarget(t, { options: { port: 0, tls: { key: keys.a.key, cert: keys.b.cert } }, env: { TMPDIR: dir } });
+    const target = await startTarget(t, {
+      options: { port: 0, tls: { key: keys.a.key, cert: keys.b.cert } },
+      env: { TMPDIR: dir },
+    });
     for (let attempt = 1; attempt <= 2; attempt++) {
       const before = target.stderr.length;
       target.signal();
-      await waitUntil(target.child.stderr, 'data', () => /prdb: cannot serve TLS[^\n]*\n/.test(target.stderr.slice(before)), `the error of attempt ${attempt}`);
+      await waitUntil(
+        target.child.stderr,
+        'data',
+        () => /prdb: cannot serve TLS[^\n]*\n/.test(target.stderr.slice(before)),
+        `the error of attempt ${attempt}`,
+      );
       await waitUntilCount(() => serverChildPid(target.pid) === null, `the server child of attempt ${attempt} to exit`);
     }
     assert.equal(target.exit, null, 'the target exited');
@@ -405,20 +578,27 @@ describe('hardening: bounded whatever a client says', () => {
     const session = await connect(t, consoleUrl, { acknowledge: false });
     const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${childPid}/status`, 'utf8'))[1]) * 1024;
     const before = rss();
-    session.type('(async () => { const line = "x".repeat(1000); for (;;) { console.log(line); await new Promise(setImmediate); } })(), "looping"\r');
+    session.type(
+      '(async () => { const line = "x".repeat(1000); for (;;) { console.log(line); await new Promise(setImmediate); } })(), "looping"\r',
+    );
     await session.waitForOutput(/xxxxxxxx/);
     // The client reads nothing more, and keeps saying it has read everything.
     session.socket._socket.pause();
     const lie = setInterval(() => session.send({ type: 'ack', bytes: 2 ** 30 }), 10);
     t.after(() => clearInterval(lie));
     let largest = before;
-    for (const until = Date.now() + 3000; Date.now() < until; ) {
+    for (const until = Date.now() + 3000; Date.now() < until;) {
       await sleep(100);
       largest = Math.max(largest, rss());
     }
     clearInterval(lie);
-    t.diagnostic(`server child RSS: ${(before / 2 ** 20).toFixed(0)} MiB before, at most ${(largest / 2 ** 20).toFixed(0)} MiB in 3 s of false acknowledgements`);
-    assert.ok(largest - before < 48 * 2 ** 20, `the server child grew by ${((largest - before) / 2 ** 20).toFixed(0)} MiB`);
+    t.diagnostic(
+      `server child RSS: ${(before / 2 ** 20).toFixed(0)} MiB before, at most ${(largest / 2 ** 20).toFixed(0)} MiB in 3 s of false acknowledgements`,
+    );
+    assert.ok(
+      largest - before < 48 * 2 ** 20,
+      `the server child grew by ${((largest - before) / 2 ** 20).toFixed(0)} MiB`,
+    );
     assert.equal(target.exit, null);
   });
 });
@@ -432,12 +612,27 @@ describe('hardening: the token in the first message', () => {
     assert.equal(silent.status, 101);
     await silent.waitForServerEnd(5000);
     const silentMs = Date.now() - openedAt;
-    const big = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.text, payload: Buffer.from(JSON.stringify({ type: 'token', token: 'x'.repeat(2000) })) }) });
-    const binary = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.binary, payload: Buffer.from(consoleUrl.token) }) });
-    const bare = await openRaw(consoleUrl, { token: null, after: frame({ opcode: OP.text, payload: Buffer.from(consoleUrl.token) }) });
+    const big = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({
+        opcode: OP.text,
+        payload: Buffer.from(JSON.stringify({ type: 'token', token: 'x'.repeat(2000) })),
+      }),
+    });
+    const binary = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({ opcode: OP.binary, payload: Buffer.from(consoleUrl.token) }),
+    });
+    const bare = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({ opcode: OP.text, payload: Buffer.from(consoleUrl.token) }),
+    });
     for (const client of [big, binary, bare]) await client.waitForServerEnd(1000);
     const codes = [silent, big, binary, bare].map((client) => {
-      assert.ok(!client.frames.some((f) => f.opcode === OP.text), `a text frame to a client without the token: ${client.describeFrames()}`);
+      assert.ok(
+        !client.frames.some((f) => f.opcode === OP.text),
+        `a text frame to a client without the token: ${client.describeFrames()}`,
+      );
       const close = client.frames.find((f) => f.opcode === OP.close);
       return close?.payload.readUInt16BE(0);
     });

@@ -7,7 +7,10 @@ import WebSocket from 'ws';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 /** Which build the targets import: prdb.js by default, prdb.ts with PRDB_ENTRY=ts. */
-export const entry = process.env.PRDB_ENTRY === 'ts' ? new URL('../prdb.ts', import.meta.url).href : new URL('../prdb.js', import.meta.url).href;
+export const entry =
+  process.env.PRDB_ENTRY === 'ts'
+    ? new URL('../prdb.ts', import.meta.url).href
+    : new URL('../prdb.js', import.meta.url).href;
 export const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const DEFAULT_DEADLINE_MS = 10_000;
@@ -37,7 +40,17 @@ export function waitUntil(emitter, event, predicate, what, deadlineMs = DEFAULT_
  * Starts a target that imports prdb. `options` go to setSignalHandler (port 0 by default so
  * that tests never collide); `env` adds variables.
  */
-export async function startTarget(t, { options = { port: 0 }, env = {}, script = fixture('target.js'), args = [], execArgv = [], node = process.execPath } = {}) {
+export async function startTarget(
+  t,
+  {
+    options = { port: 0 },
+    env = {},
+    script = fixture('target.js'),
+    args = [],
+    execArgv = [],
+    node = process.execPath,
+  } = {},
+) {
   const child = spawn(node, [...execArgv, script, ...args], {
     cwd: root,
     env: { ...process.env, PRDB_ENTRY: entry, PRDB_OPTIONS: options === null ? '' : JSON.stringify(options), ...env },
@@ -63,7 +76,12 @@ export async function startTarget(t, { options = { port: 0 }, env = {}, script =
     async activate(name = 'SIGUSR1') {
       const before = target.stderr.length;
       target.signal(name);
-      const match = await waitUntil(child.stderr, 'data', () => /prdb: console for pid (\d+) at (\S+)\n/.exec(target.stderr.slice(before)), 'the URL on stderr');
+      const match = await waitUntil(
+        child.stderr,
+        'data',
+        () => /prdb: console for pid (\d+) at (\S+)\n/.exec(target.stderr.slice(before)),
+        'the URL on stderr',
+      );
       return parseConsoleUrl(match[2]);
     },
   };
@@ -89,14 +107,25 @@ function matchFrom(text, pattern) {
 export function parseConsoleUrl(url) {
   const parsed = new URL(url);
   const token = parsed.hash.slice(1);
-  return { url, token, origin: parsed.origin, host: parsed.host, port: Number(parsed.port), wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws` };
+  return {
+    url,
+    token,
+    origin: parsed.origin,
+    host: parsed.host,
+    port: Number(parsed.port),
+    wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws`,
+  };
 }
 
 /**
  * A session as a page would have it, through the `ws` package: `output` is the terminal text
  * received so far, `messages` the control messages. Acknowledges output like the page does.
  */
-export async function connect(t, consoleUrl, { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {}) {
+export async function connect(
+  t,
+  consoleUrl,
+  { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {},
+) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
   // The token is the first message (never in the request line).
   socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
@@ -115,11 +144,23 @@ export async function connect(t, consoleUrl, { origin = consoleUrl.origin, colum
     },
     /** Resolves when the output since `from` (default: since the last mark) matches. */
     waitForOutput(pattern, { from = session.mark, deadlineMs } = {}) {
-      return waitUntil(session.events, 'update', () => matchFrom(stripAnsi(session.output.slice(from)), pattern), `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}`, deadlineMs);
+      return waitUntil(
+        session.events,
+        'update',
+        () => matchFrom(stripAnsi(session.output.slice(from)), pattern),
+        `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}`,
+        deadlineMs,
+      );
     },
     /** Resolves with the first control message of `type` at index `from` or later. */
     waitForMessage(type, { from = 0, deadlineMs } = {}) {
-      return waitUntil(session.events, 'update', () => session.messages.slice(from).find((message) => message.type === type), `message ${type}`, deadlineMs);
+      return waitUntil(
+        session.events,
+        'update',
+        () => session.messages.slice(from).find((message) => message.type === type),
+        `message ${type}`,
+        deadlineMs,
+      );
     },
     waitForClose(deadlineMs) {
       return waitUntil(session.events, 'update', () => session.closed, 'close', deadlineMs);
@@ -160,7 +201,12 @@ export async function connect(t, consoleUrl, { origin = consoleUrl.origin, colum
     session.events.emit('update');
   });
   t.after(() => socket.terminate());
-  await waitUntil(session.events, 'update', () => session.hello || session.closed || session.error, 'the hello message');
+  await waitUntil(
+    session.events,
+    'update',
+    () => session.hello || session.closed || session.error,
+    'the hello message',
+  );
   if (!session.hello) throw new Error(`no session: ${session.error?.message ?? JSON.stringify(session.closed)}`);
   session.send({ type: 'resize', cols: columns, rows });
   await session.waitForOutput(/> $/, { from: 0 });
@@ -169,5 +215,8 @@ export async function connect(t, consoleUrl, { origin = consoleUrl.origin, colum
 
 /** Removes terminal escape sequences and carriage returns, for assertions on visible text. */
 export function stripAnsi(text) {
-  return text.replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
+  return text
+    .replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '')
+    .replace(/\x1b[()][A-Z0-9]/g, '')
+    .replace(/\r/g, '');
 }

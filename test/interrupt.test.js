@@ -50,7 +50,10 @@ test('a loop after an await is interrupted by Ctrl+C, and the work the process h
   const session = await connect(t, await target.activate());
   await session.evaluate('appState.mark = appState.ticks; globalThis.kept = "state"');
   // Work queued right before the loop, of each kind that a plain TerminateExecution loses.
-  await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); setImmediate(() => globalThis.immediateRan = true); setTimeout(() => globalThis.timerRan = true, 0); while (true) {}');
+  await startRunaway(
+    session,
+    'await null; queueMicrotask(() => globalThis.microtaskRan = true); setImmediate(() => globalThis.immediateRan = true); setTimeout(() => globalThis.timerRan = true, 0); while (true) {}',
+  );
   const pressed = Date.now();
   session.type('\x03');
   await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
@@ -58,9 +61,15 @@ test('a loop after an await is interrupted by Ctrl+C, and the work the process h
   assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
   assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /To exit, press Ctrl\+C again|prdb:/);
   await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 30))');
-  assert.match(await session.evaluate('[kept, appState.ticks > appState.mark, microtaskRan, immediateRan, timerRan].join()'), /'state,true,true,true,true'/);
+  assert.match(
+    await session.evaluate('[kept, appState.ticks > appState.mark, microtaskRan, immediateRan, timerRan].join()'),
+    /'state,true,true,true,true'/,
+  );
   // A loop further in, after several awaits, inside a block and a function's result.
-  await startRunaway(session, 'for (let round = 0; round < 3; round++) await new Promise((resolve) => setTimeout(resolve, 5)); if (appState) { const spins = await Promise.resolve(0); for (;;) {} }');
+  await startRunaway(
+    session,
+    'for (let round = 0; round < 3; round++) await new Promise((resolve) => setTimeout(resolve, 5)); if (appState) { const spins = await Promise.resolve(0); for (;;) {} }',
+  );
   session.type('\x03');
   await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
   assert.match(await session.evaluate('"still " + appState.name'), /'still fixture'/);
@@ -73,10 +82,16 @@ test('in a program that handles SIGINT, a loop after an await is reported, stopp
   const target = await startTarget(t, { env: { FIXTURE_APP_SIGINT: '1' } });
   const session = await connect(t, await target.activate());
   await session.evaluate('appState.mark = appState.ticks');
-  await startRunaway(session, 'await null; queueMicrotask(() => globalThis.microtaskRan = true); const end = Date.now() + 1500; while (Date.now() < end) {} await null; "not reached"');
+  await startRunaway(
+    session,
+    'await null; queueMicrotask(() => globalThis.microtaskRan = true); const end = Date.now() + 1500; while (Date.now() < end) {} await null; "not reached"',
+  );
   session.type('\x03');
   const notice = await session.waitForMessage('notice');
-  assert.match(notice.text, /in a step that Ctrl\+C cannot stop because this program handles SIGINT itself[^]*\(REPL\d+:/);
+  assert.match(
+    notice.text,
+    /in a step that Ctrl\+C cannot stop because this program handles SIGINT itself[^]*\(REPL\d+:/,
+  );
   // The step runs to its end; the evaluation stops at its next await.
   await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> $/);
   assert.doesNotMatch(stripAnsi(session.output.slice(session.mark)), /'not reached'/);
@@ -85,13 +100,20 @@ test('in a program that handles SIGINT, a loop after an await is reported, stopp
   // program's own handler, and none ends the process (arming Node's SIGINT watchdog for each
   // step would leave moments where one does).
   session.markOutput();
-  session.type('for (let i = 0; ; i++) { if (i === 1000) console.log("stepping"); await new Promise((resolve) => setImmediate(resolve)) }\r');
+  session.type(
+    'for (let i = 0; ; i++) { if (i === 1000) console.log("stepping"); await new Promise((resolve) => setImmediate(resolve)) }\r',
+  );
   await session.waitForOutput(/\nstepping\n/);
   const handled = () => (target.stdout.match(/app SIGINT handler ran/g) ?? []).length;
   const before = handled();
   for (let signal = 1; signal <= 30; signal++) {
     target.child.kill('SIGINT');
-    await waitUntil(target.child.stdout, 'data', () => handled() === before + signal, `the app's handler for SIGINT number ${signal}`);
+    await waitUntil(
+      target.child.stdout,
+      'data',
+      () => handled() === before + signal,
+      `the app's handler for SIGINT number ${signal}`,
+    );
   }
   assert.equal(target.exit, null);
   session.type('\x03');
@@ -113,7 +135,10 @@ for (const pace of ['promise jobs', 'timers']) {
     assert.ok(elapsed < 1000, `prompt back ${elapsed} ms after Ctrl+C`);
     const after = session.output.length;
     // Long enough for a loop that went on to print many more lines.
-    assert.match(await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 100)); "quiet"'), /'quiet'/);
+    assert.match(
+      await session.evaluate('await new Promise((resolve) => setTimeout(resolve, 100)); "quiet"'),
+      /'quiet'/,
+    );
     assert.doesNotMatch(stripAnsi(session.output.slice(after)), /line \d/);
     assert.equal(target.exit, null);
     assert.doesNotMatch(target.stdout, /app SIGINT handler ran/);
@@ -127,7 +152,9 @@ test('Ctrl+C between steps returns from the typed code: its finally blocks run',
   // Waiting, not spinning: Ctrl+C reaches the target at once and stops the loop at its next
   // step. (A step that the watchdog stops with SIGINT inside it is terminated, as a
   // synchronous `while (true) {}` is, and runs no finally block.)
-  session.type('try { for (let i = 0; ; i++) { await new Promise((resolve) => setTimeout(resolve, 20)); if (i === 3) console.log("looping") } } finally { console.log("cleaned up") }\r');
+  session.type(
+    'try { for (let i = 0; ; i++) { await new Promise((resolve) => setTimeout(resolve, 20)); if (i === 3) console.log("looping") } } finally { console.log("cleaned up") }\r',
+  );
   await session.waitForOutput(/looping\n/);
   session.type('\x03');
   await session.waitForOutput(/Uncaught Error: Script execution was interrupted by Ctrl\+C\n> [^]*cleaned up/);
@@ -140,7 +167,10 @@ test('an error after an await shows the typed code, not the stepping under it', 
   const shown = stripAnsi(await session.evaluate('await null; (function thrower() { throw new Error("boom") })()'));
   assert.match(shown, /Uncaught Error: boom\n\s+at thrower /);
   assert.doesNotMatch(shown, /driveEvaluation|resumePendingStep|Generator\.|prdb-await-step|node:vm/);
-  assert.match(stripAnsi(await session.evaluate('await Promise.reject(new RangeError("rejected"))')), /Uncaught RangeError: rejected/);
+  assert.match(
+    stripAnsi(await session.evaluate('await Promise.reject(new RangeError("rejected"))')),
+    /Uncaught RangeError: rejected/,
+  );
   // Thrown before the first await, in the step that runs inside the REPL's own call.
   const first = stripAnsi(await session.evaluate('(function early() { throw new Error("before") })(); await null'));
   assert.match(first, /Uncaught Error: before\n\s+at early /);
@@ -151,14 +181,19 @@ test('a stepped evaluation outlives its session; then the process is left as it 
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
   session.markOutput();
-  session.type('globalThis.keptByUser = "yes"; await new Promise((resolve) => setTimeout(resolve, 300)); console.log("finished after the session"); globalThis.keptByUser = "done"\r');
+  session.type(
+    'globalThis.keptByUser = "yes"; await new Promise((resolve) => setTimeout(resolve, 300)); console.log("finished after the session"); globalThis.keptByUser = "done"\r',
+  );
   await session.waitForOutput('keptByUser');
   session.socket.close();
   // With no session left, the evaluation's console output goes to the process's own stdout.
   await target.waitForStdout('finished after the session');
   target.signal('SIGUSR2');
   await target.waitForStdout(/fixture: globals .*\n/);
-  assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=done marker=undefined/);
+  assert.match(
+    target.stdout,
+    /fixture: globals require=undefined fs=undefined underscore=undefined kept=done marker=undefined/,
+  );
 });
 
 test('Ctrl+C on an await that never settles gives the prompt back, and leaves nothing behind', async (t) => {
@@ -173,7 +208,10 @@ test('Ctrl+C on an await that never settles gives the prompt back, and leaves no
   await session.waitForMessage('session-end');
   target.signal('SIGUSR2');
   await target.waitForStdout(/fixture: globals .*\n/);
-  assert.match(target.stdout, /fixture: globals require=undefined fs=undefined underscore=undefined kept=waiting marker=undefined/);
+  assert.match(
+    target.stdout,
+    /fixture: globals require=undefined fs=undefined underscore=undefined kept=waiting marker=undefined/,
+  );
 });
 
 test('closing the tab while an evaluation waits for ever leaves nothing behind', async (t) => {
@@ -197,7 +235,9 @@ test('closing the tab while an evaluation waits for ever leaves nothing behind',
 test('Ctrl+C in an async function the evaluation awaits is reported; the evaluation stops when it returns', async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
-  await session.evaluate('async function slowly() { await null; const end = Date.now() + 1500; while (Date.now() < end) {} return "returned" }');
+  await session.evaluate(
+    'async function slowly() { await null; const end = Date.now() + 1500; while (Date.now() < end) {} return "returned" }',
+  );
   await startRunaway(session, 'await slowly(); "not reached"');
   session.type('\x03');
   const notice = await session.waitForMessage('notice');
@@ -232,7 +272,10 @@ test('a main thread blocked outside JavaScript is never said idle: Ctrl+C and a 
   session.send({ type: 'stack' });
   session.type('\x03');
   const notice = await session.waitForMessage('notice', { from });
-  assert.match(notice.text, /not interrupted: the main thread answers nothing and did not stop[^]*blocked outside JavaScript/);
+  assert.match(
+    notice.text,
+    /not interrupted: the main thread answers nothing and did not stop[^]*blocked outside JavaScript/,
+  );
   const stack = await session.waitForMessage('stack', { from });
   assert.match(stack.text, /No stack: the main thread answers nothing/);
   await session.waitForOutput(/'slept'\n> $/);
@@ -250,7 +293,9 @@ test('a print loop without end is stopped by Ctrl+C, with memory bounded', async
   // What the target holds is bounded: live JavaScript memory, and the process's footprint
   // (V8 keeps the heap it grew, so RSS is a loose bound; Node 24 grows more than 20).
   const memory = JSON.parse(/'(\{.*\})'/.exec(await session.evaluate('JSON.stringify(process.memoryUsage())'))[1]);
-  t.diagnostic(`target after the loop: rss ${memory.rss >> 20} MiB, heap used ${memory.heapUsed >> 20} MiB, array buffers ${memory.arrayBuffers >> 20} MiB`);
+  t.diagnostic(
+    `target after the loop: rss ${memory.rss >> 20} MiB, heap used ${memory.heapUsed >> 20} MiB, array buffers ${memory.arrayBuffers >> 20} MiB`,
+  );
   assert.ok(memory.heapUsed + memory.arrayBuffers < 100 * 1024 * 1024, 'live memory bounded');
   assert.ok(memory.rss < 512 * 1024 * 1024, 'footprint bounded');
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
@@ -278,7 +323,9 @@ test('a loop in a callback the session started is reported, with its stack, and 
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());
   session.markOutput();
-  session.type('setTimeout(function spinInTimer() { const end = Date.now() + 1500; while (Date.now() < end) {} console.log("finished") }, 0); "started"\r');
+  session.type(
+    'setTimeout(function spinInTimer() { const end = Date.now() + 1500; while (Date.now() < end) {} console.log("finished") }, 0); "started"\r',
+  );
   await session.waitForOutput(/'started'\n> $/);
   await session.waitForMessage('busy', { from: session.messages.length });
   session.type('\x03');
@@ -291,8 +338,10 @@ test('a loop in a callback the session started is reported, with its stack, and 
 // The typed code of a round, which spins for `duration` ms: at once, or in four steps with
 // awaits between them (stepped: Ctrl+C may find it in a step, between steps, or waiting).
 const stressRounds = {
-  synchronous: (duration, round) => `{ const until = Date.now() + ${duration}; while (Date.now() < until) {} ${round} }`,
-  stepped: (duration, round) => `for (let step = 0; step < 4; step++) { await new Promise((resolve) => setTimeout(resolve, 5)); const until = Date.now() + ${Math.floor(duration / 4)}; while (Date.now() < until) {} } ${round}`,
+  synchronous: (duration, round) =>
+    `{ const until = Date.now() + ${duration}; while (Date.now() < until) {} ${round} }`,
+  stepped: (duration, round) =>
+    `for (let step = 0; step < 4; step++) { await new Promise((resolve) => setTimeout(resolve, 5)); const until = Date.now() + ${Math.floor(duration / 4)}; while (Date.now() < until) {} } ${round}`,
 };
 
 for (const [kind, roundCode] of Object.entries(stressRounds)) {
@@ -302,7 +351,7 @@ for (const [kind, roundCode] of Object.entries(stressRounds)) {
     await session.evaluate('appState.mark = appState.ticks');
     let seed = Number(process.env.PRDB_STRESS_SEED ?? 20261124);
     t.diagnostic(`seed ${seed}`);
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     let interrupted = 0;
     let completed = 0;
     for (let round = 0; round < (kind === 'synchronous' ? 20 : 14); round++) {

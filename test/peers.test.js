@@ -144,7 +144,11 @@ function runNodeClient(t, url, { probe = false, token = 'probe', input = '', exp
       process.exit(0);
     };
   `;
-  const child = spawn(process.execPath, [...WEBSOCKET_FLAGS, '--no-warnings', '-e', script, url, probe ? 'probe' : 'session', input, expect, token], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [...WEBSOCKET_FLAGS, '--no-warnings', '-e', script, url, probe ? 'probe' : 'session', input, expect, token],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const client = { child, stdout: '', stderr: '', exited: once(child, 'exit') };
   child.stdout.on('data', (chunk) => (client.stdout += chunk));
   child.stderr.on('data', (chunk) => (client.stderr += chunk));

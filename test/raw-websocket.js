@@ -22,7 +22,16 @@ export function hex(text) {
  * sent are still `payload`); `lengthBytes` forces a 7, 16 or 64-bit length field; `masked:
  * false` sends it unmasked, which a client must never do (§5.3).
  */
-export function frame({ opcode, payload = Buffer.alloc(0), fin = true, rsv = 0, masked = true, mask = crypto.randomBytes(4), length, lengthBytes }) {
+export function frame({
+  opcode,
+  payload = Buffer.alloc(0),
+  fin = true,
+  rsv = 0,
+  masked = true,
+  mask = crypto.randomBytes(4),
+  length,
+  lengthBytes,
+}) {
   payload = Buffer.from(payload);
   const announced = length ?? payload.length;
   const width = lengthBytes ?? (announced < 126 ? 0 : announced < 65536 ? 2 : 8);
@@ -97,7 +106,8 @@ export class ServerFrameParser {
       const result = { fin: (raw[0] & 0x80) !== 0, rsv: (raw[0] >> 4) & 7, opcode: raw[0] & 0x0f, payload, raw };
       if (result.rsv !== 0) this.violations.push(`RSV bits ${result.rsv} set`);
       if (![0, 1, 2, 8, 9, 10].includes(result.opcode)) this.violations.push(`reserved opcode ${result.opcode}`);
-      if (result.opcode >= 8 && (!result.fin || length > 125)) this.violations.push(`malformed control frame opcode ${result.opcode}`);
+      if (result.opcode >= 8 && (!result.fin || length > 125))
+        this.violations.push(`malformed control frame opcode ${result.opcode}`);
       if (this.frames.at(-1)?.opcode === OP.close) this.violations.push('a frame after the close frame');
       this.frames.push(result);
     }
@@ -127,8 +137,18 @@ export class ServerFrameParser {
 }
 
 /** The handshake request exactly as a test wants it; `headers` adds or replaces (null drops). */
-export function handshakeRequest(consoleUrl, { key = crypto.randomBytes(16).toString('base64'), path = '/ws', headers = {} } = {}) {
-  const all = { Host: consoleUrl.host, Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', ...headers };
+export function handshakeRequest(
+  consoleUrl,
+  { key = crypto.randomBytes(16).toString('base64'), path = '/ws', headers = {} } = {},
+) {
+  const all = {
+    Host: consoleUrl.host,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': key,
+    'Sec-WebSocket-Version': '13',
+    ...headers,
+  };
   const lines = Object.entries(all)
     .filter(([, value]) => value !== null)
     .map(([name, value]) => `${name}: ${value}\r\n`)
@@ -152,7 +172,19 @@ export function expectedAccept(key) {
  * the connection) has arrived, unless `waitForResponse` is false: `client.status`,
  * `client.headers`, and after a 101, `frames`.
  */
-export async function openRaw(consoleUrl, { request, key, path, headers, token = consoleUrl.token, after = Buffer.alloc(0), waitForResponse = true, deadlineMs = 5000 } = {}) {
+export async function openRaw(
+  consoleUrl,
+  {
+    request,
+    key,
+    path,
+    headers,
+    token = consoleUrl.token,
+    after = Buffer.alloc(0),
+    waitForResponse = true,
+    deadlineMs = 5000,
+  } = {},
+) {
   let handshake = null;
   if (request === undefined) {
     handshake = handshakeRequest(consoleUrl, { key, path, headers });
@@ -163,12 +195,24 @@ export async function openRaw(consoleUrl, { request, key, path, headers, token =
   const socket = net.connect({ host: '127.0.0.1', port: consoleUrl.port });
   socket.setNoDelay(true);
   const client = new RawClient(socket, handshake?.key ?? null);
-  await waitUntil(client.events, 'update', () => client.connected || client.error || client.closed, 'the TCP connection', deadlineMs);
+  await waitUntil(
+    client.events,
+    'update',
+    () => client.connected || client.error || client.closed,
+    'the TCP connection',
+    deadlineMs,
+  );
   if (client.error && !client.connected) throw client.error;
   const pieces = Array.isArray(request) ? request : [request];
   for (const piece of pieces) await client.write(piece);
   if (!waitForResponse) return client;
-  await waitUntil(client.events, 'update', () => client.status !== null || client.ended || client.closed, 'the handshake response', deadlineMs);
+  await waitUntil(
+    client.events,
+    'update',
+    () => client.status !== null || client.ended || client.closed,
+    'the handshake response',
+    deadlineMs,
+  );
   return client;
 }
 
@@ -248,7 +292,8 @@ export class RawClient {
       this.events,
       'update',
       () => {
-        for (let i = from; i < this.frames.length; i++) if (predicate(this.frames[i])) return { ...this.frames[i], index: i };
+        for (let i = from; i < this.frames.length; i++)
+          if (predicate(this.frames[i])) return { ...this.frames[i], index: i };
         return null;
       },
       `${what}; frames so far: ${this.describeFrames()}${this.closed ? ' (TCP closed)' : ''}`,
@@ -259,12 +304,20 @@ export class RawClient {
   /** Sends a ping with a fresh payload and resolves with the matching pong. */
   async ping(payload = crypto.randomBytes(8), { deadlineMs } = {}) {
     await this.write(frame({ opcode: OP.ping, payload }));
-    return this.waitForFrame((f) => f.opcode === OP.pong && f.payload.equals(payload), `a pong to ${payload.toString('hex')}`, { deadlineMs });
+    return this.waitForFrame(
+      (f) => f.opcode === OP.pong && f.payload.equals(payload),
+      `a pong to ${payload.toString('hex')}`,
+      { deadlineMs },
+    );
   }
 
   async waitForClose(deadlineMs = 5000) {
     const close = await this.waitForFrame((f) => f.opcode === OP.close, 'a close frame', { deadlineMs });
-    return { ...close, code: close.payload.length >= 2 ? close.payload.readUInt16BE(0) : null, reason: close.payload.subarray(2).toString('utf8') };
+    return {
+      ...close,
+      code: close.payload.length >= 2 ? close.payload.readUInt16BE(0) : null,
+      reason: close.payload.subarray(2).toString('utf8'),
+    };
   }
 
   /** Resolves when the server has ended TCP (its FIN, or the socket closed). */
@@ -277,7 +330,13 @@ export class RawClient {
   }
 
   waitForOutput(pattern, what = String(pattern), deadlineMs = 5000) {
-    return waitUntil(this.events, 'update', () => pattern.exec(stripAnsi(this.output())), `output ${what} in ${JSON.stringify(stripAnsi(this.output()).slice(-200))}`, deadlineMs);
+    return waitUntil(
+      this.events,
+      'update',
+      () => pattern.exec(stripAnsi(this.output())),
+      `output ${what} in ${JSON.stringify(stripAnsi(this.output()).slice(-200))}`,
+      deadlineMs,
+    );
   }
 
   messages() {
@@ -289,7 +348,8 @@ export class RawClient {
       this.frames
         .map((f) => {
           const name = Object.keys(OP).find((key) => OP[key] === f.opcode) ?? `op${f.opcode}`;
-          if (f.opcode === OP.close) return `close(${f.payload.length >= 2 ? f.payload.readUInt16BE(0) : ''} ${f.payload.subarray(2).toString()})`;
+          if (f.opcode === OP.close)
+            return `close(${f.payload.length >= 2 ? f.payload.readUInt16BE(0) : ''} ${f.payload.subarray(2).toString()})`;
           if (f.opcode === OP.text) return `text(${f.payload.toString().slice(0, 60)})`;
           return `${name}[${f.payload.length}]`;
         })

@@ -9,7 +9,11 @@ import { startTarget, connect, stripAnsi, waitUntil } from './helpers.js';
 import { tokenFrame } from './raw-websocket.js';
 
 function childPidOf(pid) {
-  return Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  return Number(
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0],
+  );
 }
 
 function residentKilobytes(pid) {
@@ -17,7 +21,9 @@ function residentKilobytes(pid) {
 }
 
 function openFileCount(pid) {
-  return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' }).trim().split('\n').length;
+  return execFileSync('ls', [`/proc/${pid}/fd`], { encoding: 'utf8' })
+    .trim()
+    .split('\n').length;
 }
 
 test('a blocked target is reported busy within a second, its stack on demand, and the session goes on', async (t) => {
@@ -37,12 +43,22 @@ test('a blocked target is reported busy within a second, its stack on demand, an
   const stack = await observer.waitForMessage('stack');
   assert.match(stack.text, /The main thread is running:\n\s+at .*\(REPL\d+:/);
   await worker.waitForOutput(/'done'\n> $/);
-  await waitUntil(observer.events, 'update', () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0), 'busy 0');
+  await waitUntil(
+    observer.events,
+    'update',
+    () => observer.messages.some((message) => message.type === 'busy' && message.ms === 0),
+    'busy 0',
+  );
   assert.match(await observer.evaluate('appState.name'), /'fixture'/);
   // An idle main thread is said to be idle.
   const before = observer.messages.length;
   observer.send({ type: 'stack' });
-  await waitUntil(observer.events, 'update', () => observer.messages.slice(before).find((message) => message.type === 'stack'), 'second stack');
+  await waitUntil(
+    observer.events,
+    'update',
+    () => observer.messages.slice(before).find((message) => message.type === 'stack'),
+    'second stack',
+  );
   assert.match(observer.messages.slice(before).find((message) => message.type === 'stack').text, /idle/);
   assert.ok(!target.stderr.includes('Debugger'), 'nothing about the inspector in the target');
 });
@@ -54,11 +70,18 @@ test('a browser that vanishes without a close frame is dropped by keepalive and 
   // A raw client that completes the handshake and then never answers anything: a half-open TCP.
   const socket = net.connect(consoleUrl.port, '127.0.0.1');
   t.after(() => socket.destroy());
-  socket.write(`GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   socket.write(tokenFrame(consoleUrl.token));
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-  await waitUntil(socket, 'data', () => received.includes('101 Switching Protocols') && received.includes('"hello"'), 'the upgrade');
+  await waitUntil(
+    socket,
+    'data',
+    () => received.includes('101 Switching Protocols') && received.includes('"hello"'),
+    'the upgrade',
+  );
   assert.match(await observer.evaluate('prdb.status().sessions'), /\n2\n/);
   await waitUntil(socket, 'close', () => socket.destroyed, 'the server to drop the silent client', 5000);
   assert.match(await observer.evaluate('prdb.status().sessions'), /\n1\n/);
@@ -70,7 +93,9 @@ test('output without end keeps memory bounded and the page in control', async (t
   // A page that draws nothing: it never acknowledges.
   const stalled = await connect(t, consoleUrl, { acknowledge: false });
   const childPid = childPidOf(target.pid);
-  stalled.type('for (let i = 0; i < 1000; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r');
+  stalled.type(
+    'for (let i = 0; i < 1000; i++) console.log(String(i).padStart(8, "0") + "x".repeat(100000)); "printed"\r',
+  );
   // The target holds the window in flight and a bounded backlog; the rest is dropped.
   await stalled.waitForOutput(/bytes of output dropped/);
   const receivedWhileStalled = stalled.outputBytes;
@@ -78,7 +103,13 @@ test('output without end keeps memory bounded and the page in control', async (t
   const observer = await connect(t, consoleUrl);
   assert.match(await observer.evaluate('appState.name'), /'fixture'/, 'the target is responsive');
   // Live memory after a collection, not RSS: V8 keeps the heap it grew for the strings the loop made.
-  const memory = JSON.parse(/'(\{.*\})'/.exec(await observer.evaluate('gc(); await new Promise((resolve) => setTimeout(resolve, 50)); gc(); JSON.stringify(process.memoryUsage())'))[1]);
+  const memory = JSON.parse(
+    /'(\{.*\})'/.exec(
+      await observer.evaluate(
+        'gc(); await new Promise((resolve) => setTimeout(resolve, 50)); gc(); JSON.stringify(process.memoryUsage())',
+      ),
+    )[1],
+  );
   // The loop printed 100 MB; what is held is the window and the backlog, 2 MiB, plus slack.
   t.diagnostic(`target array buffers after the flood: ${memory.arrayBuffers} bytes`);
   assert.ok(memory.arrayBuffers < 32 * 1024 * 1024, `target array buffers ${memory.arrayBuffers}`);
@@ -86,12 +117,21 @@ test('output without end keeps memory bounded and the page in control', async (t
   assert.ok(residentKilobytes(childPid) < 120 * 1024, 'child memory bounded');
   // Credit flows again: the notice of what was dropped, then the most recent output and the prompt.
   stalled.send({ type: 'ack', bytes: stalled.outputBytes });
-  await waitUntil(stalled.events, 'update', () => {
-    if (stalled.outputBytes > receivedWhileStalled) stalled.send({ type: 'ack', bytes: stalled.outputBytes - (stalled.acked ?? receivedWhileStalled) });
-    stalled.acked = stalled.outputBytes;
-    return /bytes of output dropped[^]*\n'printed'\n> $/.test(stripAnsi(stalled.output));
-  }, 'the dropped-output notice and the prompt', 15000).catch((error) => {
-    throw new Error(`${error.message}: ${JSON.stringify(stripAnsi(stalled.output.slice(-300)))} ${stalled.outputBytes}`);
+  await waitUntil(
+    stalled.events,
+    'update',
+    () => {
+      if (stalled.outputBytes > receivedWhileStalled)
+        stalled.send({ type: 'ack', bytes: stalled.outputBytes - (stalled.acked ?? receivedWhileStalled) });
+      stalled.acked = stalled.outputBytes;
+      return /bytes of output dropped[^]*\n'printed'\n> $/.test(stripAnsi(stalled.output));
+    },
+    'the dropped-output notice and the prompt',
+    15000,
+  ).catch((error) => {
+    throw new Error(
+      `${error.message}: ${JSON.stringify(stripAnsi(stalled.output.slice(-300)))} ${stalled.outputBytes}`,
+    );
   });
   // A 100 MB string printed in one call costs a bounded amount too.
   const big = await observer.evaluate('console.log("y".repeat(100 * 1024 * 1024)); "big printed"', 20000);
@@ -105,9 +145,19 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   const childPid = childPidOf(target.pid);
   const observer = await connect(t, consoleUrl);
   const measure = async () => {
-    const text = await observer.evaluate('gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions].join(" ")');
+    const text = await observer.evaluate(
+      'gc(); [process.memoryUsage().heapUsed, process.getActiveResourcesInfo().length, process.listenerCount("SIGUSR1"), prdb.status().sessions].join(" ")',
+    );
     const [heap, resources, listeners, open] = /(\d+) (\d+) (\d+) (\d+)/.exec(text).slice(1).map(Number);
-    return { heap, resources, listeners, open, childFiles: openFileCount(childPid), childMemory: residentKilobytes(childPid), targetFiles: openFileCount(target.pid) };
+    return {
+      heap,
+      resources,
+      listeners,
+      open,
+      childFiles: openFileCount(childPid),
+      childMemory: residentKilobytes(childPid),
+      targetFiles: openFileCount(target.pid),
+    };
   };
   const cycle = async (count) => {
     for (let i = 0; i < count; i++) {
@@ -124,7 +174,13 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   assert.equal(after.resources, before.resources, 'target handles');
   assert.equal(after.listeners, before.listeners);
   assert.ok(after.childFiles - before.childFiles <= 2, `child descriptors ${before.childFiles} -> ${after.childFiles}`);
-  assert.ok(after.targetFiles - before.targetFiles <= 2, `target descriptors ${before.targetFiles} -> ${after.targetFiles}`);
+  assert.ok(
+    after.targetFiles - before.targetFiles <= 2,
+    `target descriptors ${before.targetFiles} -> ${after.targetFiles}`,
+  );
   assert.ok(after.heap - before.heap < 4 * 1024 * 1024, `target heap ${before.heap} -> ${after.heap}`);
-  assert.ok(after.childMemory - before.childMemory < 20 * 1024, `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`);
+  assert.ok(
+    after.childMemory - before.childMemory < 20 * 1024,
+    `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`,
+  );
 });

@@ -23,15 +23,27 @@ async function value(session, line) {
 async function programSees(target) {
   const before = target.stdout.length;
   target.signal('SIGUSR2');
-  const line = await waitUntil(target.child.stdout, 'data', () => /fixture: program sees (.*)\n/.exec(target.stdout.slice(before)), 'what the program sees');
+  const line = await waitUntil(
+    target.child.stdout,
+    'data',
+    () => /fixture: program sees (.*)\n/.exec(target.stdout.slice(before)),
+    'what the program sees',
+  );
   return Object.fromEntries(line[1].split(' ').map((pair) => pair.split('=')));
 }
 
-for (const [kind, script] of [['CommonJS', 'scope-main.cjs'], ['ES module', 'scope-main.mjs']]) {
+for (const [kind, script] of [
+  ['CommonJS', 'scope-main.cjs'],
+  ['ES module', 'scope-main.mjs'],
+]) {
   test(`${kind}: top-level const, let, var, function, class and imports by their bare names, live`, async (t) => {
     const { session } = await sessionOn(t, script);
     // First, before any other name: the module's variable, not the global of the same name (CommonJS has one).
-    assert.equal(await value(session, 'epochs'), '100', 'the top-level name wins over a global and over a local of main()');
+    assert.equal(
+      await value(session, 'epochs'),
+      '100',
+      'the top-level name wins over a global and over a local of main()',
+    );
     assert.equal(await value(session, 'model'), '{ weights: [ 1, 2, 3 ], lr: 0.1 }');
     assert.equal(await value(session, 'typeof report'), "'function'");
     assert.match(await value(session, 'report()'), /^'step \d+ of 100'$/);
@@ -75,13 +87,19 @@ for (const [kind, script] of [['CommonJS', 'scope-main.cjs'], ['ES module', 'sco
     assert.match(scope, /\nstep +number +top level of /);
     assert.match(scope, /\noptimizer +Object +function main of test\/fixtures\/scope-main\.[cm]js\n/);
     assert.match(scope, /\nTrainer +class +top level of /);
-    assert.match(scope, /Looked in test\/fixtures\/scope-main\.[cm]js: \d+ functions the process's roots hold, in \d+ ms; \d+ on the whole heap, in \d+ ms \(the program held meanwhile\)\./);
+    assert.match(
+      scope,
+      /Looked in test\/fixtures\/scope-main\.[cm]js: \d+ functions the process's roots hold, in \d+ ms; \d+ on the whole heap, in \d+ ms \(the program held meanwhile\)\./,
+    );
   });
 
   test(`${kind}: assigning a program's variable fails, says why, and creates no global`, async (t) => {
     const { target, session } = await sessionOn(t, script);
     const assigned = await session.evaluate('step = 0');
-    assert.match(assigned, /TypeError: prdb cannot assign step: it is a variable of the top level of test\/fixtures\/scope-main\.[cm]js, and Node offers no safe way/);
+    assert.match(
+      assigned,
+      /TypeError: prdb cannot assign step: it is a variable of the top level of test\/fixtures\/scope-main\.[cm]js, and Node offers no safe way/,
+    );
     assert.match(assigned, /expose\(\{ get step\(\)/);
     assert.doesNotMatch(assigned, /at assignScopeName|prdb\.[jt]s/, 'no prdb frames under the message');
     assert.match(await session.evaluate('model = {}'), /TypeError: prdb cannot assign model/);
@@ -134,12 +152,22 @@ test('CommonJS: what cannot be reached is said plainly, and names found twice ar
   const unreachable = /Not reachable in test\/fixtures\/scope-main\.cjs: (.*) \(no live function/.exec(scope);
   assert.ok(unreachable, scope);
   const names = unreachable[1].split(', ');
-  for (const name of ['sep', 'pathDelimiter', 'firstWeight', 'thirdWeight']) assert.ok(names.includes(name), `${name} in ${unreachable[1]}`);
+  for (const name of ['sep', 'pathDelimiter', 'firstWeight', 'thirdWeight'])
+    assert.ok(names.includes(name), `${name} in ${unreachable[1]}`);
   assert.ok(!names.includes('delimiter') && !names.includes('model'), unreachable[1]);
-  assert.match(scope, /\nshared: in more than one scope \(function makeWorker in test\/fixtures\/scope-main\.cjs; function makeWorker in test\/fixtures\/scope-main\.cjs\), so not bound\n/);
+  assert.match(
+    scope,
+    /\nshared: in more than one scope \(function makeWorker in test\/fixtures\/scope-main\.cjs; function makeWorker in test\/fixtures\/scope-main\.cjs\), so not bound\n/,
+  );
   const typed = await session.evaluate('firstWeight');
-  assert.match(typed, /ReferenceError: firstWeight is not defined here: test\/fixtures\/scope-main\.cjs declares it, but no live function of that module uses it, so node:inspector cannot reach it \(see \.scope\)/);
-  assert.match(await session.evaluate('shared'), /ReferenceError: shared is not defined here: the program has one in each of function makeWorker/);
+  assert.match(
+    typed,
+    /ReferenceError: firstWeight is not defined here: test\/fixtures\/scope-main\.cjs declares it, but no live function of that module uses it, so node:inspector cannot reach it \(see \.scope\)/,
+  );
+  assert.match(
+    await session.evaluate('shared'),
+    /ReferenceError: shared is not defined here: the program has one in each of function makeWorker/,
+  );
   // A name the program has nowhere is the REPL's plain ReferenceError.
   assert.match(await session.evaluate('noSuchThing'), /ReferenceError: noSuchThing is not defined\n/);
 });
@@ -157,7 +185,11 @@ test('CommonJS: expose() adds values and live getters; .scope <path> adds anothe
   assert.match(added, /\ncheckpoint +Object +top level of test\/fixtures\/scope-helper\.cjs\n/);
   assert.equal(await value(session, 'checkpoint.epoch'), '3');
   assert.equal(await value(session, 'helper.advance(2)'), '5');
-  assert.equal(await value(session, 'checkpoint.epoch'), '5', 'the module’s own object, changed through its own function');
+  assert.equal(
+    await value(session, 'checkpoint.epoch'),
+    '5',
+    'the module’s own object, changed through its own function',
+  );
   // State made after the first lookup: found by the next one.
   assert.match(await session.evaluate('lateState'), /ReferenceError: lateState is not defined/);
   await programSees(target);
@@ -167,16 +199,28 @@ test('CommonJS: expose() adds values and live getters; .scope <path> adds anothe
 
 test('expose() checks its arguments', async (t) => {
   const { session } = await sessionOn(t, 'scope-main.cjs');
-  assert.match(await session.evaluate("prdb = await import(process.env.PRDB_ENTRY); prdb.expose('not a name', 1)"), /TypeError: Expected `expose` names to be JavaScript identifiers, got "not a name"/);
-  assert.match(await session.evaluate("prdb.expose('class', 1)"), /TypeError: Expected `expose` names to be JavaScript identifiers, got "class"/);
-  assert.match(await session.evaluate('prdb.expose(42)'), /TypeError: Expected `expose` to get a name and a value, or an object/);
+  assert.match(
+    await session.evaluate("prdb = await import(process.env.PRDB_ENTRY); prdb.expose('not a name', 1)"),
+    /TypeError: Expected `expose` names to be JavaScript identifiers, got "not a name"/,
+  );
+  assert.match(
+    await session.evaluate("prdb.expose('class', 1)"),
+    /TypeError: Expected `expose` names to be JavaScript identifiers, got "class"/,
+  );
+  assert.match(
+    await session.evaluate('prdb.expose(42)'),
+    /TypeError: Expected `expose` to get a name and a value, or an object/,
+  );
   await session.evaluate("prdb.expose('fromSession', { ok: true })");
   assert.equal(await value(session, 'fromSession.ok'), 'true', 'exposed from a line, reachable from the next');
 });
 
 test('ES module: an import nobody uses and a variable nobody reads are named as unreachable', async (t) => {
   const { session } = await sessionOn(t, 'scope-main.mjs');
-  assert.match(await session.evaluate('neverRead'), /ReferenceError: neverRead is not defined here: test\/fixtures\/scope-main\.mjs declares it, but no live function of that module uses it/);
+  assert.match(
+    await session.evaluate('neverRead'),
+    /ReferenceError: neverRead is not defined here: test\/fixtures\/scope-main\.mjs declares it, but no live function of that module uses it/,
+  );
   const scope = await session.evaluate('.scope');
   assert.doesNotMatch(scope, /strictEqual/, 'an import is known by its local name');
   assert.match(scope, /\bsame\b/);
@@ -184,14 +228,22 @@ test('ES module: an import nobody uses and a variable nobody reads are named as 
 });
 
 const [major] = process.versions.node.split('.').map(Number);
-test('TypeScript run by Node\'s type stripping: the same names, live', { skip: major < 23 && 'this Node does not run .ts files' }, async (t) => {
-  const { target, session } = await sessionOn(t, 'scope-main.ts');
-  assert.equal(await value(session, 'model.weights'), '[ 1, 2, 3 ]');
-  assert.match(await value(session, 'report()'), /^'step \d+ of 100'$/);
-  assert.equal(await value(session, 'trainer instanceof Trainer'), 'true');
-  assert.equal(await value(session, 'optimizer.name'), "'adam'");
-  assert.equal(await value(session, 'model.lr = 0.25'), '0.25');
-  assert.equal((await programSees(target)).lr, '0.25');
-  assert.match(await session.evaluate('.scope'), /\nmodel +Object +top level of test\/fixtures\/scope-main\.ts\n/);
-  assert.doesNotMatch(target.stderr, /ExperimentalWarning: stripTypeScriptTypes/, 'prdb’s own use of the type stripper warns nobody');
-});
+test(
+  "TypeScript run by Node's type stripping: the same names, live",
+  { skip: major < 23 && 'this Node does not run .ts files' },
+  async (t) => {
+    const { target, session } = await sessionOn(t, 'scope-main.ts');
+    assert.equal(await value(session, 'model.weights'), '[ 1, 2, 3 ]');
+    assert.match(await value(session, 'report()'), /^'step \d+ of 100'$/);
+    assert.equal(await value(session, 'trainer instanceof Trainer'), 'true');
+    assert.equal(await value(session, 'optimizer.name'), "'adam'");
+    assert.equal(await value(session, 'model.lr = 0.25'), '0.25');
+    assert.equal((await programSees(target)).lr, '0.25');
+    assert.match(await session.evaluate('.scope'), /\nmodel +Object +top level of test\/fixtures\/scope-main\.ts\n/);
+    assert.doesNotMatch(
+      target.stderr,
+      /ExperimentalWarning: stripTypeScriptTypes/,
+      'prdb’s own use of the type stripper warns nobody',
+    );
+  },
+);

@@ -86,7 +86,10 @@ function waitForExit(pid, deadlineMs = 5000) {
 async function start(t, options = {}, { env = {}, tmpdir = true } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prdb-sec-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const target = await startTarget(t, { options: { ...(options.socketPath === undefined ? { port: 0 } : {}), ...options }, env: tmpdir ? { TMPDIR: dir, ...env } : env });
+  const target = await startTarget(t, {
+    options: { ...(options.socketPath === undefined ? { port: 0 } : {}), ...options },
+    env: tmpdir ? { TMPDIR: dir, ...env } : env,
+  });
   target.dir = dir;
   target.childPids = new Set();
   target.urlFile = tmpdir ? withTmpdir(dir, () => urlFilePath(target.pid)) : urlFilePath(target.pid);
@@ -157,7 +160,15 @@ function exchange(where, text, { deadlineMs = 5000, secure = false, untilSession
       const head = headEnd === -1 ? textReceived : textReceived.slice(0, headEnd);
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(textReceived)?.[1];
       socket.destroy();
-      resolve({ status: status === undefined ? null : Number(status), head, body: headEnd === -1 ? '' : raw.subarray(Buffer.byteLength(head, 'latin1') + 4).toString('utf8'), raw: textReceived, ms: Date.now() - startedAt, closed: false, ...extra });
+      resolve({
+        status: status === undefined ? null : Number(status),
+        head,
+        body: headEnd === -1 ? '' : raw.subarray(Buffer.byteLength(head, 'latin1') + 4).toString('utf8'),
+        raw: textReceived,
+        ms: Date.now() - startedAt,
+        closed: false,
+        ...extra,
+      });
     };
     const timer = setTimeout(() => finish({ timedOut: true }), deadlineMs);
     socket.on('data', (chunk) => {
@@ -170,7 +181,11 @@ function exchange(where, text, { deadlineMs = 5000, secure = false, untilSession
       // A response that announces `Connection: close` resolves when the server does close.
       if (/\r\nconnection: *close/i.test(textReceived.slice(0, headEnd))) return;
       const length = /\r\ncontent-length: *(\d+)/i.exec(textReceived.slice(0, headEnd));
-      if (length !== null && raw.length >= Buffer.byteLength(textReceived.slice(0, headEnd), 'latin1') + 4 + Number(length[1])) finish({});
+      if (
+        length !== null &&
+        raw.length >= Buffer.byteLength(textReceived.slice(0, headEnd), 'latin1') + 4 + Number(length[1])
+      )
+        finish({});
     });
     socket.on('close', () => finish({ closed: true }));
     socket.on('error', (error) => finish({ closed: true, error: error.code ?? error.message }));
@@ -186,11 +201,11 @@ function getText({ host, path: requestPath = '/', version = '1.1' } = {}) {
 function upgradeText({ host, origin, token, version = '1.1', extra = '' } = {}) {
   const head = Buffer.from(
     `GET /ws HTTP/${version}\r\n` +
-    (host === undefined ? '' : `Host: ${host}\r\n`) +
-    'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
-    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-    (origin === undefined ? '' : `Origin: ${origin}\r\n`) +
-    `${extra}\r\n`,
+      (host === undefined ? '' : `Host: ${host}\r\n`) +
+      'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      (origin === undefined ? '' : `Origin: ${origin}\r\n`) +
+      `${extra}\r\n`,
     'latin1',
   );
   return token === undefined ? head : Buffer.concat([head, tokenFrame(token)]);
@@ -217,7 +232,11 @@ function assertTokenRefused(response, what) {
 /** A refused upgrade: the given status, no 101, and the connection closed by the server. */
 function assertRefused(response, status, what) {
   assert.notEqual(response.status, 101, `${what}: upgraded`);
-  assert.equal(response.status, status, `${what}: status ${response.status} in ${JSON.stringify(response.raw.slice(0, 200))}`);
+  assert.equal(
+    response.status,
+    status,
+    `${what}: status ${response.status} in ${JSON.stringify(response.raw.slice(0, 200))}`,
+  );
 }
 
 function header(response, name) {
@@ -228,7 +247,13 @@ function header(response, name) {
 async function rawSession(t, consoleUrl, options = {}) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin: consoleUrl.origin, ...options });
   socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
-  const record = { socket, messages: [], closed: null, error: null, events: new (await import('node:events')).EventEmitter() };
+  const record = {
+    socket,
+    messages: [],
+    closed: null,
+    error: null,
+    events: new (await import('node:events')).EventEmitter(),
+  };
   socket.on('message', (data, isBinary) => {
     if (!isBinary) record.messages.push(JSON.parse(data.toString()));
     record.events.emit('update');
@@ -257,7 +282,13 @@ function countStops(target) {
 }
 
 function waitForStops(target, count, deadlineMs = 10_000) {
-  return waitUntil(target.child.stderr, 'data', () => countStops(target) >= count, `${count} "stopped" report(s) on stderr`, deadlineMs);
+  return waitUntil(
+    target.child.stderr,
+    'data',
+    () => countStops(target) >= count,
+    `${count} "stopped" report(s) on stderr`,
+    deadlineMs,
+  );
 }
 
 function assertNoInternalError(target) {
@@ -270,8 +301,31 @@ function selfSignedCertificate() {
   if (certificate !== null) return certificate;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prdb-sec-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-    certificate = { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    certificate = {
+      key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
     return certificate;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -308,14 +362,21 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const session = await connect(t, consoleUrl);
     const big = `GET / HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nX-Filler: ${'a'.repeat(9 * 1024)}\r\n\r\n`;
     assert.equal((await exchange(consoleUrl, big)).status, 431);
-    const bigUpgrade = await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, token: consoleUrl.token, extra: `X-Filler: ${'a'.repeat(9 * 1024)}\r\n` }));
+    const bigUpgrade = await exchange(
+      consoleUrl,
+      upgradeText({ host: consoleUrl.host, token: consoleUrl.token, extra: `X-Filler: ${'a'.repeat(9 * 1024)}\r\n` }),
+    );
     assert.equal(bigUpgrade.status, 431);
     // Many small headers add up too.
     const many = `GET / HTTP/1.1\r\nHost: ${consoleUrl.host}\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(20)}\r\n`).join('')}\r\n`;
     assert.equal((await exchange(consoleUrl, many)).status, 431);
 
     const [half, silent, halfHeaders] = await stalled;
-    for (const [what, result] of [['half a request line', half], ['a silent connection', silent], ['half the headers', halfHeaders]]) {
+    for (const [what, result] of [
+      ['half a request line', half],
+      ['a silent connection', silent],
+      ['half the headers', halfHeaders],
+    ]) {
       assert.ok(result.closed && !result.timedOut, `${what} was not dropped within ${deadline} ms`);
       assert.ok(result.ms >= HANDSHAKE_TIMEOUT_MS - 1000, `${what} dropped after only ${result.ms} ms`);
     }
@@ -326,48 +387,64 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assertNoInternalError(target);
   });
 
-  it('tls: https page, wss session, plain http refused, stalled TLS handshake dropped', { skip: hasOpenssl() ? false : 'openssl is not installed' }, async (t) => {
-    const { key, cert } = selfSignedCertificate();
-    const target = await start(t, { tls: { key, cert } });
-    const consoleUrl = await target.open();
-    assert.equal(new URL(consoleUrl.url).protocol, 'https:');
-    assert.ok(consoleUrl.wsUrl.startsWith('wss://'));
-    // A client that opens TCP and never says a word of TLS is dropped like a slow HTTP one.
-    const silentDeadline = HANDSHAKE_TIMEOUT_MS + 5000;
-    const silentClient = exchange(consoleUrl, null, { deadlineMs: silentDeadline });
+  it(
+    'tls: https page, wss session, plain http refused, stalled TLS handshake dropped',
+    { skip: hasOpenssl() ? false : 'openssl is not installed' },
+    async (t) => {
+      const { key, cert } = selfSignedCertificate();
+      const target = await start(t, { tls: { key, cert } });
+      const consoleUrl = await target.open();
+      assert.equal(new URL(consoleUrl.url).protocol, 'https:');
+      assert.ok(consoleUrl.wsUrl.startsWith('wss://'));
+      // A client that opens TCP and never says a word of TLS is dropped like a slow HTTP one.
+      const silentDeadline = HANDSHAKE_TIMEOUT_MS + 5000;
+      const silentClient = exchange(consoleUrl, null, { deadlineMs: silentDeadline });
 
-    const page = await new Promise((resolve, reject) => {
-      const request = https.get({ host: '127.0.0.1', port: consoleUrl.port, path: '/', ca: cert, headers: { Host: consoleUrl.host } }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (text) => (body += text));
-        const authorized = response.socket.authorized;
-        response.on('end', () => resolve({ status: response.statusCode, headers: response.headers, body, authorized }));
+      const page = await new Promise((resolve, reject) => {
+        const request = https.get(
+          { host: '127.0.0.1', port: consoleUrl.port, path: '/', ca: cert, headers: { Host: consoleUrl.host } },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (text) => (body += text));
+            const authorized = response.socket.authorized;
+            response.on('end', () =>
+              resolve({ status: response.statusCode, headers: response.headers, body, authorized }),
+            );
+          },
+        );
+        request.on('error', reject);
       });
-      request.on('error', reject);
-    });
-    assert.equal(page.status, 200);
-    assert.ok(page.authorized, 'the certificate given in `tls` is the one served');
-    assert.match(page.body, /<html/);
-    assert.match(page.headers['content-security-policy'], /default-src 'none'/);
+      assert.equal(page.status, 200);
+      assert.ok(page.authorized, 'the certificate given in `tls` is the one served');
+      assert.match(page.body, /<html/);
+      assert.match(page.headers['content-security-policy'], /default-src 'none'/);
 
-    const session = await connect(t, consoleUrl, { wsOptions: { ca: cert } });
-    assert.match(await session.evaluate('appState.name'), /'fixture'/);
-    // Over TLS, the Origin is https: and http: is refused.
-    const httpOrigin = await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, origin: `http://${consoleUrl.host}`, token: consoleUrl.token }), { secure: true });
-    assertRefused(httpOrigin, 403, 'http: Origin on a TLS server');
+      const session = await connect(t, consoleUrl, { wsOptions: { ca: cert } });
+      assert.match(await session.evaluate('appState.name'), /'fixture'/);
+      // Over TLS, the Origin is https: and http: is refused.
+      const httpOrigin = await exchange(
+        consoleUrl,
+        upgradeText({ host: consoleUrl.host, origin: `http://${consoleUrl.host}`, token: consoleUrl.token }),
+        { secure: true },
+      );
+      assertRefused(httpOrigin, 403, 'http: Origin on a TLS server');
 
-    // Plain http (and ws) to the TLS port: no page, no session.
-    const plain = await exchange(consoleUrl, getText({ host: consoleUrl.host }));
-    assert.notEqual(plain.status, 200, 'plain http served the page');
-    assert.ok(!plain.raw.includes('<html'));
-    const plainUpgrade = await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, token: consoleUrl.token }));
-    assert.notEqual(plainUpgrade.status, 101, 'plain ws upgraded');
+      // Plain http (and ws) to the TLS port: no page, no session.
+      const plain = await exchange(consoleUrl, getText({ host: consoleUrl.host }));
+      assert.notEqual(plain.status, 200, 'plain http served the page');
+      assert.ok(!plain.raw.includes('<html'));
+      const plainUpgrade = await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, token: consoleUrl.token }));
+      assert.notEqual(plainUpgrade.status, 101, 'plain ws upgraded');
 
-    const silent = await silentClient;
-    assert.ok(silent.closed && !silent.timedOut, `a silent client on the TLS port was not dropped within ${silentDeadline} ms`);
-    assert.match(await session.evaluate('1 + 2'), /3/);
-  });
+      const silent = await silentClient;
+      assert.ok(
+        silent.closed && !silent.timedOut,
+        `a silent client on the TLS port was not dropped within ${silentDeadline} ms`,
+      );
+      assert.match(await session.evaluate('1 + 2'), /3/);
+    },
+  );
 
   it('token: fresh, at least 128 bits, in the fragment, never needed nor served by the page, new after a restart', async (t) => {
     const target = await start(t, { idleTimeout: 2000 });
@@ -379,7 +456,10 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.equal(parsed.pathname, '/');
     assert.equal(parsed.hash, `#${first.token}`, 'the token is the fragment');
     assert.match(first.token, /^[A-Za-z0-9_-]+$/);
-    assert.ok(Buffer.from(first.token, 'base64url').length * 8 >= 128, `token of ${Buffer.from(first.token, 'base64url').length * 8} bits`);
+    assert.ok(
+      Buffer.from(first.token, 'base64url').length * 8 >= 128,
+      `token of ${Buffer.from(first.token, 'base64url').length * 8} bits`,
+    );
 
     // The page: no token needed, none served.
     const page = await exchange(first, getText({ host: first.host }));
@@ -410,14 +490,26 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     };
     for (const [what, token] of Object.entries(attempts)) {
       for (const withOrigin of [origin, undefined]) {
-        const response = await exchange(second, upgradeText({ host: second.host, origin: withOrigin, token }), { untilSession: true });
+        const response = await exchange(second, upgradeText({ host: second.host, origin: withOrigin, token }), {
+          untilSession: true,
+        });
         assertTokenRefused(response, `${what}, Origin ${withOrigin}`);
       }
     }
     // And the right one, raw, is upgraded.
-    assert.ok(afterUpgrade(await exchange(second, upgradeText({ host: second.host, origin, token: second.token }), { untilSession: true })).hello, 'no session with the token');
+    assert.ok(
+      afterUpgrade(
+        await exchange(second, upgradeText({ host: second.host, origin, token: second.token }), { untilSession: true }),
+      ).hello,
+      'no session with the token',
+    );
     // A token in the request line, where proxies log it, counts for nothing.
-    const inQuery = Buffer.from(upgradeText({ host: second.host, origin }).toString('latin1').replace('GET /ws ', `GET /ws?token=${second.token} `), 'latin1');
+    const inQuery = Buffer.from(
+      upgradeText({ host: second.host, origin })
+        .toString('latin1')
+        .replace('GET /ws ', `GET /ws?token=${second.token} `),
+      'latin1',
+    );
     assertTokenRefused(await exchange(second, inQuery, { untilSession: true }), 'the token in the query, no message');
     assert.match(await current.evaluate('appState.name'), /'fixture'/);
     assertNoInternalError(target);
@@ -427,13 +519,34 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const target = await start(t);
     const consoleUrl = await target.open();
     const otherPort = consoleUrl.port === 65535 ? 65534 : consoleUrl.port + 1;
-    const foreign = ['http://evil.example', `http://evil.example:${consoleUrl.port}`, `http://127.0.0.1:${otherPort}`, `http://localhost:${otherPort}`, 'null', `https://127.0.0.1:${consoleUrl.port}`, `http://127.0.0.1`, `http://localhost:${consoleUrl.port}`, `http://127.0.0.1:${consoleUrl.port}.evil.example`, ''];
+    const foreign = [
+      'http://evil.example',
+      `http://evil.example:${consoleUrl.port}`,
+      `http://127.0.0.1:${otherPort}`,
+      `http://localhost:${otherPort}`,
+      'null',
+      `https://127.0.0.1:${consoleUrl.port}`,
+      `http://127.0.0.1`,
+      `http://localhost:${consoleUrl.port}`,
+      `http://127.0.0.1:${consoleUrl.port}.evil.example`,
+      '',
+    ];
     for (const origin of foreign) {
-      const response = await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, origin, token: consoleUrl.token }));
+      const response = await exchange(
+        consoleUrl,
+        upgradeText({ host: consoleUrl.host, origin, token: consoleUrl.token }),
+      );
       assertRefused(response, 403, `Origin ${JSON.stringify(origin)}`);
     }
     // Origin must match the Host the request was made to, whichever allowed name that is.
-    const viaLocalhost = await exchange(consoleUrl, upgradeText({ host: `localhost:${consoleUrl.port}`, origin: `http://localhost:${consoleUrl.port}`, token: consoleUrl.token }));
+    const viaLocalhost = await exchange(
+      consoleUrl,
+      upgradeText({
+        host: `localhost:${consoleUrl.port}`,
+        origin: `http://localhost:${consoleUrl.port}`,
+        token: consoleUrl.token,
+      }),
+    );
     assert.equal(viaLocalhost.status, 101);
     // A browser page on another origin, through the real ws client.
     const evil = await rawSession(t, consoleUrl, { origin: 'http://evil.example' });
@@ -445,7 +558,10 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     // No Origin: not a browser, judged by the token alone.
     const noOrigin = await connect(t, consoleUrl, { origin: '' });
     assert.match(await noOrigin.evaluate('appState.name'), /'fixture'/);
-    assert.equal((await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, token: consoleUrl.token }))).status, 101);
+    assert.equal(
+      (await exchange(consoleUrl, upgradeText({ host: consoleUrl.host, token: consoleUrl.token }))).status,
+      101,
+    );
     assertNoInternalError(target);
   });
 
@@ -483,13 +599,19 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     ];
     for (const host of refused) {
       const page = await exchange(consoleUrl, getText({ host }));
-      assert.ok(page.status !== null && page.status >= 400 && page.status < 500, `GET / with Host ${JSON.stringify(host)}: status ${page.status}`);
+      assert.ok(
+        page.status !== null && page.status >= 400 && page.status < 500,
+        `GET / with Host ${JSON.stringify(host)}: status ${page.status}`,
+      );
       assert.ok(!page.body.includes('<html'), `GET / with Host ${JSON.stringify(host)} served the page`);
       const origin = host === '' ? undefined : `http://${host}`;
       for (const withOrigin of [origin, undefined]) {
         const upgrade = await exchange(consoleUrl, upgradeText({ host, origin: withOrigin, token }));
         assert.notEqual(upgrade.status, 101, `upgrade with Host ${JSON.stringify(host)} and Origin ${withOrigin}`);
-        assert.ok(upgrade.status >= 400 && upgrade.status < 500, `upgrade with Host ${JSON.stringify(host)}: status ${upgrade.status}`);
+        assert.ok(
+          upgrade.status >= 400 && upgrade.status < 500,
+          `upgrade with Host ${JSON.stringify(host)}: status ${upgrade.status}`,
+        );
       }
     }
     // No Host at all: HTTP/1.0 allows that, and it is refused too.
@@ -497,13 +619,26 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.ok(noHostPage.status >= 400 && noHostPage.status < 500, `GET / without Host: ${noHostPage.status}`);
     for (const version of ['1.0', '1.1']) {
       const noHostUpgrade = await exchange(consoleUrl, upgradeText({ version, token }));
-      assert.ok(noHostUpgrade.status >= 400 && noHostUpgrade.status < 500, `HTTP/${version} upgrade without Host: ${noHostUpgrade.status}`);
+      assert.ok(
+        noHostUpgrade.status >= 400 && noHostUpgrade.status < 500,
+        `HTTP/${version} upgrade without Host: ${noHostUpgrade.status}`,
+      );
     }
     // Two Host headers: whichever one the server reads, the other must not sneak in.
-    const twoHosts = await exchange(consoleUrl, `GET / HTTP/1.1\r\nHost: evil.example:${port}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    const twoHosts = await exchange(
+      consoleUrl,
+      `GET / HTTP/1.1\r\nHost: evil.example:${port}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+    );
     assert.notEqual(twoHosts.status, 200, 'two Host headers, the first one evil');
 
-    const accepted = [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`, `console.example:${port}`, `CONSOLE.example:${port}`];
+    const accepted = [
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+      `[::1]:${port}`,
+      `LOCALHOST:${port}`,
+      `console.example:${port}`,
+      `CONSOLE.example:${port}`,
+    ];
     for (const host of accepted) {
       const page = await exchange(consoleUrl, getText({ host }));
       assert.equal(page.status, 200, `GET / with Host ${host}`);
@@ -521,13 +656,23 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.equal(new URL(consoleUrl.url).hostname, '127.0.0.1');
     assert.doesNotMatch(target.stderr, /WARNING/);
     assert.equal((await exchange(consoleUrl, getText({ host: consoleUrl.host }))).status, 200);
-    const others = ['127.0.0.2', ...Object.values(os.networkInterfaces()).flat().filter((entry) => entry.family === 'IPv4' && !entry.internal).map((entry) => entry.address)];
+    const others = [
+      '127.0.0.2',
+      ...Object.values(os.networkInterfaces())
+        .flat()
+        .filter((entry) => entry.family === 'IPv4' && !entry.internal)
+        .map((entry) => entry.address),
+    ];
     for (const address of others) {
-      const response = await exchange({ port: consoleUrl.port, address }, getText({ host: consoleUrl.host }), { deadlineMs: 2000 });
+      const response = await exchange({ port: consoleUrl.port, address }, getText({ host: consoleUrl.host }), {
+        deadlineMs: 2000,
+      });
       assert.equal(response.status, null, `reachable on ${address}`);
       assert.ok(response.error, `no error connecting to ${address}:${consoleUrl.port}`);
     }
-    const v6 = await exchange({ port: consoleUrl.port, address: '::1' }, getText({ host: consoleUrl.host }), { deadlineMs: 2000 });
+    const v6 = await exchange({ port: consoleUrl.port, address: '::1' }, getText({ host: consoleUrl.host }), {
+      deadlineMs: 2000,
+    });
     assert.equal(v6.status, null, 'reachable on ::1');
   });
 
@@ -568,8 +713,22 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.match(page.body, /<html/);
     // The Host check still applies on the socket (a forwarded port is still a browser's).
     assert.notEqual((await exchange({ socketPath }, getText({ host: 'evil.example:4242' }))).status, 200);
-    assertTokenRefused(await exchange({ socketPath }, upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }), { untilSession: true }), 'wrong token on the socket');
-    assertRefused(await exchange({ socketPath }, upgradeText({ host: consoleUrl.host, origin: 'http://evil.example', token: consoleUrl.token })), 403, 'evil Origin on the socket');
+    assertTokenRefused(
+      await exchange(
+        { socketPath },
+        upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }),
+        { untilSession: true },
+      ),
+      'wrong token on the socket',
+    );
+    assertRefused(
+      await exchange(
+        { socketPath },
+        upgradeText({ host: consoleUrl.host, origin: 'http://evil.example', token: consoleUrl.token }),
+      ),
+      403,
+      'evil Origin on the socket',
+    );
 
     const createConnection = () => net.connect(socketPath);
     const session = await connect(t, consoleUrl, { wsOptions: { createConnection } });
@@ -705,21 +864,41 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
 
     for (const [what, prepare] of [
       ['a directory with group/other access', (directory) => fs.mkdirSync(directory, { mode: 0o777 })],
-      ['a directory owned by another user', (directory) => (fs.mkdirSync(directory, { mode: 0o700 }), fs.chownSync(directory, 65534, 65534))],
-      ['a symlink to a private directory', (directory, dir) => (fs.mkdirSync(path.join(dir, 'real'), { mode: 0o700 }), fs.symlinkSync(path.join(dir, 'real'), directory))],
+      [
+        'a directory owned by another user',
+        (directory) => (fs.mkdirSync(directory, { mode: 0o700 }), fs.chownSync(directory, 65534, 65534)),
+      ],
+      [
+        'a symlink to a private directory',
+        (directory, dir) => (
+          fs.mkdirSync(path.join(dir, 'real'), { mode: 0o700 }),
+          fs.symlinkSync(path.join(dir, 'real'), directory)
+        ),
+      ],
       ['a regular file', (directory) => fs.writeFileSync(directory, 'not a directory', { mode: 0o600 })],
     ]) {
-      it(`refused in ${what}, said on stderr, and the server still works`, { skip: what.includes('another user') && uid !== 0 ? 'needs root to chown' : false }, async (t) => {
-        const target = await start(t);
-        const directory = path.dirname(target.urlFile);
-        prepare(directory, target.dir);
-        const consoleUrl = await target.open();
-        assert.match(target.stderr, new RegExp(`prdb: [^\\n]*${path.basename(target.urlFile).replace('.', '\\.')}`), 'no prdb: message about the URL file');
-        assert.ok(!fs.existsSync(target.urlFile) || !fs.readFileSync(target.urlFile, 'utf8').includes(consoleUrl.token), 'the URL was written there');
-        if (what.includes('symlink')) assert.deepEqual(fs.readdirSync(path.join(target.dir, 'real')), []);
-        const session = await connect(t, consoleUrl);
-        assert.match(await session.evaluate('appState.name'), /'fixture'/);
-      });
+      it(
+        `refused in ${what}, said on stderr, and the server still works`,
+        { skip: what.includes('another user') && uid !== 0 ? 'needs root to chown' : false },
+        async (t) => {
+          const target = await start(t);
+          const directory = path.dirname(target.urlFile);
+          prepare(directory, target.dir);
+          const consoleUrl = await target.open();
+          assert.match(
+            target.stderr,
+            new RegExp(`prdb: [^\\n]*${path.basename(target.urlFile).replace('.', '\\.')}`),
+            'no prdb: message about the URL file',
+          );
+          assert.ok(
+            !fs.existsSync(target.urlFile) || !fs.readFileSync(target.urlFile, 'utf8').includes(consoleUrl.token),
+            'the URL was written there',
+          );
+          if (what.includes('symlink')) assert.deepEqual(fs.readdirSync(path.join(target.dir, 'real')), []);
+          const session = await connect(t, consoleUrl);
+          assert.match(await session.evaluate('appState.name'), /'fixture'/);
+        },
+      );
     }
   });
 
@@ -734,7 +913,13 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.match(header(page, 'cache-control'), /no-store/);
     const csp = header(page, 'content-security-policy');
     assert.ok(csp, 'no Content-Security-Policy');
-    const directives = new Map(csp.split(';').map((part) => part.trim().split(/\s+/)).filter((words) => words[0]).map(([name, ...sources]) => [name.toLowerCase(), sources]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((part) => part.trim().split(/\s+/))
+        .filter((words) => words[0])
+        .map(([name, ...sources]) => [name.toLowerCase(), sources]),
+    );
     assert.deepEqual(directives.get('default-src'), ["'none'"]);
     assert.deepEqual(directives.get('frame-ancestors'), ["'none'"]);
     const scripts = directives.get('script-src');
@@ -748,11 +933,19 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     // No external source anywhere: only keywords, hashes and data: for images.
     for (const [name, sources] of directives) {
       for (const source of sources) {
-        const allowed = /^'(none|self)'$/.test(source) || /^'sha(256|384|512)-[A-Za-z0-9+/=]+'$/.test(source) || (name === 'img-src' && source === 'data:') || (name === 'style-src' && source === "'unsafe-inline'");
+        const allowed =
+          /^'(none|self)'$/.test(source) ||
+          /^'sha(256|384|512)-[A-Za-z0-9+/=]+'$/.test(source) ||
+          (name === 'img-src' && source === 'data:') ||
+          (name === 'style-src' && source === "'unsafe-inline'");
         assert.ok(allowed, `${name} allows ${source}`);
       }
     }
-    assert.doesNotMatch(page.body, /<(script|link|img|iframe)[^>]+(src|href)\s*=\s*["']?(https?:)?\/\//i, 'the page loads something external');
+    assert.doesNotMatch(
+      page.body,
+      /<(script|link|img|iframe)[^>]+(src|href)\s*=\s*["']?(https?:)?\/\//i,
+      'the page loads something external',
+    );
   });
 
   it('limits: a message above maxMessageSize closes with 1009, the server carries on', async (t) => {
@@ -763,7 +956,11 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     session.type('globalThis.tooBig = 1; //' + 'x'.repeat(5000) + '\r');
     const closed = await session.waitForClose();
     assert.equal(closed.code, 1009);
-    assert.match(await other.evaluate('typeof globalThis.tooBig'), /'undefined'/, 'the oversized message reached the target');
+    assert.match(
+      await other.evaluate('typeof globalThis.tooBig'),
+      /'undefined'/,
+      'the oversized message reached the target',
+    );
     // Fragmented, each fragment small: the sum counts.
     const raw = await rawSession(t, consoleUrl);
     await waitUntil(raw.events, 'update', () => raw.messages.find((message) => message.type === 'hello'), 'hello');
@@ -779,7 +976,10 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const header64 = Buffer.from([0x82, 0xff, 0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
     huge.socket._socket.write(header64);
     await waitUntil(huge.events, 'update', () => huge.closed || huge.error, 'close');
-    assert.ok(huge.closed?.code === 1009 || huge.closed?.code === 1002 || huge.error, `closed with ${JSON.stringify(huge.closed)}`);
+    assert.ok(
+      huge.closed?.code === 1009 || huge.closed?.code === 1002 || huge.error,
+      `closed with ${JSON.stringify(huge.closed)}`,
+    );
     assert.match(await other.evaluate('appState.name'), /'fixture'/);
     assert.ok(isAlive(consoleUrl.childPid));
     assertNoInternalError(target);
@@ -835,7 +1035,12 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
       assert.ok(!tokens.has(consoleUrl.token), `round ${round}: the URL of a stopped server was printed again`);
       tokens.add(consoleUrl.token);
       // Signal in the same tick as the report arrives.
-      await waitUntil(target.child.stderr, 'data', () => /prdb: the console server stopped after/.test(target.stderr.slice(before)), 'the stop report');
+      await waitUntil(
+        target.child.stderr,
+        'data',
+        () => /prdb: the console server stopped after/.test(target.stderr.slice(before)),
+        'the stop report',
+      );
     }
     // Each round had its own server: its own token and its own stop report.
     assert.equal(countStops(target), 3);
@@ -845,18 +1050,58 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const target = await start(t);
     const consoleUrl = await target.open();
     const session = await connect(t, consoleUrl);
-    const probe = async (what) => /^'.*'$/m.exec(await what.evaluate('JSON.stringify({ name: appState.name, saved: appState.saved, keys: Object.keys(globalThis).sort() })'))?.[0];
+    const probe = async (what) =>
+      /^'.*'$/m.exec(
+        await what.evaluate(
+          'JSON.stringify({ name: appState.name, saved: appState.saved, keys: Object.keys(globalThis).sort() })',
+        ),
+      )?.[0];
     const stateBefore = await probe(session);
     assert.ok(stateBefore);
 
     // Unauthenticated bytes pipelined after a refused upgrade or a wrong token are never read.
-    const keystrokes = encodeFrame({ opcode: OPCODE_BINARY, payload: Buffer.from('globalThis.pwned = 1\r'), mask: crypto.randomBytes(4) });
-    assertTokenRefused(await exchange(consoleUrl, Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }), keystrokes]), { untilSession: true }), 'a wrong token, then keystrokes');
-    assertTokenRefused(await exchange(consoleUrl, Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin }), keystrokes]), { untilSession: true }), 'keystrokes instead of the token');
-    assert.notEqual((await exchange(consoleUrl, Buffer.concat([upgradeText({ host: consoleUrl.host, origin: 'http://evil.example', token: consoleUrl.token }), keystrokes]))).status, 101);
+    const keystrokes = encodeFrame({
+      opcode: OPCODE_BINARY,
+      payload: Buffer.from('globalThis.pwned = 1\r'),
+      mask: crypto.randomBytes(4),
+    });
+    assertTokenRefused(
+      await exchange(
+        consoleUrl,
+        Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }), keystrokes]),
+        { untilSession: true },
+      ),
+      'a wrong token, then keystrokes',
+    );
+    assertTokenRefused(
+      await exchange(
+        consoleUrl,
+        Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin }), keystrokes]),
+        { untilSession: true },
+      ),
+      'keystrokes instead of the token',
+    );
+    assert.notEqual(
+      (
+        await exchange(
+          consoleUrl,
+          Buffer.concat([
+            upgradeText({ host: consoleUrl.host, origin: 'http://evil.example', token: consoleUrl.token }),
+            keystrokes,
+          ]),
+        )
+      ).status,
+      101,
+    );
     // Nor are they when the Host is wrong, nor as a request body.
-    await exchange(consoleUrl, Buffer.concat([Buffer.from(upgradeText({ host: 'evil.example', token: consoleUrl.token })), keystrokes]));
-    await exchange(consoleUrl, `POST /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nContent-Length: 21\r\n\r\nglobalThis.pwned = 1\r`);
+    await exchange(
+      consoleUrl,
+      Buffer.concat([Buffer.from(upgradeText({ host: 'evil.example', token: consoleUrl.token })), keystrokes]),
+    );
+    await exchange(
+      consoleUrl,
+      `POST /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nContent-Length: 21\r\n\r\nglobalThis.pwned = 1\r`,
+    );
 
     // Garbage after a good handshake: each on its own connection, each closed, none fatal.
     const garbage = [
@@ -872,9 +1117,19 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     ];
     for (const bytes of garbage) {
       const raw = await rawSession(t, consoleUrl);
-      await waitUntil(raw.events, 'update', () => raw.messages.find((message) => message.type === 'hello') || raw.closed, 'hello');
+      await waitUntil(
+        raw.events,
+        'update',
+        () => raw.messages.find((message) => message.type === 'hello') || raw.closed,
+        'hello',
+      );
       raw.socket._socket.write(bytes);
-      await waitUntil(raw.events, 'update', () => raw.closed || raw.error, `the close after garbage ${bytes.subarray(0, 8).toString('hex')}`);
+      await waitUntil(
+        raw.events,
+        'update',
+        () => raw.closed || raw.error,
+        `the close after garbage ${bytes.subarray(0, 8).toString('hex')}`,
+      );
       assert.ok(isAlive(consoleUrl.childPid), 'the server child died');
     }
 
