@@ -58,6 +58,11 @@ export type PrdbOptions = {
     keepaliveInterval?: number;
     /** Write the URL to an owner-only file (see `urlFilePath`). Default `true`. */
     urlFile?: boolean;
+    /**
+     * Print the URL, with its token, on stderr when the server starts. `false` prints only where
+     * to read it (the URL file), for programs whose stderr goes to shared logs. Default `true`.
+     */
+    printToken?: boolean;
 };
 /**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing

@@ -77,6 +77,10 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** A client that has not finished its request headers by then is dropped (slowloris). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A page sends the token as soon as its WebSocket opens; a connection silent this long is closed. */
+const TOKEN_TIMEOUT_MS = 3000;
+/** The first message carries only the token (43 characters), so it is small. */
+const MAX_TOKEN_MESSAGE_BYTES = 1024;
 /**
  * Connections that have not shown the token yet (a request under way, a refusal on its way
  * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
@@ -591,8 +595,8 @@ function onReleasedSignal(signal) {
 }
 function onActivationSignal() {
     if (activation?.url && activation.child.connected) {
-        // A second signal while the server runs: the same server, the URL once more.
-        printUrl(activation.url);
+        // A second signal while the server runs: the same server, and where its URL is.
+        announceUrl(activation, true);
         return;
     }
     activate().catch(() => {
@@ -626,6 +630,7 @@ function startServerChild(settings) {
         // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
         serialization: 'advanced',
         execArgv: childExecArgv(selfPath),
+        env: environmentWithoutNodeOptions(),
     });
     let resolveReady = () => { };
     let rejectReady = () => { };
@@ -635,7 +640,16 @@ function startServerChild(settings) {
     });
     ready.catch(() => { });
     const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-    const running = { child, url: null, urlFile: null, ready, token, watchdog: null, watchdogAddress: null };
+    const running = {
+        child,
+        url: null,
+        urlFile: null,
+        ready,
+        token,
+        watchdog: null,
+        watchdogAddress: null,
+        printToken: settings.printToken,
+    };
     activation = running;
     // prdb must never keep the target alive nor delay its exit.
     setChildReferenced(running, false);
@@ -647,7 +661,7 @@ function startServerChild(settings) {
                 running.urlFile = message.urlFile;
                 if (message.notice)
                     report(message.notice);
-                printUrl(message.url);
+                announceUrl(running, false);
                 running.watchdogAddress = message.watchdog;
                 running.watchdog = startWatchdog(message.watchdog, running.token);
                 resolveReady(message.url);
@@ -741,19 +755,37 @@ function sendToChild(running, message) {
         // The channel closed under us; the 'exit' handler cleans up.
     }
 }
-function printUrl(url) {
-    writeStderr(`prdb: console for pid ${process.pid} at ${url}\n`);
+/**
+ * The token goes to stderr once per server at most: stderr often ends up in logs that others
+ * read. Later signals say where to read it, unless it is nowhere else.
+ */
+function announceUrl(running, again) {
+    if (running.printToken && (!again || running.urlFile === null))
+        return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
+    const where = running.urlFile !== null
+        ? `its URL is in ${running.urlFile} (readable by its owner only)`
+        : 'its URL is where start() returned it (the urlFile and printToken options are off)';
+    writeStderr(`prdb: console for pid ${process.pid} ${again ? 'is running' : 'started'}; ${where}\n`);
 }
 /**
  * Node >= 22.18 runs prdb.ts directly; older versions that need a flag get the one the
  * target was started with. Nothing else is inherited: the target's --inspect, --import or
- * --require must not run again in the child.
+ * --require must not run again in the child (nor in the watchdog; see environmentWithoutNodeOptions).
  */
 function childExecArgv(selfPath) {
     if (!selfPath.endsWith('.ts'))
         return [];
     const typeFlags = process.execArgv.filter((flag) => /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag));
     return [...typeFlags, '--disable-warning=ExperimentalWarning'];
+}
+/**
+ * NODE_OPTIONS is read again by a forked child and by a worker given the parent's environment:
+ * an APM agent's --require, or --inspect, would start a second and third time in prdb's own
+ * child and thread.
+ */
+function environmentWithoutNodeOptions() {
+    const { NODE_OPTIONS: _, ...environment } = process.env;
+    return environment;
 }
 /**
  * The session role's state in the target, all of it: the sessions, and what they share (the
@@ -3587,6 +3619,7 @@ function startWatchdog(address, secret) {
             argv: [WATCHDOG_ROLE_ARGUMENT],
             workerData: { address, secret },
             execArgv: childExecArgv(ownFilePath()),
+            env: environmentWithoutNodeOptions(),
             stdout: false,
             stderr: false,
         });
@@ -3844,7 +3877,7 @@ function onTargetMessage(message) {
     if (connection === undefined)
         return;
     if (message.type === 'output') {
-        sendWebSocketFrame(connection, OPCODE_BINARY, message.data);
+        sendOutputFrame(connection, message.data);
     }
     else if (message.type === 'session-end') {
         sendJson(connection, { type: 'session-end', reason: message.reason });
@@ -3923,10 +3956,18 @@ function listen(state, port, firstAttempt) {
         requestTimeout: HANDSHAKE_TIMEOUT_MS,
         connectionsCheckingInterval: 1000,
     };
-    const httpServer = settings.tls
-        ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
-            builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
-        : http.createServer(serverOptions, onHttpRequest);
+    let httpServer;
+    try {
+        httpServer = settings.tls
+            ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
+                builtin('node:https').createServer({ ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert }, onHttpRequest)
+            : http.createServer(serverOptions, onHttpRequest);
+    }
+    catch (error) {
+        // A key that does not parse or does not match the certificate: nothing could ever listen.
+        // Not from inside the handler of the start message: disconnecting there breaks Node's IPC.
+        return void setImmediate(failStart, `cannot serve TLS with the \`tls\` key and certificate: ${describeError(error)}`);
+    }
     // A TLS socket has the TCP socket's address and port, by which its admission is found again;
     // over a unix socket it has neither, so there it is admitted once TLS is set up.
     httpServer.on(settings.tls && settings.socketPath !== null ? 'secureConnection' : 'connection', admitConnection);
@@ -4037,10 +4078,13 @@ function serverReady(state, httpServer, fallbackPort) {
         if (port === '80' && state.scheme === 'http')
             for (const name of [...state.allowedHosts])
                 state.allowedHosts.add(name.slice(0, -3));
-        const urlHost = isUnspecifiedAddress(settings.host) ? '127.0.0.1' : hostName;
+        const urlHost = urlHostFor(settings.host);
         url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
+        // Whoever holds the usual port gets the token from a user who types it by habit.
         if (fallbackPort !== null)
-            notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
+            notices.push(`prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens ` +
+                `there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. ` +
+                `Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`);
         if (!isLoopbackAddress(settings.host)) {
             notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: ` +
                 `anyone with the URL runs code in pid ${state.start.targetPid}.` +
@@ -4048,6 +4092,10 @@ function serverReady(state, httpServer, fallbackPort) {
                 ' Other machines must use a name listed in `allowedHosts` (DNS rebinding protection).');
         }
     }
+    const keyBits = settings.tls === null ? null : rsaKeyBits(settings.tls.key);
+    if (keyBits !== null && keyBits < 2048)
+        notices.push(`prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined ` +
+            'attacker; use 2048 bits or more');
     if (settings.urlFile !== null) {
         try {
             writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
@@ -4068,6 +4116,18 @@ function serverReady(state, httpServer, fallbackPort) {
         watchdog: state.watchdogAddress,
     });
     scheduleWatchdogCheck(state);
+}
+/** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
+function rsaKeyBits(key) {
+    try {
+        const privateKey = builtin('node:crypto').createPrivateKey(key);
+        return privateKey.asymmetricKeyType?.startsWith('rsa') === true
+            ? (privateKey.asymmetricKeyDetails?.modulusLength ?? null)
+            : null;
+    }
+    catch {
+        return null;
+    }
 }
 function failStart(message) {
     sendToTarget({ type: 'failed', message });
@@ -4220,24 +4280,51 @@ function upgrade(request, socket, head) {
     const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host);
     if (originRefusal !== null)
         return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
-    if (!tokenMatches(state.token, requestUrl.searchParams.get('token')))
-        return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
-    state.unauthenticated.delete(connectionKey(socket));
+    // The token comes in the first message, not in the request line that proxies and logs keep.
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
     const connection = {
         sessionId: builtin('node:crypto').randomBytes(12).toString('base64url'),
         socket,
-        reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
+        reader: new MessageReader({ expectMasked: true, maxMessageSize: MAX_TOKEN_MESSAGE_BYTES }),
         closeSent: false,
         awaitingPong: false,
         heldInput: null,
         stackPending: false,
+        tokenTimer: null,
+        authenticated: false,
+        outputSent: 0,
+        outputFlushed: 0,
+        outputAcknowledged: 0,
+        outputCredited: 0,
     };
     socket.setNoDelay?.(true);
     socket.on('data', (chunk) => onWebSocketData(connection, chunk));
     socket.on('close', () => forgetConnection(connection));
     socket.on('end', () => socket.end());
+    connection.tokenTimer = setTimeout(() => closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no token'), TOKEN_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(connection.tokenTimer ?? undefined));
+    if (head.length > 0)
+        onWebSocketData(connection, head);
+}
+/** The first message must be `{"type":"token","token":…}` with the right token; then the session opens. */
+function authenticate(state, connection, event) {
+    clearTimeout(connection.tokenTimer ?? undefined);
+    connection.tokenTimer = null;
+    let given = null;
+    try {
+        const message = event.type === 'text' ? JSON.parse(event.data) : null;
+        if (message?.type === 'token')
+            given = message.token;
+    }
+    catch {
+        // Not JSON: no token.
+    }
+    if (typeof given !== 'string' || !tokenMatches(state.token, given))
+        return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
+    connection.authenticated = true;
+    connection.reader.maxMessageSize = state.settings.maxMessageSize;
+    state.unauthenticated.delete(connectionKey(connection.socket));
     if (state.connections.size >= state.settings.maxSessions) {
         sendJson(connection, {
             type: 'error',
@@ -4258,8 +4345,6 @@ function upgrade(request, socket, head) {
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
     sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
-    if (head.length > 0)
-        onWebSocketData(connection, head);
 }
 function rejectUpgrade(socket, status, reason, headers = {}) {
     const extra = Object.entries(headers)
@@ -4349,6 +4434,8 @@ function onWebSocketEvent(connection, event) {
             closeConnection(connection, event.code ?? CLOSE_NORMAL, '');
             return;
         case 'binary':
+            if (!connection.authenticated && !connection.closeSent)
+                return authenticate(state, connection, event);
             if (!active)
                 return;
             if (connection.heldInput !== null)
@@ -4359,6 +4446,8 @@ function onWebSocketEvent(connection, event) {
                 sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
             return;
         case 'text':
+            if (!connection.authenticated && !connection.closeSent)
+                return authenticate(state, connection, event);
             if (active)
                 onControlMessage(state, connection, event.data);
             return;
@@ -4386,7 +4475,8 @@ function onControlMessage(state, connection, text) {
         const { bytes } = message;
         if (!isIntegerInRange(bytes, 0, Number.MAX_SAFE_INTEGER))
             return;
-        sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: bytes });
+        connection.outputAcknowledged = Math.min(connection.outputAcknowledged + bytes, connection.outputSent);
+        creditOutput(connection);
     }
     else if (type === 'stack') {
         requestStack(state, connection);
@@ -4399,6 +4489,28 @@ function sendWebSocketFrame(connection, opcode, payload) {
     if (connection.closeSent)
         return;
     writeFrame(connection, encodeFrame({ opcode, payload }));
+}
+/**
+ * The page's acknowledgements are its word only: the target is credited with no more than was
+ * sent, and only with what the socket has handed to the system. A page that acknowledges what
+ * it never read would otherwise have output pile up in this process's socket buffer, without
+ * bound (100 MB/s).
+ */
+function sendOutputFrame(connection, data) {
+    if (connection.closeSent || !connection.socket.writable)
+        return;
+    connection.outputSent += data.length;
+    connection.socket.write(encodeFrame({ opcode: OPCODE_BINARY, payload: data }), () => {
+        connection.outputFlushed += data.length;
+        creditOutput(connection);
+    });
+}
+function creditOutput(connection) {
+    const credit = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.outputCredited;
+    if (credit <= 0)
+        return;
+    connection.outputCredited += credit;
+    sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: credit });
 }
 function writeFrame(connection, frame) {
     if (connection.socket.writable)
@@ -4725,7 +4837,7 @@ function checkedIdentifier(name) {
 function validateOptions(options) {
     if (typeof options !== 'object' || options === null)
         throw new TypeError('Expected `options` to be an object');
-    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, } = options;
+    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, printToken = true, } = options;
     const known = new Set([
         'host',
         'port',
@@ -4738,6 +4850,7 @@ function validateOptions(options) {
         'maxMessageSize',
         'keepaliveInterval',
         'urlFile',
+        'printToken',
     ]);
     for (const name of Object.keys(options))
         if (!known.has(name))
@@ -4768,6 +4881,8 @@ function validateOptions(options) {
         throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
     if (typeof urlFile !== 'boolean')
         throw new TypeError('Expected `urlFile` to be a boolean');
+    if (typeof printToken !== 'boolean')
+        throw new TypeError('Expected `printToken` to be a boolean');
     return {
         host,
         port: port ?? DEFAULT_PORT,
@@ -4780,6 +4895,7 @@ function validateOptions(options) {
         maxMessageSize,
         keepaliveInterval,
         urlFile: urlFile ? urlFilePath(process.pid) : null,
+        printToken,
     };
 }
 function isPem(value) {
@@ -4793,6 +4909,9 @@ function isLoopbackAddress(host) {
 }
 function isUnspecifiedAddress(host) {
     return host === '0.0.0.0' || host === '::';
+}
+function urlHostFor(host) {
+    return isUnspecifiedAddress(host) ? '127.0.0.1' : formatHost(host);
 }
 function formatHost(host) {
     return host.includes(':') ? `[${host}]` : host;

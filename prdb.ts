@@ -93,6 +93,10 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 const MAX_HEADER_BYTES = 8 * 1024;
 /** A client that has not finished its request headers by then is dropped (slowloris). */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A page sends the token as soon as its WebSocket opens; a connection silent this long is closed. */
+const TOKEN_TIMEOUT_MS = 3000;
+/** The first message carries only the token (43 characters), so it is small. */
+const MAX_TOKEN_MESSAGE_BYTES = 1024;
 /**
  * Connections that have not shown the token yet (a request under way, a refusal on its way
  * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
@@ -175,6 +179,11 @@ export type PrdbOptions = {
   keepaliveInterval?: number;
   /** Write the URL to an owner-only file (see `urlFilePath`). Default `true`. */
   urlFile?: boolean;
+  /**
+   * Print the URL, with its token, on stderr when the server starts. `false` prints only where
+   * to read it (the URL file), for programs whose stderr goes to shared logs. Default `true`.
+   */
+  printToken?: boolean;
 };
 
 /** Options as the server child receives them: complete, validated, plain data. */
@@ -190,6 +199,7 @@ type ServerSettings = {
   maxMessageSize: number;
   keepaliveInterval: number;
   urlFile: string | null;
+  printToken: boolean;
 };
 
 /** What the target tells the child when it starts it. */
@@ -701,6 +711,7 @@ type Activation = {
   token: string;
   watchdog: Worker | null;
   watchdogAddress: WatchdogAddress | null;
+  printToken: boolean;
 };
 
 let installedSignal: NodeJS.Signals | null = null;
@@ -734,8 +745,8 @@ function onReleasedSignal(signal: NodeJS.Signals): void {
 
 function onActivationSignal(): void {
   if (activation?.url && activation.child.connected) {
-    // A second signal while the server runs: the same server, the URL once more.
-    printUrl(activation.url);
+    // A second signal while the server runs: the same server, and where its URL is.
+    announceUrl(activation, true);
     return;
   }
   activate().catch(() => {
@@ -769,6 +780,7 @@ function startServerChild(settings: ServerSettings): Activation {
     // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
     serialization: 'advanced',
     execArgv: childExecArgv(selfPath),
+    env: environmentWithoutNodeOptions(),
   });
   let resolveReady: (url: string) => void = () => {};
   let rejectReady: (error: Error) => void = () => {};
@@ -778,7 +790,16 @@ function startServerChild(settings: ServerSettings): Activation {
   });
   ready.catch(() => {});
   const token = builtin('node:crypto').randomBytes(32).toString('base64url');
-  const running: Activation = { child, url: null, urlFile: null, ready, token, watchdog: null, watchdogAddress: null };
+  const running: Activation = {
+    child,
+    url: null,
+    urlFile: null,
+    ready,
+    token,
+    watchdog: null,
+    watchdogAddress: null,
+    printToken: settings.printToken,
+  };
   activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
@@ -790,7 +811,7 @@ function startServerChild(settings: ServerSettings): Activation {
         running.url = message.url;
         running.urlFile = message.urlFile;
         if (message.notice) report(message.notice);
-        printUrl(message.url);
+        announceUrl(running, false);
         running.watchdogAddress = message.watchdog;
         running.watchdog = startWatchdog(message.watchdog, running.token);
         resolveReady(message.url);
@@ -878,14 +899,24 @@ function sendToChild(running: Activation, message: TargetMessage): void {
   }
 }
 
-function printUrl(url: string): void {
-  writeStderr(`prdb: console for pid ${process.pid} at ${url}\n`);
+/**
+ * The token goes to stderr once per server at most: stderr often ends up in logs that others
+ * read. Later signals say where to read it, unless it is nowhere else.
+ */
+function announceUrl(running: Activation, again: boolean): void {
+  if (running.printToken && (!again || running.urlFile === null))
+    return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
+  const where =
+    running.urlFile !== null
+      ? `its URL is in ${running.urlFile} (readable by its owner only)`
+      : 'its URL is where start() returned it (the urlFile and printToken options are off)';
+  writeStderr(`prdb: console for pid ${process.pid} ${again ? 'is running' : 'started'}; ${where}\n`);
 }
 
 /**
  * Node >= 22.18 runs prdb.ts directly; older versions that need a flag get the one the
  * target was started with. Nothing else is inherited: the target's --inspect, --import or
- * --require must not run again in the child.
+ * --require must not run again in the child (nor in the watchdog; see environmentWithoutNodeOptions).
  */
 function childExecArgv(selfPath: string): string[] {
   if (!selfPath.endsWith('.ts')) return [];
@@ -893,6 +924,16 @@ function childExecArgv(selfPath: string): string[] {
     /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag),
   );
   return [...typeFlags, '--disable-warning=ExperimentalWarning'];
+}
+
+/**
+ * NODE_OPTIONS is read again by a forked child and by a worker given the parent's environment:
+ * an APM agent's --require, or --inspect, would start a second and third time in prdb's own
+ * child and thread.
+ */
+function environmentWithoutNodeOptions(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _, ...environment } = process.env;
+  return environment;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3917,6 +3958,7 @@ function startWatchdog(address: WatchdogAddress, secret: string): Worker | null 
       argv: [WATCHDOG_ROLE_ARGUMENT],
       workerData: { address, secret },
       execArgv: childExecArgv(ownFilePath()),
+      env: environmentWithoutNodeOptions(),
       stdout: false,
       stderr: false,
     });
@@ -4193,6 +4235,17 @@ type Connection = {
   heldInput: { chunks: Uint8Array[]; sequence: number; timer: ReturnType<typeof setTimeout> } | null;
   /** A stack was asked for and not yet answered. */
   stackPending: boolean;
+  /** Until the first message has shown the token: no session exists, nothing reaches the target. */
+  tokenTimer: ReturnType<typeof setTimeout> | null;
+  authenticated: boolean;
+  /**
+   * Output bytes, in total: sent to the page, handed by the socket to the system, acknowledged
+   * by the page (never more than was sent), and credited to the target.
+   */
+  outputSent: number;
+  outputFlushed: number;
+  outputAcknowledged: number;
+  outputCredited: number;
 };
 
 type ServerState = {
@@ -4278,7 +4331,7 @@ function onTargetMessage(message: TargetMessage): void {
   const connection = server.connections.get(message.sessionId);
   if (connection === undefined) return;
   if (message.type === 'output') {
-    sendWebSocketFrame(connection, OPCODE_BINARY, message.data);
+    sendOutputFrame(connection, message.data);
   } else if (message.type === 'session-end') {
     sendJson(connection, { type: 'session-end', reason: message.reason });
     closeConnection(connection, CLOSE_NORMAL, 'session ended');
@@ -4360,13 +4413,23 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
     requestTimeout: HANDSHAKE_TIMEOUT_MS,
     connectionsCheckingInterval: 1000,
   };
-  const httpServer: HttpServer = settings.tls
-    ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
-      builtin('node:https').createServer(
-        { ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert },
-        onHttpRequest,
-      )
-    : http.createServer(serverOptions, onHttpRequest);
+  let httpServer: HttpServer;
+  try {
+    httpServer = settings.tls
+      ? // handshakeTimeout: a client that never finishes TLS is dropped as soon (default 120 s).
+        builtin('node:https').createServer(
+          { ...serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, key: settings.tls.key, cert: settings.tls.cert },
+          onHttpRequest,
+        )
+      : http.createServer(serverOptions, onHttpRequest);
+  } catch (error) {
+    // A key that does not parse or does not match the certificate: nothing could ever listen.
+    // Not from inside the handler of the start message: disconnecting there breaks Node's IPC.
+    return void setImmediate(
+      failStart,
+      `cannot serve TLS with the \`tls\` key and certificate: ${describeError(error)}`,
+    );
+  }
   // A TLS socket has the TCP socket's address and port, by which its admission is found again;
   // over a unix socket it has neither, so there it is admitted once TLS is set up.
   httpServer.on(settings.tls && settings.socketPath !== null ? 'secureConnection' : 'connection', admitConnection);
@@ -4469,9 +4532,15 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -4));
     if (port === '80' && state.scheme === 'http')
       for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -3));
-    const urlHost = isUnspecifiedAddress(settings.host) ? '127.0.0.1' : hostName;
+    const urlHost = urlHostFor(settings.host);
     url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
-    if (fallbackPort !== null) notices.push(`prdb: port ${settings.port} is busy; using port ${port} instead`);
+    // Whoever holds the usual port gets the token from a user who types it by habit.
+    if (fallbackPort !== null)
+      notices.push(
+        `prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens ` +
+          `there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. ` +
+          `Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`,
+      );
     if (!isLoopbackAddress(settings.host)) {
       notices.push(
         `prdb: WARNING: the console listens on ${settings.host}, reachable from the network: ` +
@@ -4481,6 +4550,12 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       );
     }
   }
+  const keyBits = settings.tls === null ? null : rsaKeyBits(settings.tls.key);
+  if (keyBits !== null && keyBits < 2048)
+    notices.push(
+      `prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined ` +
+        'attacker; use 2048 bits or more',
+    );
   if (settings.urlFile !== null) {
     try {
       writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
@@ -4500,6 +4575,18 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     watchdog: state.watchdogAddress as WatchdogAddress,
   });
   scheduleWatchdogCheck(state);
+}
+
+/** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
+function rsaKeyBits(key: string): number | null {
+  try {
+    const privateKey = builtin('node:crypto').createPrivateKey(key);
+    return privateKey.asymmetricKeyType?.startsWith('rsa') === true
+      ? (privateKey.asymmetricKeyDetails?.modulusLength ?? null)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function failStart(message: string): void {
@@ -4647,10 +4734,8 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (hostRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${hostRefusal}`);
   const originRefusal = checkOrigin(state, request.headers.origin, request.headers.host as string);
   if (originRefusal !== null) return rejectUpgrade(socket, 403, `Forbidden: ${originRefusal}`);
-  if (!tokenMatches(state.token, requestUrl.searchParams.get('token')))
-    return rejectUpgrade(socket, 401, 'Unauthorized: missing or wrong token');
-  state.unauthenticated.delete(connectionKey(socket));
 
+  // The token comes in the first message, not in the request line that proxies and logs keep.
   socket.write(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
@@ -4658,16 +4743,47 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const connection: Connection = {
     sessionId: builtin('node:crypto').randomBytes(12).toString('base64url'),
     socket,
-    reader: new MessageReader({ expectMasked: true, maxMessageSize: state.settings.maxMessageSize }),
+    reader: new MessageReader({ expectMasked: true, maxMessageSize: MAX_TOKEN_MESSAGE_BYTES }),
     closeSent: false,
     awaitingPong: false,
     heldInput: null,
     stackPending: false,
+    tokenTimer: null,
+    authenticated: false,
+    outputSent: 0,
+    outputFlushed: 0,
+    outputAcknowledged: 0,
+    outputCredited: 0,
   };
   (socket as Socket).setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
   socket.on('close', () => forgetConnection(connection));
   socket.on('end', () => socket.end());
+  connection.tokenTimer = setTimeout(
+    () => closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no token'),
+    TOKEN_TIMEOUT_MS,
+  );
+  socket.once('close', () => clearTimeout(connection.tokenTimer ?? undefined));
+  if (head.length > 0) onWebSocketData(connection, head);
+}
+
+/** The first message must be `{"type":"token","token":…}` with the right token; then the session opens. */
+function authenticate(state: ServerState, connection: Connection, event: WebSocketEvent): void {
+  clearTimeout(connection.tokenTimer ?? undefined);
+  connection.tokenTimer = null;
+  let given: unknown = null;
+  try {
+    const message =
+      event.type === 'text' ? (JSON.parse(event.data) as { type?: unknown; token?: unknown } | null) : null;
+    if (message?.type === 'token') given = message.token;
+  } catch {
+    // Not JSON: no token.
+  }
+  if (typeof given !== 'string' || !tokenMatches(state.token, given))
+    return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
+  connection.authenticated = true;
+  connection.reader.maxMessageSize = state.settings.maxMessageSize;
+  state.unauthenticated.delete(connectionKey(connection.socket));
 
   if (state.connections.size >= state.settings.maxSessions) {
     sendJson(connection, {
@@ -4688,7 +4804,6 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
   sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
-  if (head.length > 0) onWebSocketData(connection, head);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
@@ -4775,12 +4890,14 @@ function onWebSocketEvent(connection: Connection, event: WebSocketEvent): void {
       closeConnection(connection, event.code ?? CLOSE_NORMAL, '');
       return;
     case 'binary':
+      if (!connection.authenticated && !connection.closeSent) return authenticate(state, connection, event);
       if (!active) return;
       if (connection.heldInput !== null) connection.heldInput.chunks.push(event.data);
       else if (event.data.includes(0x03)) holdInterrupt(state, connection, event.data);
       else sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
       return;
     case 'text':
+      if (!connection.authenticated && !connection.closeSent) return authenticate(state, connection, event);
       if (active) onControlMessage(state, connection, event.data);
       return;
   }
@@ -4803,7 +4920,8 @@ function onControlMessage(state: ServerState, connection: Connection, text: stri
   } else if (type === 'ack') {
     const { bytes } = message as { bytes?: unknown };
     if (!isIntegerInRange(bytes, 0, Number.MAX_SAFE_INTEGER)) return;
-    sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: bytes as number });
+    connection.outputAcknowledged = Math.min(connection.outputAcknowledged + (bytes as number), connection.outputSent);
+    creditOutput(connection);
   } else if (type === 'stack') {
     requestStack(state, connection);
   }
@@ -4816,6 +4934,28 @@ function sendJson(connection: Connection, message: object): void {
 function sendWebSocketFrame(connection: Connection, opcode: number, payload: Uint8Array): void {
   if (connection.closeSent) return;
   writeFrame(connection, encodeFrame({ opcode, payload }));
+}
+
+/**
+ * The page's acknowledgements are its word only: the target is credited with no more than was
+ * sent, and only with what the socket has handed to the system. A page that acknowledges what
+ * it never read would otherwise have output pile up in this process's socket buffer, without
+ * bound (100 MB/s).
+ */
+function sendOutputFrame(connection: Connection, data: Uint8Array): void {
+  if (connection.closeSent || !connection.socket.writable) return;
+  connection.outputSent += data.length;
+  connection.socket.write(encodeFrame({ opcode: OPCODE_BINARY, payload: data }), () => {
+    connection.outputFlushed += data.length;
+    creditOutput(connection);
+  });
+}
+
+function creditOutput(connection: Connection): void {
+  const credit = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.outputCredited;
+  if (credit <= 0) return;
+  connection.outputCredited += credit;
+  sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: credit });
 }
 
 function writeFrame(connection: Connection, frame: Buffer): void {
@@ -5187,6 +5327,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES,
     keepaliveInterval = DEFAULT_KEEPALIVE_MS,
     urlFile = true,
+    printToken = true,
   } = options;
   const known = new Set([
     'host',
@@ -5200,6 +5341,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     'maxMessageSize',
     'keepaliveInterval',
     'urlFile',
+    'printToken',
   ]);
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\``);
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
@@ -5233,6 +5375,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
   if (!isIntegerInRange(keepaliveInterval, 100, 2 ** 31 - 1))
     throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
   if (typeof urlFile !== 'boolean') throw new TypeError('Expected `urlFile` to be a boolean');
+  if (typeof printToken !== 'boolean') throw new TypeError('Expected `printToken` to be a boolean');
   return {
     host,
     port: port ?? DEFAULT_PORT,
@@ -5245,6 +5388,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     maxMessageSize,
     keepaliveInterval,
     urlFile: urlFile ? urlFilePath(process.pid) : null,
+    printToken,
   };
 }
 
@@ -5262,6 +5406,10 @@ function isLoopbackAddress(host: string): boolean {
 
 function isUnspecifiedAddress(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
+}
+
+function urlHostFor(host: string): string {
+  return isUnspecifiedAddress(host) ? '127.0.0.1' : formatHost(host);
 }
 
 function formatHost(host: string): string {

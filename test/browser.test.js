@@ -545,3 +545,132 @@ test('the target exiting shows in the page', async (t) => {
   assert.equal(await page.isVisible('#new-session'), false, 'nothing to start a session in');
   await assertClean();
 });
+
+test('the token leaves the address bar once read, a reload still connects, and the WebSocket request line carries no token', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
+  const seen = await page.evaluate(() => ({
+    href: location.href,
+    socketUrl: window.prdb.socket.url,
+    stored: sessionStorage.getItem('prdb-token'),
+    history: history.length,
+  }));
+  assert.equal(seen.href, `${consoleUrl.origin}/`, 'the visible URL');
+  assert.ok(!seen.socketUrl.includes(consoleUrl.token), `the WebSocket URL ${seen.socketUrl}`);
+  assert.equal(seen.stored, consoleUrl.token, 'kept for a reload of this tab');
+  await evaluate(page, '6 * 7', '42');
+  await page.reload();
+  await waitForScreen(page, /^>$/m, 2 * WAIT_MS);
+  assert.equal(await page.evaluate(() => window.prdb.state), 'connected');
+  assert.equal(page.url(), `${consoleUrl.origin}/`);
+  await evaluate(page, '"after " + "reload"', "'after reload'");
+  // Another tab of the same origin, without the fragment, has no token: sessionStorage is per tab.
+  const other = await page.context().newPage();
+  await other.goto(`${consoleUrl.origin}/`);
+  await other.waitForFunction(() => window.prdb?.state === 'no-token');
+  await assertClean();
+});
+
+test('output with huge repeat counts (scroll, insert and delete, repeat, cursor moves), also split across messages, does not freeze the page', async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+  // The longest gap between the page's own 10 ms ticks, from now on.
+  await page.evaluate(() => {
+    window.__gap = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      window.__gap = Math.max(window.__gap, now - last);
+      last = now;
+    }, 10);
+  });
+  const N = '2000000000';
+  const sequences = [
+    'L',
+    'M',
+    '@',
+    'P',
+    'X',
+    'S',
+    'T',
+    'b',
+    'A',
+    'B',
+    'C',
+    'D',
+    'E',
+    'F',
+    'I',
+    'Z',
+    'd',
+    'e',
+    "'}",
+    "'~",
+    ' @',
+    ' A',
+  ]
+    .map((final) => `\\x1b[${N}${final}`)
+    .join('');
+  // The last one is cut in two: the first message ends inside it (the LF runs inside the sequence, as in a terminal).
+  const line = `for (let i = 0; i < 20; i++) console.log("x${sequences}"); console.log("\\x1b[${N.slice(0, 5)}"); await new Promise((resolve) => setTimeout(resolve, 100)); console.log("${N.slice(5)}L" + "done")`;
+  await typeText(page, line);
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /done\nundefined\n>$/, 3 * WAIT_MS);
+  const gap = await page.evaluate(() => window.__gap);
+  t.diagnostic(`longest gap between 10 ms ticks of the page: ${Math.round(gap)} ms`);
+  assert.ok(gap < 1000, `the page froze for ${Math.round(gap)} ms`);
+  await evaluate(page, '"still " + "responsive"', "'still responsive'");
+  await assertClean();
+});
+
+test('replies the terminal makes to queries in the output never reach the REPL: no CR runs anything, the half-typed line is intact', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const { page, assertClean } = await openPage(await newContext(t), consoleUrl);
+  // A timer of the session prints the queries once another session raises a flag: while the line below is half typed.
+  const queries = [
+    '\\x1b[5n',
+    '\\x1b[6n',
+    '\\x1b[?6n',
+    '\\x1b[c',
+    '\\x1b[>c',
+    '\\x1b[4$p',
+    '\\x1b[?25$p',
+    '\\x1bP$qm\\x1b\\\\',
+    '\\x1b]10;?\\x07',
+    '\\x1b]11;?\\x1b\\\\',
+    '\\x1b]4;1;?\\x07',
+    '\\x1b[?1000h\\x1b[?1004h',
+  ].join('');
+  await typeText(
+    page,
+    `(function wait() { globalThis.goQuery ? console.log("${queries}queried") : setTimeout(wait, 10) })()`,
+  );
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\nundefined\n>$/);
+  await page.evaluate(() => {
+    window.__sent = [];
+    window.prdb.term.onData((data) => window.__sent.push(data));
+  });
+  await page.keyboard.type('1+');
+  await waitForInput(page, '> 1+');
+  const other = await connect(t, consoleUrl);
+  await other.evaluate('globalThis.goQuery = true');
+  await waitForScreen(page, /queried\n> 1\+$/);
+  // Mouse and focus reports, if the output had turned them on.
+  await page.mouse.click(200, 200);
+  await page.evaluate(() => {
+    window.blur();
+    window.focus();
+  });
+  await page.keyboard.type('2');
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\n> 1\+2\n3\n>$/);
+  assert.deepEqual(
+    await page.evaluate(() => window.__sent),
+    ['1', '+', '2', '\r'],
+    'what the terminal sent to the REPL',
+  );
+  await assertClean();
+});

@@ -3,10 +3,24 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { startTarget, connect, fixture, entry, stripAnsi, waitUntil, serverChildPids, isAlive } from './helpers.js';
+import {
+  startTarget,
+  connect,
+  fixture,
+  entry,
+  parseConsoleUrl,
+  stripAnsi,
+  waitUntil,
+  serverChildPids,
+  isAlive,
+} from './helpers.js';
+
+/** prdb's urlFilePath(pid), computed here. */
+const urlFilePathOf = (pid) => `${os.tmpdir()}/prdb-${process.getuid()}/${pid}.url`;
 
 async function waitForExit(pid, what) {
   const deadline = Date.now() + 5000;
@@ -233,24 +247,45 @@ test('several tabs are independent sessions', async (t) => {
   assert.match(await second.evaluate('half'), /\n5\n/, 'same live globals');
 });
 
-test('a second signal reprints the URL; still one server', async (t) => {
+test('a second signal says where to read the URL, without printing the token again; still one server', async (t) => {
   const target = await startTarget(t);
   const first = await target.activate();
   const children = serverChildPids(target.pid);
   assert.equal(children.length, 1);
-  const second = await target.activate();
-  assert.equal(second.url, first.url);
+  target.signal();
+  const [, file] = await target.waitForStderr(
+    new RegExp(
+      `prdb: console for pid ${target.pid} is running; its URL is in (\\S+) \\(readable by its owner only\\)\n`,
+    ),
+  );
+  assert.equal(fs.readFileSync(file, 'utf8'), `${first.url}\n`);
+  assert.equal(target.stderr.split(first.token).length, 2, 'the token printed once');
   assert.deepEqual(serverChildPids(target.pid), children);
+});
+
+test('printToken: false prints where the URL is, never the token', async (t) => {
+  const target = await startTarget(t, { options: { port: 0, printToken: false } });
+  for (const state of ['started', 'is running']) {
+    target.signal();
+    await target.waitForStderr(
+      `prdb: console for pid ${target.pid} ${state}; its URL is in ${urlFilePathOf(target.pid)} (readable by its owner only)\n`,
+    );
+  }
+  const consoleUrl = parseConsoleUrl(fs.readFileSync(urlFilePathOf(target.pid), 'utf8').trim());
+  assert.ok(!target.stderr.includes(consoleUrl.token), 'the token on stderr');
+  const session = await connect(t, consoleUrl);
+  assert.match(await session.evaluate('6 * 7'), /42/);
 });
 
 test('a storm of signals makes one server and harms nothing', async (t) => {
   const target = await startTarget(t);
   for (let i = 0; i < 40; i++) target.signal();
-  await target.waitForStderr(/prdb: console for pid/);
-  const consoleUrl = await target.activate();
+  const [, url] = await target.waitForStderr(/prdb: console for pid \d+ at (\S+)\n/);
+  const consoleUrl = parseConsoleUrl(url);
+  target.signal();
+  await target.waitForStderr(/is running; its URL is in/);
   assert.equal(serverChildPids(target.pid).length, 1);
-  const lines = target.stderr.match(/prdb: console for pid \d+ at (\S+)/g);
-  assert.equal(new Set(lines).size, 1, 'one URL');
+  assert.equal(target.stderr.match(/prdb: console for pid \d+ at (\S+)/g).length, 1, 'one URL, printed once');
   const session = await connect(t, consoleUrl);
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
 });
@@ -302,7 +337,8 @@ test('prdb never keeps the target alive, even with a session open', async (t) =>
   const session = await connect(t, {
     url: match[1],
     origin: url.origin,
-    wsUrl: `ws://${url.host}/ws?token=${url.hash.slice(1)}`,
+    token: url.hash.slice(1),
+    wsUrl: `ws://${url.host}/ws`,
   });
   await session.evaluate('1');
   await target.exited;
@@ -341,7 +377,13 @@ test('default port busy: another port is used and said so; a chosen busy port is
   const flexible = await startTarget(t, { options: {} });
   const consoleUrl = await flexible.activate();
   assert.notEqual(consoleUrl.port, 4242);
-  assert.match(flexible.stderr, /prdb: port 4242 is busy; using port \d+ instead/);
+  // Said loudly, with the port to forward: whoever holds 4242 would get the token of a user who types it by habit.
+  assert.match(
+    flexible.stderr,
+    new RegExp(
+      `prdb: WARNING: port 4242 is busy \\(another program, perhaps another user's, listens there\\); this console is on port ${consoleUrl.port}: [^\\n]*Over SSH: ssh -L ${consoleUrl.port}:127\\.0\\.0\\.1:${consoleUrl.port} <host>\\n`,
+    ),
+  );
   const session = await connect(t, consoleUrl);
   assert.match(await session.evaluate('1+1'), /2/);
 

@@ -6,12 +6,13 @@
 // the token still opens. The server child's descriptors are counted in /proc.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { connect, startTarget, waitUntil, serverChildPid } from './helpers.js';
+import { connect, entry, fixture, startTarget, waitUntil, serverChildPid } from './helpers.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** prdb's limits (MAX_UNAUTHENTICATED_CONNECTIONS, MAX_UNAUTHENTICATED_PER_PEER, HANDSHAKE_TIMEOUT_MS). */
@@ -152,8 +153,9 @@ function malformedRequests(host) {
       status: 400,
       text: upgradeText({ host, target: 'http://[::1/ws' }),
     },
-    { what: 'no token', status: 401, text: upgradeText({ host }) },
-    { what: 'a wrong token', status: 401, text: upgradeText({ host, target: '/ws?token=wrong' }) },
+    // Upgraded, but no session until a first message shows the token: closed when none comes.
+    { what: 'no token', status: 101, text: upgradeText({ host }) },
+    { what: 'a wrong token in the request line', status: 101, text: upgradeText({ host, target: '/ws?token=wrong' }) },
     { what: 'a foreign Host', status: 403, text: upgradeText({ host: 'evil.example' }) },
     {
       what: 'a foreign Origin',
@@ -447,3 +449,207 @@ function crashWatchdog() {
     session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
   });
 }
+
+describe('hardening: what prdb inherits', () => {
+  it('a NODE_OPTIONS --require hook runs in the target only, not in the server child nor in the watchdog thread', async (t) => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-env-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const log = `${dir}/runs.log`;
+    const target = await startTarget(t, {
+      env: { TMPDIR: dir, COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')}` },
+    });
+    const session = await connect(t, await target.activate());
+    // Stack of a busy main thread is answered by the watchdog: it runs, and has linked.
+    const from = session.messages.length;
+    session.type('{ const until = Date.now() + 2000; while (Date.now() < until) {} }\r');
+    await session.waitForMessage('busy', { from });
+    session.send({ type: 'stack' });
+    assert.match((await session.waitForMessage('stack', { from })).text, /The main thread is running/);
+    assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n'), [`${target.pid} main`]);
+  });
+});
+
+describe('hardening: an unusable TLS key or certificate', () => {
+  /** PEM files made by openssl: two key pairs of 2048 bits (to mismatch) and one of 1024. */
+  function makeKeys(t) {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-keys-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const pair = (name, bits) => {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          `rsa:${bits}`,
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '1',
+          '-keyout',
+          `${dir}/${name}.key`,
+          '-out',
+          `${dir}/${name}.crt`,
+        ],
+        { stdio: 'ignore' },
+      );
+      return {
+        key: fs.readFileSync(`${dir}/${name}.key`, 'utf8'),
+        cert: fs.readFileSync(`${dir}/${name}.crt`, 'utf8'),
+      };
+    };
+    return { a: pair('a', 2048), b: pair('b', 2048), small: pair('small', 1024) };
+  }
+
+  /** A program that awaits start() and reports how it settled; it must then exit by itself. */
+  async function startWith(t, tls) {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-start-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const script = `const prdb = await import(${JSON.stringify(entry)});
+      prdb.removeSignalHandler();
+      prdb.start(${JSON.stringify({ port: 0, tls })}).then((url) => { console.log('resolved ' + url); return prdb.stop(); }, (error) => console.log('rejected: ' + error.message));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TMPDIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const [code] = await within(once(child, 'exit'), 10_000, 'the program to exit by itself');
+    return { code, stdout, stderr };
+  }
+
+  it('a mismatched or unparsable key fails start() at once with a clear prdb: error, and the program exits by itself', async (t) => {
+    const keys = makeKeys(t);
+    const cases = [
+      {
+        what: "a key that is not the certificate's",
+        tls: { key: keys.a.key, cert: keys.b.cert },
+        error: /key values mismatch/,
+      },
+      {
+        what: 'a PEM key whose content is not a key',
+        tls: { key: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', cert: keys.a.cert },
+        error: /unsupported|decod|bad/i,
+      },
+      {
+        what: 'a certificate whose content is not one',
+        tls: { key: keys.a.key, cert: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' },
+        error: /./,
+      },
+    ];
+    for (const { what, tls, error } of cases) {
+      const { code, stdout, stderr } = await startWith(t, tls);
+      assert.equal(code, 0, what);
+      assert.match(stdout, /^rejected: cannot serve TLS with the `tls` key and certificate: /, what);
+      assert.match(stdout, error, what);
+      assert.match(stderr, /^prdb: cannot serve TLS with the `tls` key and certificate: /, what);
+      assert.doesNotMatch(stderr, /internal error/, what);
+    }
+  });
+
+  it('after the error the server child is gone and the next signal tries again, with the same clear error', async (t) => {
+    const keys = makeKeys(t);
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/prdb-harden-tls-`);
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const target = await startTarget(t, {
+      options: { port: 0, tls: { key: keys.a.key, cert: keys.b.cert } },
+      env: { TMPDIR: dir },
+    });
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const before = target.stderr.length;
+      target.signal();
+      await waitUntil(
+        target.child.stderr,
+        'data',
+        () => /prdb: cannot serve TLS[^\n]*\n/.test(target.stderr.slice(before)),
+        `the error of attempt ${attempt}`,
+      );
+      await waitUntilCount(() => serverChildPid(target.pid) === null, `the server child of attempt ${attempt} to exit`);
+    }
+    assert.equal(target.exit, null, 'the target exited');
+    assert.doesNotMatch(target.stderr, /internal error/);
+  });
+
+  it('an RSA key under 2048 bits works, with a warning', async (t) => {
+    const { small } = makeKeys(t);
+    const { stdout, stderr } = await startWith(t, small);
+    assert.match(stdout, /^resolved https:/);
+    assert.match(stderr, /prdb: WARNING: the `tls` key is RSA of 1024 bits[^\n]*2048 bits or more/);
+  });
+});
+
+describe('hardening: bounded whatever a client says', () => {
+  it('a page that acknowledges output it never read, during a print loop, does not make the server child grow', async (t) => {
+    const { target, consoleUrl, childPid } = await open(t);
+    const session = await connect(t, consoleUrl, { acknowledge: false });
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${childPid}/status`, 'utf8'))[1]) * 1024;
+    const before = rss();
+    session.type(
+      '(async () => { const line = "x".repeat(1000); for (;;) { console.log(line); await new Promise(setImmediate); } })(), "looping"\r',
+    );
+    await session.waitForOutput(/xxxxxxxx/);
+    // The client reads nothing more, and keeps saying it has read everything.
+    session.socket._socket.pause();
+    const lie = setInterval(() => session.send({ type: 'ack', bytes: 2 ** 30 }), 10);
+    t.after(() => clearInterval(lie));
+    let largest = before;
+    for (const until = Date.now() + 3000; Date.now() < until;) {
+      await sleep(100);
+      largest = Math.max(largest, rss());
+    }
+    clearInterval(lie);
+    t.diagnostic(
+      `server child RSS: ${(before / 2 ** 20).toFixed(0)} MiB before, at most ${(largest / 2 ** 20).toFixed(0)} MiB in 3 s of false acknowledgements`,
+    );
+    assert.ok(
+      largest - before < 48 * 2 ** 20,
+      `the server child grew by ${((largest - before) / 2 ** 20).toFixed(0)} MiB`,
+    );
+    assert.equal(target.exit, null);
+  });
+});
+
+describe('hardening: the token in the first message', () => {
+  it('a WebSocket that sends no token is closed with 1008 within the token deadline; one whose first message is too big or not the token, at once; none gets a session', async (t) => {
+    const { consoleUrl, newStderr } = await open(t);
+    const { openRaw, frame, OP } = await import('./raw-websocket.js');
+    const silent = await openRaw(consoleUrl, { token: null });
+    const openedAt = Date.now();
+    assert.equal(silent.status, 101);
+    await silent.waitForServerEnd(5000);
+    const silentMs = Date.now() - openedAt;
+    const big = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({
+        opcode: OP.text,
+        payload: Buffer.from(JSON.stringify({ type: 'token', token: 'x'.repeat(2000) })),
+      }),
+    });
+    const binary = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({ opcode: OP.binary, payload: Buffer.from(consoleUrl.token) }),
+    });
+    const bare = await openRaw(consoleUrl, {
+      token: null,
+      after: frame({ opcode: OP.text, payload: Buffer.from(consoleUrl.token) }),
+    });
+    for (const client of [big, binary, bare]) await client.waitForServerEnd(1000);
+    const codes = [silent, big, binary, bare].map((client) => {
+      assert.ok(
+        !client.frames.some((f) => f.opcode === OP.text),
+        `a text frame to a client without the token: ${client.describeFrames()}`,
+      );
+      const close = client.frames.find((f) => f.opcode === OP.close);
+      return close?.payload.readUInt16BE(0);
+    });
+    assert.deepEqual(codes, [1008, 1009, 1008, 1008]);
+    assert.ok(silentMs >= 2500 && silentMs < 4500, `the silent client was closed after ${silentMs} ms`);
+    assert.equal(newStderr(), '');
+  });
+});

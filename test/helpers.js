@@ -77,13 +77,17 @@ export async function startTarget(
     async activate(name = 'SIGUSR1') {
       const before = target.stderr.length;
       target.signal(name);
+      // The URL is printed once per server start; later signals say where the owner-only file is.
       const match = await waitUntil(
         child.stderr,
         'data',
-        () => /prdb: console for pid (\d+) at (\S+)\n/.exec(target.stderr.slice(before)),
+        () =>
+          /prdb: console for pid \d+ (?:at (\S+)|is running; its URL is in (\S+) \(readable by its owner only\))\n/.exec(
+            target.stderr.slice(before),
+          ),
         'the URL on stderr',
       );
-      return parseConsoleUrl(match[2]);
+      return parseConsoleUrl(match[1] ?? readFileSync(match[2], 'utf8').trim());
     },
   };
   child.stderr.setEncoding('utf8');
@@ -114,7 +118,7 @@ export function parseConsoleUrl(url) {
     origin: parsed.origin,
     host: parsed.host,
     port: Number(parsed.port),
-    wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws?token=${encodeURIComponent(token)}`,
+    wsUrl: `${parsed.protocol === 'https:' ? 'wss' : 'ws'}://${parsed.host}/ws`,
   };
 }
 
@@ -128,6 +132,8 @@ export async function connect(
   { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {},
 ) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
+  // The token is the first message (never in the request line).
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
   const session = {
     socket,
     output: '',

@@ -83,15 +83,15 @@ test("Node's built-in WebSocket (undici): what it sends, and a session with it",
     return () => probe.child.kill('SIGKILL');
   });
   const headers = parseHeaders(request);
-  assert.match(request, /^GET \/ws\?token=probe HTTP\/1\.1\r\n/);
+  assert.match(request, /^GET \/ws HTTP\/1\.1\r\n/);
   assert.equal(headers.origin, undefined, 'no Origin: not a browser');
   assert.equal(headers['sec-websocket-version'], '13');
   assert.match(headers['sec-websocket-extensions'] ?? '', /permessage-deflate/);
-  assert.equal(`ws://${headers.host}/ws?token=probe`, captureUrl);
+  assert.equal(`ws://${headers.host}/ws`, captureUrl);
   t.diagnostic(`Node ${process.version} WebSocket request headers: ${Object.keys(headers).join(', ')}`);
 
   // And a real session: hello, resize, 6*7, close.
-  const client = runNodeClient(t, consoleUrl.wsUrl, { input: '6*7\r', expect: '42' });
+  const client = runNodeClient(t, consoleUrl.wsUrl, { token: consoleUrl.token, input: '6*7\r', expect: '42' });
   const [code] = await client.exited;
   assert.equal(code, 0, `client stderr: ${client.stderr}`);
   const result = JSON.parse(client.stdout);
@@ -105,18 +105,23 @@ test("Node's built-in WebSocket (undici): what it sends, and a session with it",
 });
 
 /** A child running Node's global WebSocket: prints a JSON summary and exits, within 8 seconds. */
-function runNodeClient(t, url, { probe = false, input = '', expect = '' } = {}) {
+function runNodeClient(t, url, { probe = false, token = 'probe', input = '', expect = '' } = {}) {
   const script = `
     const url = process.argv[1];
     const probe = process.argv[2] === 'probe';
     const input = process.argv[3];
     const expect = process.argv[4];
+    const token = process.argv[5];
     const result = { hello: null, output: '', extensions: null, protocol: null, closeCode: null, wasClean: null };
     const timer = setTimeout(() => { console.error('timed out: ' + JSON.stringify(result)); process.exit(2); }, 8000);
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     socket.onerror = () => { if (probe) { clearTimeout(timer); process.exit(0); } };
-    socket.onopen = () => { result.extensions = socket.extensions; result.protocol = socket.protocol; };
+    socket.onopen = () => {
+      result.extensions = socket.extensions;
+      result.protocol = socket.protocol;
+      socket.send(JSON.stringify({ type: 'token', token }));
+    };
     socket.onmessage = (event) => {
       if (typeof event.data === 'string') {
         const message = JSON.parse(event.data);
@@ -141,7 +146,7 @@ function runNodeClient(t, url, { probe = false, input = '', expect = '' } = {}) 
   `;
   const child = spawn(
     process.execPath,
-    [...WEBSOCKET_FLAGS, '--no-warnings', '-e', script, url, probe ? 'probe' : 'session', input, expect],
+    [...WEBSOCKET_FLAGS, '--no-warnings', '-e', script, url, probe ? 'probe' : 'session', input, expect, token],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const client = { child, stdout: '', stderr: '', exited: once(child, 'exit') };
@@ -167,7 +172,7 @@ async function captureHandshake(t, start) {
   });
   capture.listen(0, '127.0.0.1');
   await once(capture, 'listening');
-  const stop = start(`ws://127.0.0.1:${capture.address().port}/ws?token=probe`);
+  const stop = start(`ws://127.0.0.1:${capture.address().port}/ws`);
   await waitUntil(capture, 'update', () => complete, 'the request head');
   stop();
   return head.slice(0, head.indexOf('\r\n\r\n') + 4);

@@ -139,11 +139,7 @@ export class ServerFrameParser {
 /** The handshake request exactly as a test wants it; `headers` adds or replaces (null drops). */
 export function handshakeRequest(
   consoleUrl,
-  {
-    key = crypto.randomBytes(16).toString('base64'),
-    path = `/ws?token=${encodeURIComponent(consoleUrl.token)}`,
-    headers = {},
-  } = {},
+  { key = crypto.randomBytes(16).toString('base64'), path = '/ws', headers = {} } = {},
 ) {
   const all = {
     Host: consoleUrl.host,
@@ -160,6 +156,11 @@ export function handshakeRequest(
   return { key, bytes: Buffer.from(`GET ${path} HTTP/1.1\r\n${lines}\r\n`, 'latin1') };
 }
 
+/** The first message a client sends: the token, in a masked text frame. */
+export function tokenFrame(token) {
+  return frame({ opcode: OP.text, payload: Buffer.from(JSON.stringify({ type: 'token', token })) });
+}
+
 /** §4.2.2, computed here rather than with prdb's acceptKey, so that the check is independent. */
 export function expectedAccept(key) {
   return crypto.createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
@@ -173,12 +174,23 @@ export function expectedAccept(key) {
  */
 export async function openRaw(
   consoleUrl,
-  { request, key, path, headers, after = Buffer.alloc(0), waitForResponse = true, deadlineMs = 5000 } = {},
+  {
+    request,
+    key,
+    path,
+    headers,
+    token = consoleUrl.token,
+    after = Buffer.alloc(0),
+    waitForResponse = true,
+    deadlineMs = 5000,
+  } = {},
 ) {
   let handshake = null;
   if (request === undefined) {
     handshake = handshakeRequest(consoleUrl, { key, path, headers });
-    request = Buffer.concat([handshake.bytes, after]);
+    // The first message shows the token (null: none is sent).
+    const first = token === null ? Buffer.alloc(0) : tokenFrame(token);
+    request = Buffer.concat([handshake.bytes, first, after]);
   }
   const socket = net.connect({ host: '127.0.0.1', port: consoleUrl.port });
   socket.setNoDelay(true);

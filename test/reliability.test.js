@@ -6,6 +6,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { startTarget, connect, stripAnsi, waitUntil, serverChildPid } from './helpers.js';
+import { tokenFrame } from './raw-websocket.js';
 
 function residentKilobytes(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
@@ -62,8 +63,9 @@ test('a browser that vanishes without a close frame is dropped by keepalive and 
   const socket = net.connect(consoleUrl.port, '127.0.0.1');
   t.after(() => socket.destroy());
   socket.write(
-    `GET /ws?token=${consoleUrl.token} HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    `GET /ws HTTP/1.1\r\nHost: ${consoleUrl.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
   );
+  socket.write(tokenFrame(consoleUrl.token));
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('latin1')));
   await waitUntil(

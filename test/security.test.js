@@ -18,6 +18,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
 import { connect, entry, startTarget, waitUntil, serverChildPids, isAlive } from './helpers.js';
+import { OP, ServerFrameParser, tokenFrame } from './raw-websocket.js';
 
 const { urlFilePath } = await import(entry);
 const { encodeFrame, OPCODE_BINARY, OPCODE_TEXT } = (await import(entry)).internalsForTests;
@@ -107,7 +108,7 @@ function withTmpdir(dir, compute) {
  * response: `status` (null if none), `head`, `body`, whether the server `closed` the
  * connection, and after how many `ms`. A 101 resolves as soon as its head is complete.
  */
-function exchange(where, text, { deadlineMs = 5000, secure = false } = {}) {
+function exchange(where, text, { deadlineMs = 5000, secure = false, untilSession = false } = {}) {
   return new Promise((resolve) => {
     const startedAt = Date.now();
     const socket = secure
@@ -142,7 +143,8 @@ function exchange(where, text, { deadlineMs = 5000, secure = false } = {}) {
       const textReceived = raw.toString('latin1');
       const headEnd = textReceived.indexOf('\r\n\r\n');
       if (headEnd === -1) return;
-      if (/^HTTP\/1\.1 101 /.test(textReceived)) return finish({});
+      // After a 101, the server's first frames: a hello, or a close (of a refused token).
+      if (/^HTTP\/1\.1 101 /.test(textReceived) && (!untilSession || /"hello"/.test(textReceived))) return finish({});
       // A response that announces `Connection: close` resolves when the server does close.
       if (/\r\nconnection: *close/i.test(textReceived.slice(0, headEnd))) return;
       const length = /\r\ncontent-length: *(\d+)/i.exec(textReceived.slice(0, headEnd));
@@ -162,16 +164,36 @@ function getText({ host, path: requestPath = '/', version = '1.1' } = {}) {
   return `GET ${requestPath} HTTP/${version}\r\n${host === undefined ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`;
 }
 
+/** An upgrade request, then (unless `token` is undefined) the first message with the token. */
 function upgradeText({ host, origin, token, version = '1.1', extra = '' } = {}) {
-  const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
-  return (
-    `GET /ws${query} HTTP/${version}\r\n` +
-    (host === undefined ? '' : `Host: ${host}\r\n`) +
-    'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
-    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
-    (origin === undefined ? '' : `Origin: ${origin}\r\n`) +
-    `${extra}\r\n`
+  const head = Buffer.from(
+    `GET /ws HTTP/${version}\r\n` +
+      (host === undefined ? '' : `Host: ${host}\r\n`) +
+      'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n` +
+      (origin === undefined ? '' : `Origin: ${origin}\r\n`) +
+      `${extra}\r\n`,
+    'latin1',
   );
+  return token === undefined ? head : Buffer.concat([head, tokenFrame(token)]);
+}
+
+/** After a 101: whether the server opened a session (a hello) or closed, and with which code. */
+function afterUpgrade(response) {
+  const parser = new ServerFrameParser();
+  parser.push(Buffer.from(response.raw.slice(response.head.length + 4), 'latin1'));
+  const close = parser.frames.find((f) => f.opcode === OP.close);
+  return {
+    hello: parser.frames.some((f) => f.opcode === OP.text && JSON.parse(f.payload.toString()).type === 'hello'),
+    closeCode: close === undefined || close.payload.length < 2 ? null : close.payload.readUInt16BE(0),
+  };
+}
+
+/** A token refused: the WebSocket opened (the token comes in its first message), no session, closed with 1008. */
+function assertTokenRefused(response, what) {
+  assert.equal(response.status, 101, `${what}: status ${response.status}`);
+  assert.deepEqual(afterUpgrade(response), { hello: false, closeCode: 1008 }, what);
+  assert.ok(response.closed, `${what}: connection left open`);
 }
 
 /** A refused upgrade: the given status, no 101, and the connection closed by the server. */
@@ -191,6 +213,7 @@ function header(response, name) {
 /** A WebSocket client that keeps everything it receives, for sessions that are refused. */
 async function rawSession(t, consoleUrl, options = {}) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin: consoleUrl.origin, ...options });
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
   const record = {
     socket,
     messages: [],
@@ -434,13 +457,27 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     };
     for (const [what, token] of Object.entries(attempts)) {
       for (const withOrigin of [origin, undefined]) {
-        const response = await exchange(second, upgradeText({ host: second.host, origin: withOrigin, token }));
-        assertRefused(response, 401, `${what}, Origin ${withOrigin}`);
-        assert.ok(response.closed, `${what}: connection left open`);
+        const response = await exchange(second, upgradeText({ host: second.host, origin: withOrigin, token }), {
+          untilSession: true,
+        });
+        assertTokenRefused(response, `${what}, Origin ${withOrigin}`);
       }
     }
     // And the right one, raw, is upgraded.
-    assert.equal((await exchange(second, upgradeText({ host: second.host, origin, token: second.token }))).status, 101);
+    assert.ok(
+      afterUpgrade(
+        await exchange(second, upgradeText({ host: second.host, origin, token: second.token }), { untilSession: true }),
+      ).hello,
+      'no session with the token',
+    );
+    // A token in the request line, where proxies log it, counts for nothing.
+    const inQuery = Buffer.from(
+      upgradeText({ host: second.host, origin })
+        .toString('latin1')
+        .replace('GET /ws ', `GET /ws?token=${second.token} `),
+      'latin1',
+    );
+    assertTokenRefused(await exchange(second, inQuery, { untilSession: true }), 'the token in the query, no message');
     assert.match(await current.evaluate('appState.name'), /'fixture'/);
     assertNoInternalError(target);
   });
@@ -643,9 +680,12 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     assert.match(page.body, /<html/);
     // The Host check still applies on the socket (a forwarded port is still a browser's).
     assert.notEqual((await exchange({ socketPath }, getText({ host: 'evil.example:4242' }))).status, 200);
-    assertRefused(
-      await exchange({ socketPath }, upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' })),
-      401,
+    assertTokenRefused(
+      await exchange(
+        { socketPath },
+        upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }),
+        { untilSession: true },
+      ),
       'wrong token on the socket',
     );
     assertRefused(
@@ -661,10 +701,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const session = await connect(t, consoleUrl, { wsOptions: { createConnection } });
     assert.match(await session.evaluate('appState.name'), /'fixture'/);
     // The same through a ws+unix: URL.
-    const unixUrl = {
-      ...consoleUrl,
-      wsUrl: `ws+unix://${socketPath}:/ws?token=${encodeURIComponent(consoleUrl.token)}`,
-    };
+    const unixUrl = { ...consoleUrl, wsUrl: `ws+unix://${socketPath}:/ws` };
     const viaUnixUrl = await connect(t, unixUrl, { origin: '', wsOptions: { headers: { Host: consoleUrl.host } } });
     assert.match(await viaUnixUrl.evaluate('2 * 21'), /42/);
 
@@ -989,22 +1026,40 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const stateBefore = await probe(session);
     assert.ok(stateBefore);
 
-    // Unauthenticated bytes pipelined after a refused upgrade are never read.
+    // Unauthenticated bytes pipelined after a refused upgrade or a wrong token are never read.
     const keystrokes = encodeFrame({
       opcode: OPCODE_BINARY,
       payload: Buffer.from('globalThis.pwned = 1\r'),
       mask: crypto.randomBytes(4),
     });
-    for (const [token, origin] of [
-      ['wrong', consoleUrl.origin],
-      [consoleUrl.token, 'http://evil.example'],
-    ]) {
-      const response = await exchange(
+    assertTokenRefused(
+      await exchange(
         consoleUrl,
-        Buffer.concat([Buffer.from(upgradeText({ host: consoleUrl.host, origin, token })), keystrokes]),
-      );
-      assert.notEqual(response.status, 101);
-    }
+        Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin, token: 'wrong' }), keystrokes]),
+        { untilSession: true },
+      ),
+      'a wrong token, then keystrokes',
+    );
+    assertTokenRefused(
+      await exchange(
+        consoleUrl,
+        Buffer.concat([upgradeText({ host: consoleUrl.host, origin: consoleUrl.origin }), keystrokes]),
+        { untilSession: true },
+      ),
+      'keystrokes instead of the token',
+    );
+    assert.notEqual(
+      (
+        await exchange(
+          consoleUrl,
+          Buffer.concat([
+            upgradeText({ host: consoleUrl.host, origin: 'http://evil.example', token: consoleUrl.token }),
+            keystrokes,
+          ]),
+        )
+      ).status,
+      101,
+    );
     // Nor are they when the Host is wrong, nor as a request body.
     await exchange(
       consoleUrl,
