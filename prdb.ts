@@ -4232,7 +4232,13 @@ type Connection = {
    * Keystrokes held from a Ctrl+C on, until the target answers a heartbeat (they go to the
    * REPL as typed) or does not in time (the watchdog gets the Ctrl+C, the REPL the rest).
    */
-  heldInput: { chunks: Uint8Array[]; sequence: number; timer: ReturnType<typeof setTimeout> } | null;
+  heldInput: {
+    chunks: Uint8Array[];
+    sequence: number;
+    timer: ReturnType<typeof setTimeout>;
+    /** The target did not answer in time: the watchdog decides, and a heartbeat no longer releases. */
+    withWatchdog: boolean;
+  } | null;
   /** A stack was asked for and not yet answered. */
   stackPending: boolean;
   /** Until the first message has shown the token: no session exists, nothing reaches the target. */
@@ -4311,8 +4317,9 @@ function onTargetMessage(message: TargetMessage): void {
     server.heartbeatAnswered = Math.max(server.heartbeatAnswered, message.sequence);
     server.lastAnswerAt = Date.now();
     for (const connection of server.connections.values()) {
-      if (connection.heldInput !== null && connection.heldInput.sequence <= server.heartbeatAnswered)
-        releaseHeldInput(connection, { stuck: false });
+      const held = connection.heldInput;
+      if (held !== null && !held.withWatchdog && held.sequence <= server.heartbeatAnswered)
+        releaseHeldInput(connection, { taken: false });
     }
     if (server.busyReported) {
       server.busyReported = false;
@@ -5024,32 +5031,36 @@ function sendHeartbeat(): void {
 /**
  * Ctrl+C is decided here, in one place. A responsive target gets it as typed: the REPL clears
  * the line or stops the evaluation it awaits. A stuck one (no heartbeat answer in
- * STUCK_AFTER_MS) is running JavaScript that the REPL cannot see keys during: the watchdog
- * gets the Ctrl+C, and the REPL the keys without it (taken later, it would count towards
- * "press Ctrl+C again to exit"). Until it is known which, the session's keys wait, in order.
+ * STUCK_AFTER_MS) runs JavaScript during which the REPL sees no keys: the watchdog looks, and
+ * acts or says why not; the REPL then gets the keys without the Ctrl+C (taken later, it would
+ * count towards "press Ctrl+C again to exit"). A thread that the watchdog finds idle after all
+ * (it was only slow to answer) gets them as typed. Until it is known which, the keys wait, in order.
  */
 function holdInterrupt(state: ServerState, connection: Connection, data: Uint8Array): void {
   state.heartbeatSent++;
   const sequence = state.heartbeatSent;
   sendToTarget({ type: 'heartbeat', sequence });
   const timer = setTimeout(() => {
-    if (state.connections.get(connection.sessionId) !== connection || connection.heldInput?.timer !== timer) return;
-    releaseHeldInput(connection, { stuck: true });
+    const held = connection.heldInput;
+    if (state.connections.get(connection.sessionId) !== connection || held?.timer !== timer) return;
+    held.withWatchdog = true;
     askWatchdog(state, connection, { type: 'interrupt', sessionId: connection.sessionId });
   }, STUCK_AFTER_MS);
-  connection.heldInput = { chunks: [data], sequence, timer };
+  connection.heldInput = { chunks: [data], sequence, timer, withWatchdog: false };
 }
 
-function releaseHeldInput(connection: Connection, { stuck }: { stuck: boolean }): void {
+/** The held keys go on: without their Ctrl+C if the watchdog acted on it. */
+function releaseHeldInput(connection: Connection, { taken }: { taken: boolean }): void {
   const held = connection.heldInput;
   if (held === null) return;
   connection.heldInput = null;
   clearTimeout(held.timer);
   for (const chunk of held.chunks) {
-    const data = stuck ? chunk.filter((byte) => byte !== 0x03) : chunk;
+    const data = taken ? chunk.filter((byte) => byte !== 0x03) : chunk;
     if (data.length > 0) sendToTarget({ type: 'input', sessionId: connection.sessionId, data });
   }
-  if (stuck) sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
+  // A stepped evaluation the watchdog found between steps stops at its next one.
+  if (taken) sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
 }
 
 /**
@@ -5135,6 +5146,7 @@ function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
       connection,
       () => {
         if (attempt < PAUSE_ATTEMPTS) return askWatchdog(state, connection, request, attempt + 1);
+        if (request.type === 'interrupt') releaseHeldInput(connection, { taken: true });
         const why =
           'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a ' +
           'synchronous system call, a native addon) or starved of CPU';
@@ -5147,12 +5159,16 @@ function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
         sendJson(connection, { type: 'stack', text: `No stack: ${why}.` });
       },
       () => {
+        // Idle after all: the REPL takes the Ctrl+C.
         if (request.type === 'stack') reportIdleStack(connection);
+        else releaseHeldInput(connection, { taken: false });
       },
     );
     return;
   }
   if (answer.type === 'stack') connection.stackPending = false;
+  // The watchdog paused the thread and acted, or said why not: either way the Ctrl+C is answered.
+  else releaseHeldInput(connection, { taken: true });
   // An interruption speaks for itself: the REPL prints the error and prompts again.
   if (typeof answer.text !== 'string' || answer.text === '') return;
   sendJson(connection, { type: answer.type === 'stack' ? 'stack' : 'notice', text: answer.text });
