@@ -99,8 +99,9 @@ const TOKEN_TIMEOUT_MS = 3000;
 const MAX_TOKEN_MESSAGE_BYTES = 1024;
 /**
  * Connections that have not shown the token yet (a request under way, a refusal on its way
- * out). Past this, the oldest of them is closed to make room: refusing the newest instead would
- * let whoever holds this many idle connections lock everyone out, as every local user comes
+ * out, a WebSocket before its first message). Past this, the oldest of them is closed to make
+ * room: refusing the newest instead would let whoever holds this many idle connections lock
+ * everyone out, as every local user comes
  * from the same loopback address. Far below any descriptor limit.
  */
 const MAX_UNAUTHENTICATED_CONNECTIONS = 64;
@@ -4947,7 +4948,7 @@ function sendWebSocketFrame(connection: Connection, opcode: number, payload: Uin
  * The page's acknowledgements are its word only: the target is credited with no more than was
  * sent, and only with what the socket has handed to the system. A page that acknowledges what
  * it never read would otherwise have output pile up in this process's socket buffer, without
- * bound (100 MB/s).
+ * bound (it grew by 37 to 100 MB/s).
  */
 function sendOutputFrame(connection: Connection, data: Uint8Array): void {
   if (connection.closeSent || !connection.socket.writable) return;

@@ -216,14 +216,15 @@ test('Ctrl+C on an await that never settles gives the prompt back, and leaves no
 
 test('closing the tab while an evaluation waits for ever leaves nothing behind', async (t) => {
   const target = await startTarget(t);
-  const session = await connect(t, await target.activate());
+  const consoleUrl = await target.activate();
+  const session = await connect(t, consoleUrl);
   session.markOutput();
   session.type('globalThis.keptByUser = "closed"; await new Promise(() => {})\r');
   await session.waitForOutput('keptByUser');
   session.socket.close();
   await session.waitForClose();
   // The session is gone once the page could open a new one and see the user's global.
-  const next = await connect(t, await target.activate());
+  const next = await connect(t, consoleUrl);
   assert.match(await next.evaluate('keptByUser'), /'closed'/);
   next.type('.exit\r');
   await next.waitForMessage('session-end');
