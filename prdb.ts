@@ -30,6 +30,7 @@
  *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
  *   watchdog role (a worker thread in the target): stacks and safe interrupts
  *   server role (the child process): HTTP, WebSocket, authentication, relay
+ *   command line: a WebSocket client on prdb's framing
  *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 
@@ -5285,6 +5286,155 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Command line: a WebSocket client on prdb's own framing
+// ---------------------------------------------------------------------------------------------
+//
+// The command line speaks to prdb's server and to Node's inspector as a WebSocket client:
+// the same frame encoder and reader as the server, with the roles of §5.1 swapped (a client
+// masks what it sends and refuses masked frames).
+
+/** An open client connection: `send` masks each frame; events arrive as the reader yields them. */
+type WebSocketClient = {
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onEvent: ((event: WebSocketEvent) => void) | null;
+  onClose: ((error: Error | null) => void) | null;
+  socket: Socket;
+};
+
+/** §4.1: the opening handshake a client sends, for `url` (ws: only) and a fresh key. */
+function clientHandshakeRequest(url: URL, key: string, headers: Record<string, string> = {}): string {
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (
+    `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
+    `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`
+  );
+}
+
+/**
+ * §4.1, the client's checks of the server's answer (the head, up to the blank line): null if
+ * the connection is established, or why not, with the server's own reason when it gave one.
+ */
+function handshakeResponseError(head: string, key: string): string | null {
+  const [statusLine = '', ...headerLines] = head.split('\r\n');
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1];
+  if (status !== '101') return `the server answered ${JSON.stringify(statusLine.slice(0, 200))}`;
+  const headers = new Map<string, string>();
+  for (const line of headerLines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  if (!headerHasToken(headers.get('upgrade'), 'websocket')) return 'the answer lacks Upgrade: websocket';
+  if (!headerHasToken(headers.get('connection'), 'upgrade')) return 'the answer lacks Connection: Upgrade';
+  if (headers.get('sec-websocket-accept') !== acceptKey(key)) return 'the answer has a wrong Sec-WebSocket-Accept';
+  return null;
+}
+
+/** Connects to a `ws:` URL; rejects with a clear error if the handshake fails or takes too long. */
+function openWebSocket(
+  address: string,
+  options: { headers?: Record<string, string>; timeoutMs?: number; maxMessageSize?: number } = {},
+): Promise<WebSocketClient> {
+  const url = new URL(address);
+  if (url.protocol !== 'ws:')
+    return Promise.reject(new TypeError(`Expected a ws: URL, got ${JSON.stringify(url.protocol)}`));
+  const crypto = builtin('node:crypto');
+  const key = crypto.randomBytes(16).toString('base64');
+  const socket = builtin('node:net').connect({
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port) || 80,
+  });
+  socket.setNoDelay(true);
+  return new Promise((resolve, reject) => {
+    let head = Buffer.alloc(0);
+    const timer = setTimeout(
+      () => fail(new Error(`no WebSocket answer from ${url.host} in time`)),
+      options.timeoutMs ?? 10_000,
+    );
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    socket.once('error', fail);
+    socket.once('close', () => fail(new Error(`${url.host} closed the connection during the handshake`)));
+    socket.on('data', function onHandshakeData(chunk: Buffer) {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) {
+        if (head.length > MAX_HEADER_BYTES) fail(new Error('the handshake answer is too long'));
+        return;
+      }
+      const problem = handshakeResponseError(head.toString('latin1', 0, end), key);
+      if (problem !== null) {
+        const body = head.toString('utf8', end + 4).trim();
+        return fail(new Error(body === '' ? problem : `${problem}: ${body.slice(0, 300)}`));
+      }
+      clearTimeout(timer);
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('close');
+      socket.removeListener('error', fail);
+      resolve(wireWebSocketClient(socket, head.subarray(end + 4), options.maxMessageSize ?? 256 * 1024 * 1024));
+    });
+    socket.write(clientHandshakeRequest(url, key, options.headers));
+  });
+}
+
+function wireWebSocketClient(socket: Socket, rest: Buffer, maxMessageSize: number): WebSocketClient {
+  const reader = new MessageReader({ expectMasked: false, maxMessageSize });
+  const crypto = builtin('node:crypto');
+  let closeSent = false;
+  let closed = false;
+  const client: WebSocketClient = {
+    socket,
+    onEvent: null,
+    onClose: null,
+    send(data) {
+      if (closeSent || !socket.writable) return;
+      const payload = typeof data === 'string' ? Buffer.from(data) : data;
+      const opcode = typeof data === 'string' ? OPCODE_TEXT : OPCODE_BINARY;
+      socket.write(encodeFrame({ opcode, payload, mask: crypto.randomBytes(4) }));
+    },
+    close(code = CLOSE_NORMAL, reason = '') {
+      if (!closeSent && socket.writable) socket.write(encodeCloseFrame({ code, reason, mask: crypto.randomBytes(4) }));
+      closeSent = true;
+      // §7.1.1: the server closes TCP first; one that does not is cut off.
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    },
+  };
+  const finish = (error: Error | null): void => {
+    if (closed) return;
+    closed = true;
+    socket.destroy();
+    client.onClose?.(error);
+  };
+  const onData = (chunk: Buffer): void => {
+    try {
+      for (const event of reader.push(chunk)) {
+        if (event.type === 'ping') {
+          if (!closeSent)
+            socket.write(encodeFrame({ opcode: OPCODE_PONG, payload: event.data, mask: crypto.randomBytes(4) }));
+        } else if (event.type === 'close') {
+          client.close(event.code ?? CLOSE_NORMAL);
+        }
+        client.onEvent?.(event);
+      }
+    } catch (error) {
+      if (error instanceof WebSocketError) client.close(error.code, error.message);
+      finish(error as Error);
+    }
+  };
+  socket.on('data', onData);
+  socket.on('error', (error) => finish(error));
+  socket.on('close', () => finish(null));
+  // Frames that came with the handshake's answer are read once the caller has set onEvent.
+  if (rest.length > 0) queueMicrotask(() => onData(rest));
+  return client;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Private helpers
 // ---------------------------------------------------------------------------------------------
 
@@ -5526,6 +5676,9 @@ export const internalsForTests = {
   encodeCloseFrame,
   isValidCloseCode,
   acceptKey,
+  clientHandshakeRequest,
+  handshakeResponseError,
+  openWebSocket,
   rewriteTopLevelAwait,
   steppedSource,
   OPCODE_TEXT,
