@@ -255,13 +255,13 @@ type TargetMessage =
 export function setSignalHandler(options: PrdbOptions = {}): void {
   const settings = validateOptions(options);
   const signal = options.signal ?? DEFAULT_SIGNAL;
-  activeSettings = settings;
-  if (installedSignal === signal) return;
+  targetRole.settings = settings;
+  if (targetRole.signal === signal) return;
   // Ours first, then the stand-in goes: the signal is never left without a listener.
   process.on(signal, onActivationSignal);
   process.removeListener(signal, onReleasedSignal);
-  if (installedSignal !== null) releaseSignal(installedSignal);
-  installedSignal = signal;
+  if (targetRole.signal !== null) releaseSignal(targetRole.signal);
+  targetRole.signal = signal;
 }
 
 /**
@@ -269,8 +269,8 @@ export function setSignalHandler(options: PrdbOptions = {}): void {
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler(): void {
-  if (installedSignal !== null) releaseSignal(installedSignal);
-  installedSignal = null;
+  if (targetRole.signal !== null) releaseSignal(targetRole.signal);
+  targetRole.signal = null;
 }
 
 /**
@@ -278,10 +278,10 @@ export function removeSignalHandler(): void {
  * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
  */
 export function start(options?: PrdbOptions): Promise<string> {
-  if (options !== undefined) activeSettings = validateOptions(options);
+  if (options !== undefined) targetRole.settings = validateOptions(options);
   const ready = activate();
   // The caller awaits the URL: hold the process open until it is known, and no longer.
-  const running = activation;
+  const running = targetRole.activation;
   if (running !== null && running.url === null) {
     setChildReferenced(running, true);
     ready.then(
@@ -294,7 +294,7 @@ export function start(options?: PrdbOptions): Promise<string> {
 
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop(): Promise<void> {
-  const running = activation;
+  const running = targetRole.activation;
   if (running === null) return Promise.resolve();
   return new Promise((resolve) => {
     running.child.once('exit', () => resolve());
@@ -330,7 +330,7 @@ export function expose(nameOrValues: string | object, value?: unknown): void {
 
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status(): { url: string | null; sessions: number } {
-  return { url: activation?.url ?? null, sessions: sessionRole.sessions.size };
+  return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
@@ -716,9 +716,15 @@ type Activation = {
   printToken: boolean;
 };
 
-let installedSignal: NodeJS.Signals | null = null;
-let activeSettings: ServerSettings | null = null;
-let activation: Activation | null = null;
+/** The target role's state, all of it: which signal prdb listens to, with which settings, and the running server. */
+const targetRole: {
+  /** The signal prdb's handler is installed on, or null after removeSignalHandler. */
+  signal: NodeJS.Signals | null;
+  /** The settings of the last setSignalHandler or start, used by the next activation. */
+  settings: ServerSettings | null;
+  /** The server child and what it told, from the signal until it exits. */
+  activation: Activation | null;
+} = { signal: null, settings: null, activation: null };
 
 /**
  * Removing the last listener of a signal resets it to its default action, and for SIGUSR1
@@ -746,9 +752,9 @@ function onReleasedSignal(signal: NodeJS.Signals): void {
 }
 
 function onActivationSignal(): void {
-  if (activation?.url && activation.child.connected) {
+  if (targetRole.activation?.url && targetRole.activation.child.connected) {
     // A second signal while the server runs: the same server, and where its URL is.
-    announceUrl(activation, true);
+    announceUrl(targetRole.activation, true);
     return;
   }
   activate().catch(() => {
@@ -757,16 +763,16 @@ function onActivationSignal(): void {
 }
 
 function activate(): Promise<string> {
-  const stopping = activation;
+  const stopping = targetRole.activation;
   if (stopping !== null && !stopping.child.connected) {
     // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: its URL
     // is a dead one, and starting another now would race its exit handler (which removes
     // the URL file and the socket). Start afresh once it is gone.
     return new Promise((resolve, reject) => stopping.child.once('exit', () => activate().then(resolve, reject)));
   }
-  if (activation !== null) return activation.ready;
+  if (targetRole.activation !== null) return targetRole.activation.ready;
   try {
-    return startServerChild(activeSettings ?? validateOptions({})).ready;
+    return startServerChild(targetRole.settings ?? validateOptions({})).ready;
   } catch (error) {
     report(`could not start the console: ${describeError(error)}`);
     return Promise.reject(error);
@@ -802,7 +808,7 @@ function startServerChild(settings: ServerSettings): Activation {
     watchdogAddress: null,
     printToken: settings.printToken,
   };
-  activation = running;
+  targetRole.activation = running;
   // prdb must never keep the target alive nor delay its exit.
   setChildReferenced(running, false);
 
@@ -834,7 +840,7 @@ function startServerChild(settings: ServerSettings): Activation {
     }
   });
   child.on('exit', (code, signal) => {
-    if (activation === running) activation = null;
+    if (targetRole.activation === running) targetRole.activation = null;
     process.removeListener('exit', reportExitToChild);
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
@@ -847,7 +853,7 @@ function startServerChild(settings: ServerSettings): Activation {
     else if (code !== 0)
       report(
         `the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ` +
-          `${installedSignal ?? 'the signal'} again to start a new one`,
+          `${targetRole.signal ?? 'the signal'} again to start a new one`,
       );
   });
 
@@ -870,7 +876,7 @@ function startServerChild(settings: ServerSettings): Activation {
 }
 
 function reportExitToChild(code: number): void {
-  if (activation !== null) sendToChild(activation, { type: 'exiting', code });
+  if (targetRole.activation !== null) sendToChild(targetRole.activation, { type: 'exiting', code });
 }
 
 function preloadSessionModules(): void {
