@@ -30,6 +30,7 @@
  *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
  *   watchdog role (a worker thread in the target): stacks and safe interrupts
  *   server role (the child process): HTTP, WebSocket, authentication, relay
+ *   command line: a WebSocket client on prdb's framing
  *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 export type PrdbOptions = {
@@ -63,6 +64,22 @@ export type PrdbOptions = {
      * to read it (the URL file), for programs whose stderr goes to shared logs. Default `true`.
      */
     printToken?: boolean;
+    /**
+     * Bytes of output a session holds while its page is slower than the program; beyond this the
+     * oldest is dropped, with a notice where the gap is. Default 64 MiB.
+     */
+    maxOutputBuffer?: number;
+    /**
+     * Milliseconds a session waits for its page to come back (a reload, a dropped tunnel) before
+     * it ends; `0` ends it with its WebSocket. Default 5 minutes.
+     */
+    reattachTimeout?: number;
+    /**
+     * File that keeps the REPL history across processes (owner-only), or `false` for none: then
+     * history lasts as long as the process. Default `~/.prdb_repl_history`, or `$PRDB_REPL_HISTORY`
+     * (empty for none).
+     */
+    historyFile?: string | false;
 };
 /**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing

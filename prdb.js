@@ -30,6 +30,7 @@
  *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
  *   watchdog role (a worker thread in the target): stacks and safe interrupts
  *   server role (the child process): HTTP, WebSocket, authentication, relay
+ *   command line: a WebSocket client on prdb's framing
  *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 // ---------------------------------------------------------------------------------------------
@@ -102,14 +103,21 @@ const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 const OUTPUT_WINDOW_BYTES = 1024 * 1024;
 /** Small writes waiting for credit are gathered in blocks of this size. */
 const OUTPUT_BLOCK_BYTES = 16 * 1024;
-/** Output held in the target beyond the window; more than this is dropped, and said so. */
-const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * Output a session holds for a page that is slower than the program: far beyond any finite
+ * output (a 20 MB JSON of a model), so that only a print loop without end loses its oldest part.
+ */
+const DEFAULT_MAX_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024;
 /**
  * Output written this soon after the last send waits until a block is full or the event loop
  * turns: a print loop that awaits between lines would otherwise cost one IPC message (and one
  * WebSocket frame) per line. Output after a pause, such as the echo of a key, goes at once.
  */
 const OUTPUT_BATCH_MS = 4;
+/** Long enough for a laptop lid closed over lunch to be short of it: the page reattaches. */
+const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
+/** Recent output the server keeps per session, replayed to a page that reattaches. */
+const REPLAY_BYTES = 2 * 1024 * 1024;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -144,24 +152,24 @@ const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
 export function setSignalHandler(options = {}) {
     const settings = validateOptions(options);
     const signal = options.signal ?? DEFAULT_SIGNAL;
-    activeSettings = settings;
-    if (installedSignal === signal)
+    targetRole.settings = settings;
+    if (targetRole.signal === signal)
         return;
     // Ours first, then the stand-in goes: the signal is never left without a listener.
     process.on(signal, onActivationSignal);
     process.removeListener(signal, onReleasedSignal);
-    if (installedSignal !== null)
-        releaseSignal(installedSignal);
-    installedSignal = signal;
+    if (targetRole.signal !== null)
+        releaseSignal(targetRole.signal);
+    targetRole.signal = signal;
 }
 /**
  * Removes prdb's signal handler; a running server keeps running until `stop()`. The signal
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler() {
-    if (installedSignal !== null)
-        releaseSignal(installedSignal);
-    installedSignal = null;
+    if (targetRole.signal !== null)
+        releaseSignal(targetRole.signal);
+    targetRole.signal = null;
 }
 /**
  * Starts the console server now, as the signal would, and resolves with its URL (the same
@@ -169,10 +177,10 @@ export function removeSignalHandler() {
  */
 export function start(options) {
     if (options !== undefined)
-        activeSettings = validateOptions(options);
+        targetRole.settings = validateOptions(options);
     const ready = activate();
     // The caller awaits the URL: hold the process open until it is known, and no longer.
-    const running = activation;
+    const running = targetRole.activation;
     if (running !== null && running.url === null) {
         setChildReferenced(running, true);
         ready.then(() => setChildReferenced(running, false), () => setChildReferenced(running, false));
@@ -181,7 +189,7 @@ export function start(options) {
 }
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop() {
-    const running = activation;
+    const running = targetRole.activation;
     if (running === null)
         return Promise.resolve();
     return new Promise((resolve) => {
@@ -209,7 +217,7 @@ export function expose(nameOrValues, value) {
 }
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status() {
-    return { url: activation?.url ?? null, sessions: sessionRole.sessions.size };
+    return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
 export function urlFilePath(pid = process.pid) {
@@ -564,9 +572,214 @@ function acceptKey(key) {
         .update(key + WEBSOCKET_GUID)
         .digest('base64');
 }
-let installedSignal = null;
-let activeSettings = null;
-let activation = null;
+// ---------------------------------------------------------------------------------------------
+// Output on its way to the page, pure: the target's flow control, the server's replay
+// ---------------------------------------------------------------------------------------------
+//
+// A session's output leaves the target only as fast as the page takes it: at most a window of
+// bytes is in flight, and the page's acknowledgements open it again. What waits is held, not
+// dropped, up to a bound that no finite output reaches (`maxOutputBuffer`); only output that
+// comes faster than any reader takes it, without end, loses its oldest part, and a notice sits
+// where the gap is. The server child keeps the most recent output of each session, so that a
+// page that comes back (a reload, a dropped tunnel) is shown the screen as it was.
+/** The bytes that ONLCR puts before a bare LF, as a real TTY's line discipline would. */
+const CARRIAGE_RETURN = Buffer.from('\r');
+const NO_BYTES = Buffer.alloc(0);
+/**
+ * One session's output in the target: `write` takes what the REPL and the console print,
+ * `take` gives what may be sent now (within the window, with a notice where output was
+ * dropped), `acknowledge` returns the page's credit. No IO and no timers: the session role
+ * decides when to take.
+ */
+class OutputQueue {
+    limits;
+    /** Bytes given by `take` and not yet acknowledged. */
+    inFlightBytes = 0;
+    /** Bytes written and not yet taken or dropped. */
+    queuedBytes = 0;
+    /** Queued output, consumed from `head` (a print loop queues hundreds of thousands of writes). */
+    entries = [];
+    head = 0;
+    /** The block that small writes are copied into, not yet an entry; bytes used in it. */
+    openBlock = null;
+    openBlockUsed = 0;
+    /** A block that was dropped, kept to be filled again. */
+    spareBlock = null;
+    /** Bytes dropped at the head since the last notice, and whether the page's window was full then. */
+    droppedBytes = 0;
+    droppedWhileWindowFull = false;
+    /** The last byte written, for a CR LF split across two writes. */
+    lastByte = -1;
+    constructor(limits) {
+        this.limits = limits;
+    }
+    /** Something waits to be sent: output, or the notice of a drop. */
+    get hasPending() {
+        return this.queuedBytes > 0 || this.droppedBytes > 0;
+    }
+    /** Queues bytes, with bare LF made CR LF; large writes are held by reference, not copied. */
+    write(bytes) {
+        if (bytes.length === 0)
+            return;
+        let start = 0;
+        for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) {
+            if ((at > 0 ? bytes[at - 1] : this.lastByte) === 13)
+                continue;
+            if (at > start)
+                this.append(bytes.subarray(start, at));
+            this.append(CARRIAGE_RETURN);
+            start = at;
+        }
+        this.append(start === 0 ? bytes : bytes.subarray(start));
+        this.lastByte = bytes[bytes.length - 1];
+        if (this.queuedBytes > this.limits.maxQueuedBytes)
+            this.dropOldest();
+    }
+    /**
+     * What may be sent now, as one buffer (null if nothing, or the window is full): a notice of
+     * what was dropped first, since that is where the gap is, then the oldest queued output.
+     */
+    take() {
+        let budget = this.limits.windowBytes - this.inFlightBytes;
+        if (budget <= 0 || !this.hasPending)
+            return null;
+        this.sealBlock();
+        const pieces = [];
+        if (this.droppedBytes > 0) {
+            const notice = Buffer.from(dropNotice(this.droppedBytes, this.droppedWhileWindowFull, this.limits));
+            this.droppedBytes = 0;
+            pieces.push(notice);
+            budget -= notice.length;
+        }
+        while (budget > 0 && this.head < this.entries.length) {
+            const entry = this.entries[this.head];
+            if (entry.length <= budget) {
+                pieces.push(entry);
+                budget -= entry.length;
+                this.queuedBytes -= entry.length;
+                this.release();
+            }
+            else {
+                pieces.push(entry.subarray(0, budget));
+                this.entries[this.head] = entry.subarray(budget);
+                this.queuedBytes -= budget;
+                budget = 0;
+            }
+        }
+        this.compact();
+        const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+        this.inFlightBytes += data.length;
+        return data;
+    }
+    /** The page processed `bytes` more; credit beyond what is in flight is ignored. */
+    acknowledge(bytes) {
+        this.inFlightBytes = Math.max(0, this.inFlightBytes - bytes);
+    }
+    append(piece) {
+        this.queuedBytes += piece.length;
+        if (piece.length >= this.limits.blockBytes / 2) {
+            this.sealBlock();
+            this.entries.push(piece);
+            return;
+        }
+        if (this.openBlock === null || this.openBlock.length - this.openBlockUsed < piece.length) {
+            this.sealBlock();
+            this.openBlock = this.spareBlock ?? Buffer.allocUnsafe(this.limits.blockBytes);
+            this.spareBlock = null;
+        }
+        piece.copy(this.openBlock, this.openBlockUsed);
+        this.openBlockUsed += piece.length;
+    }
+    sealBlock() {
+        if (this.openBlock !== null && this.openBlockUsed > 0)
+            this.entries.push(this.openBlock.subarray(0, this.openBlockUsed));
+        this.openBlock = null;
+        this.openBlockUsed = 0;
+    }
+    /** Over the bound, the oldest output goes: what was printed last is what the user needs to see. */
+    dropOldest() {
+        this.sealBlock();
+        this.droppedWhileWindowFull ||= this.inFlightBytes >= this.limits.windowBytes;
+        while (this.queuedBytes > this.limits.maxQueuedBytes) {
+            const oldest = this.entries[this.head];
+            const excess = this.queuedBytes - this.limits.maxQueuedBytes;
+            if (oldest.length > excess && this.head === this.entries.length - 1) {
+                // One write larger than the bound: its end is kept (a view, not a copy).
+                this.entries[this.head] = oldest.subarray(excess);
+                this.droppedBytes += excess;
+                this.queuedBytes -= excess;
+                break;
+            }
+            // Whole entries go (cutting one per write would copy a block per write); a dropped block
+            // is filled again, so a print loop that runs on allocates nothing here.
+            if (oldest.byteOffset === 0 && oldest.buffer.byteLength === this.limits.blockBytes)
+                this.spareBlock = Buffer.from(oldest.buffer, 0, this.limits.blockBytes);
+            this.release();
+            this.droppedBytes += oldest.length;
+            this.queuedBytes -= oldest.length;
+        }
+        // A synchronous print loop never lets `take` run: compact here too.
+        this.compact();
+    }
+    /** The head entry is done with: the array must not keep it alive until the next compaction. */
+    release() {
+        this.entries[this.head++] = NO_BYTES;
+    }
+    compact() {
+        if (this.head === this.entries.length) {
+            this.entries = [];
+            this.head = 0;
+        }
+        else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries = this.entries.slice(this.head);
+            this.head = 0;
+        }
+    }
+}
+/** The notice at a gap: how much, and why, without blaming a page that was keeping up. */
+function dropNotice(bytes, windowWasFull, limits) {
+    const why = windowWasFull
+        ? 'the page did not take it as fast as it came'
+        : 'it came faster than it could be sent (the evaluation did not yield)';
+    return (`\r\n\x1b[33m[prdb: ${formatBytes(bytes)} of output dropped here: ${why}, and more than ` +
+        `${formatBytes(limits.maxQueuedBytes)} (maxOutputBuffer) was waiting; the newest output follows]\x1b[39m\r\n`);
+}
+/**
+ * The most recent output of a session, in the server child, replayed to a page that comes
+ * back. Holds the buffers it is given (no copies) and drops whole ones from the front, so
+ * that it holds between `limitBytes` and `limitBytes` plus one message.
+ */
+class ReplayBuffer {
+    limitBytes;
+    pieces = [];
+    bytes = 0;
+    /** Output was dropped from the front: the replay does not start at the session's start. */
+    truncated = false;
+    constructor(limitBytes) {
+        this.limitBytes = limitBytes;
+    }
+    append(data) {
+        this.pieces.push(data);
+        this.bytes += data.length;
+        while (this.bytes - this.pieces[0].length >= this.limitBytes) {
+            this.bytes -= this.pieces.shift().length;
+            this.truncated = true;
+        }
+    }
+    /**
+     * The replay: everything kept, or, if the start was dropped, from the first line start on
+     * (a cut in the middle of an escape sequence or a character would show as garbage).
+     */
+    contents() {
+        const all = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces);
+        if (!this.truncated)
+            return all;
+        const lineStart = all.indexOf(10);
+        return lineStart === -1 ? all : all.subarray(lineStart + 1);
+    }
+}
+/** The target role's state, all of it: which signal prdb listens to, with which settings, and the running server. */
+const targetRole = { signal: null, settings: null, activation: null };
 /**
  * Removing the last listener of a signal resets it to its default action, and for SIGUSR1
  * and SIGUSR2 that is death (exit 138 and 140), where a Node process without prdb opens its
@@ -595,9 +808,9 @@ function onReleasedSignal(signal) {
     }
 }
 function onActivationSignal() {
-    if (activation?.url && activation.child.connected) {
+    if (targetRole.activation?.url && targetRole.activation.child.connected) {
         // A second signal while the server runs: the same server, and where its URL is.
-        announceUrl(activation, true);
+        announceUrl(targetRole.activation, true);
         return;
     }
     activate().catch(() => {
@@ -605,17 +818,17 @@ function onActivationSignal() {
     });
 }
 function activate() {
-    const stopping = activation;
+    const stopping = targetRole.activation;
     if (stopping !== null && !stopping.child.connected) {
         // The server is stopping (idle timeout, stop(), a crash) but has not exited yet: its URL
         // is a dead one, and starting another now would race its exit handler (which removes
         // the URL file and the socket). Start afresh once it is gone.
         return new Promise((resolve, reject) => stopping.child.once('exit', () => activate().then(resolve, reject)));
     }
-    if (activation !== null)
-        return activation.ready;
+    if (targetRole.activation !== null)
+        return targetRole.activation.ready;
     try {
-        return startServerChild(activeSettings ?? validateOptions({})).ready;
+        return startServerChild(targetRole.settings ?? validateOptions({})).ready;
     }
     catch (error) {
         report(`could not start the console: ${describeError(error)}`);
@@ -650,8 +863,9 @@ function startServerChild(settings) {
         watchdog: null,
         watchdogAddress: null,
         printToken: settings.printToken,
+        settings,
     };
-    activation = running;
+    targetRole.activation = running;
     // prdb must never keep the target alive nor delay its exit.
     setChildReferenced(running, false);
     child.on('error', (error) => report(`server child error: ${describeError(error)}`));
@@ -687,8 +901,8 @@ function startServerChild(settings) {
         }
     });
     child.on('exit', (code, signal) => {
-        if (activation === running)
-            activation = null;
+        if (targetRole.activation === running)
+            targetRole.activation = null;
         process.removeListener('exit', reportExitToChild);
         closeAllSessions();
         running.watchdog?.terminate().catch(() => { });
@@ -704,7 +918,7 @@ function startServerChild(settings) {
             rejectReady(new Error(`the server child exited before it was ready (${signal ?? code})`));
         else if (code !== 0)
             report(`the console server stopped unexpectedly (${signal ?? `exit code ${code}`}); send ` +
-                `${installedSignal ?? 'the signal'} again to start a new one`);
+                `${targetRole.signal ?? 'the signal'} again to start a new one`);
     });
     const start = {
         type: 'start',
@@ -724,8 +938,8 @@ function startServerChild(settings) {
     return running;
 }
 function reportExitToChild(code) {
-    if (activation !== null)
-        sendToChild(activation, { type: 'exiting', code });
+    if (targetRole.activation !== null)
+        sendToChild(targetRole.activation, { type: 'exiting', code });
 }
 function preloadSessionModules() {
     builtin('node:repl');
@@ -797,6 +1011,7 @@ const sessionRole = {
     sessions: new Map(),
     context: null,
     history: [],
+    historyLoaded: false,
     consoleOriginals: new Map(),
     consoleRedirects: new Map(),
     replGlobals: new Set(),
@@ -899,16 +1114,12 @@ function openSession(running, sessionId, columns, rows) {
     session.scriptNames = new Set();
     session.evaluating = false;
     session.redrawPending = false;
-    session.bytesInFlight = 0;
-    session.backlog = [];
-    session.backlogHead = 0;
-    session.backlogBytes = 0;
-    session.openBlock = null;
-    session.openBlockUsed = 0;
-    session.spareBlock = null;
-    session.droppedBytes = 0;
-    session.flushPending = false;
-    session.batchPending = false;
+    session.outputQueue = new OutputQueue({
+        windowBytes: OUTPUT_WINDOW_BYTES,
+        blockBytes: OUTPUT_BLOCK_BYTES,
+        maxQueuedBytes: running.settings.maxOutputBuffer,
+    });
+    session.flushScheduled = null;
     session.lastSendAt = 0;
     session.ended = false;
     installConsoleRedirect();
@@ -935,7 +1146,11 @@ function openSession(running, sessionId, columns, rows) {
         if (!globalsBefore.has(name))
             sessionRole.replGlobals.add(name);
     const history = server.history;
+    if (!sessionRole.historyLoaded)
+        loadHistory(running.settings.historyFile, session);
     history.push(...sessionRole.history);
+    // Each line joins the shared history at once: a session opened meanwhile has it too.
+    server.on('history', (lines) => addToHistory(running.settings.historyFile, lines[0]));
     const originalEval = server.eval;
     // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
     server.breakEvalOnSigint = true;
@@ -979,7 +1194,7 @@ function openSession(running, sessionId, columns, rows) {
 function evaluate(session, originalEval, code, context, file, callback) {
     session.evaluating = true;
     // The typed line's echo goes out now: the evaluation may block the thread for a long time.
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+    if (session.outputQueue.hasPending)
         flushOutput(session);
     let finished = false;
     const { source, declares } = sessionSource(code);
@@ -1201,167 +1416,45 @@ function redrawPrompt(session) {
     session.server.prompt(true);
 }
 /**
- * Every byte for the page passes here: bare LF becomes CRLF (a real TTY's line discipline
- * would do that, ONLCR), and output beyond the credit the page has granted waits in a
- * bounded backlog; past that it is dropped and counted, so a runaway print loop cannot
- * exhaust the target's memory.
+ * Every byte for the page passes here, into the session's output queue, and is sent as the
+ * page's credit allows (see OutputQueue). A key's echo after a pause goes at once; the writes
+ * of a print loop are gathered into one message per turn of the event loop.
  */
 function sendOutput(session, chunk) {
     if (session.ended)
         return;
-    appendToBacklog(session, translateNewlines(chunk));
-    // Over the limit, the oldest waiting output goes: what was printed last (an error, the
-    // prompt) is what the user needs to see, as in a terminal that scrolled.
-    if (session.backlogBytes > OUTPUT_BACKLOG_BYTES)
-        dropOldestOutput(session);
-    if (session.flushPending)
+    session.outputQueue.write(chunk);
+    if (session.flushScheduled === 'soon')
         return;
-    if (session.backlogBytes >= OUTPUT_BLOCK_BYTES || performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
-        session.flushPending = true;
+    if (session.outputQueue.queuedBytes >= OUTPUT_BLOCK_BYTES ||
+        performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
+        session.flushScheduled = 'soon';
         queueMicrotask(() => flushOutput(session));
     }
-    else if (!session.batchPending) {
-        session.batchPending = true;
+    else if (session.flushScheduled === null) {
+        session.flushScheduled = 'after-turn';
         setImmediate(flushBatch, session);
     }
 }
 function flushBatch(session) {
-    session.batchPending = false;
-    if (!session.flushPending)
+    if (session.flushScheduled === 'after-turn')
         flushOutput(session);
 }
-/**
- * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
- * backlog holds a few blocks instead of a million tiny buffers that the garbage collector
- * would have to promote and keep.
- */
-function appendToBacklog(session, bytes) {
-    session.backlogBytes += bytes.length;
-    if (bytes.length >= OUTPUT_BLOCK_BYTES / 2) {
-        sealBacklogBlock(session);
-        session.backlog.push(bytes);
-        return;
-    }
-    if (session.openBlock === null || session.openBlock.length - session.openBlockUsed < bytes.length) {
-        sealBacklogBlock(session);
-        session.openBlock = session.spareBlock ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
-        session.spareBlock = null;
-    }
-    bytes.copy(session.openBlock, session.openBlockUsed);
-    session.openBlockUsed += bytes.length;
-}
-function sealBacklogBlock(session) {
-    if (session.openBlock !== null && session.openBlockUsed > 0)
-        session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
-    session.openBlock = null;
-    session.openBlockUsed = 0;
-}
-function dropOldestOutput(session) {
-    sealBacklogBlock(session);
-    while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
-        const oldest = session.backlog[session.backlogHead];
-        if (session.backlogHead === session.backlog.length - 1) {
-            // One write larger than the whole backlog (a 100 MB string): keep its end, copied, so
-            // that the rest of it is not pinned in memory.
-            const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
-            session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
-            session.droppedBytes += excess;
-            session.backlogBytes -= excess;
-            break;
-        }
-        // Whole entries go (a block is small): cutting one per write would copy a block per write.
-        // A dropped block is reused for the next one, so a print loop allocates nothing here.
-        if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
-            session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
-        session.backlogHead++;
-        session.droppedBytes += oldest.length;
-        session.backlogBytes -= oldest.length;
-    }
-    // A synchronous print loop never lets flushOutput run: compact here too, so that the
-    // dropped entries are released while the loop goes on.
-    compactBacklog(session);
-}
-function compactBacklog(session) {
-    if (session.backlogHead === session.backlog.length) {
-        session.backlog = [];
-        session.backlogHead = 0;
-    }
-    else if (session.backlogHead > 1024 && session.backlogHead * 2 > session.backlog.length) {
-        session.backlog = session.backlog.slice(session.backlogHead);
-        session.backlogHead = 0;
-    }
-}
-/**
- * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
- * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
- * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
- */
+/** Sends what the page's credit allows, as one message. */
 function flushOutput(session) {
-    session.flushPending = false;
+    session.flushScheduled = null;
     if (session.ended)
         return;
-    let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
-    if (budget <= 0)
+    const data = session.outputQueue.take();
+    if (data === null)
         return;
-    sealBacklogBlock(session);
-    const pieces = [];
-    if (session.droppedBytes > 0) {
-        const notice = Buffer.from(`\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`);
-        session.droppedBytes = 0;
-        pieces.push(notice);
-        budget -= notice.length;
-    }
-    const backlog = session.backlog;
-    while (budget > 0 && session.backlogHead < backlog.length) {
-        const entry = backlog[session.backlogHead];
-        if (entry.length <= budget) {
-            pieces.push(entry);
-            budget -= entry.length;
-            session.backlogBytes -= entry.length;
-            session.backlogHead++;
-        }
-        else {
-            pieces.push(entry.subarray(0, budget));
-            backlog[session.backlogHead] = entry.subarray(budget);
-            session.backlogBytes -= budget;
-            budget = 0;
-        }
-    }
-    compactBacklog(session);
-    if (pieces.length === 0)
-        return;
-    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-    session.bytesInFlight += data.length;
     session.lastSendAt = performance.now();
     sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
 }
 function acknowledgeOutput(session, bytes) {
-    session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+    session.outputQueue.acknowledge(bytes);
+    if (session.outputQueue.hasPending)
         flushOutput(session);
-}
-function translateNewlines(chunk) {
-    let index = chunk.indexOf(10);
-    if (index === -1)
-        return chunk;
-    let count = 0;
-    for (let at = index; at !== -1; at = chunk.indexOf(10, at + 1))
-        if (at === 0 || chunk[at - 1] !== 13)
-            count++;
-    if (count === 0)
-        return chunk;
-    const result = Buffer.allocUnsafe(chunk.length + count);
-    let written = 0;
-    let start = 0;
-    for (; index !== -1; index = chunk.indexOf(10, index + 1)) {
-        if (index > 0 && chunk[index - 1] === 13)
-            continue;
-        written += chunk.copy(result, written, start, index);
-        result[written++] = 13;
-        start = index;
-    }
-    chunk.copy(result, written, start);
-    return result;
 }
 /**
  * Ends a session: from the REPL (Ctrl+D, `.exit`: reason "exit") or from the child (the page
@@ -1371,11 +1464,10 @@ function endSession(session, reason) {
     if (session.ended)
         return;
     // Flush what the REPL printed last, then stop.
-    if (session.backlogBytes > 0 || session.droppedBytes > 0)
+    if (session.outputQueue.hasPending)
         flushOutput(session);
     session.ended = true;
     sessionRole.sessions.delete(session.sessionId);
-    sessionRole.history = session.server.history.slice(0, HISTORY_SIZE);
     if (reason !== null)
         sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
     else
@@ -1391,6 +1483,61 @@ function endSession(session, reason) {
         closeModuleScope();
         // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
         sessionRole.context?.disable();
+    }
+}
+/**
+ * The history file, as Node's REPL keeps ~/.node_repl_history: one entry per line, newest
+ * first. Read only if it is this user's own and nobody else can write it (a planted file would
+ * put lines under the arrow keys that the user never typed).
+ */
+function loadHistory(file, session) {
+    sessionRole.historyLoaded = true;
+    if (file === null)
+        return;
+    const fs = builtin('node:fs');
+    let text;
+    try {
+        const stat = fs.lstatSync(file);
+        if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
+            sendOutput(session, Buffer.from(`\x1b[33m[prdb: history file ${file} not read: it must be yours alone]\x1b[39m\n`));
+            return;
+        }
+        text = fs.readFileSync(file, 'utf8');
+    }
+    catch {
+        return; // None yet.
+    }
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    sessionRole.history = [...lines.slice(0, HISTORY_SIZE), ...sessionRole.history].slice(0, HISTORY_SIZE);
+}
+function addToHistory(file, line) {
+    if (line === undefined || line === sessionRole.history[0])
+        return;
+    sessionRole.history.unshift(line);
+    if (sessionRole.history.length > HISTORY_SIZE)
+        sessionRole.history.length = HISTORY_SIZE;
+    if (file !== null)
+        saveHistory(file);
+}
+/** Written whole, through a new owner-only file renamed over the old: never half a file, never another's mode. */
+function saveHistory(file) {
+    const fs = builtin('node:fs');
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+        const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
+        removeFileQuietly(temporary);
+        const descriptor = fs.openSync(temporary, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
+        try {
+            fs.writeSync(descriptor, `${sessionRole.history.join('\n')}\n`);
+        }
+        finally {
+            fs.closeSync(descriptor);
+        }
+        fs.renameSync(temporary, file);
+    }
+    catch {
+        // A read-only home: the history lives as long as the process.
+        removeFileQuietly(temporary);
     }
 }
 function closeAllSessions() {
@@ -3841,6 +3988,12 @@ function runServerRole() {
     });
     // The target exited or was killed: tell the pages, clean up, and go.
     process.on('disconnect', () => shutdownServer('target-exit'));
+    // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
+    // target decides (its SIGINT listener may keep it alive); the child follows through the
+    // channel, and so cleans up: dying here, it would leave the URL file behind.
+    process.on('SIGINT', () => { });
+    process.on('SIGHUP', () => { });
+    process.on('SIGTERM', () => shutdownServer('server-stop'));
     process.on('uncaughtException', (error) => {
         report(`internal error in the server: ${describeError(error)}`);
     });
@@ -3875,13 +4028,24 @@ function onTargetMessage(message) {
         server.targetExitCode = message.code;
         return;
     }
-    const connection = server.connections.get(message.sessionId);
-    if (connection === undefined)
+    const session = server.sessions.get(message.sessionId);
+    if (session === undefined)
         return;
+    const connection = server.connections.get(message.sessionId);
     if (message.type === 'output') {
-        sendOutputFrame(connection, message.data);
+        const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+        session.replay.append(data);
+        session.uncredited += data.length;
+        if (connection !== undefined)
+            sendOutputFrame(connection, data);
+        // Nobody reads it now: it waits in the replay, and the target may go on.
+        else
+            creditTarget(session, session.uncredited);
     }
     else if (message.type === 'session-end') {
+        endServerSession(server, session);
+        if (connection === undefined)
+            return;
         sendJson(connection, { type: 'session-end', reason: message.reason });
         closeConnection(connection, CLOSE_NORMAL, 'session ended');
     }
@@ -3920,6 +4084,7 @@ function startServer(start) {
             "form-action 'none'",
             "frame-ancestors 'none'",
         ].join('; '),
+        sessions: new Map(),
         connections: new Map(),
         unauthenticated: new Map(),
         httpServer: null,
@@ -4299,6 +4464,7 @@ function upgrade(request, socket, head) {
         outputFlushed: 0,
         outputAcknowledged: 0,
         outputCredited: 0,
+        replayBytes: 0,
     };
     socket.setNoDelay?.(true);
     socket.on('data', (chunk) => onWebSocketData(connection, chunk));
@@ -4309,44 +4475,127 @@ function upgrade(request, socket, head) {
     if (head.length > 0)
         onWebSocketData(connection, head);
 }
-/** The first message must be `{"type":"token","token":…}` with the right token; then the session opens. */
+/**
+ * The first message must be `{"type":"token","token":…}` with the right token; then the session
+ * opens. With `"resume":{"sessionId":…,"key":…}` as well, the page takes up that session where it
+ * was, if it still lives and the key is its own (an id alone opens nothing); from the page that
+ * holds it now, unless `"takeOver":false`.
+ */
 function authenticate(state, connection, event) {
     clearTimeout(connection.tokenTimer ?? undefined);
     connection.tokenTimer = null;
-    let given = null;
+    let message = null;
     try {
-        const message = event.type === 'text' ? JSON.parse(event.data) : null;
-        if (message?.type === 'token')
-            given = message.token;
+        message = event.type === 'text' ? JSON.parse(event.data) : null;
     }
     catch {
         // Not JSON: no token.
     }
+    const given = message?.type === 'token' ? message.token : null;
     if (typeof given !== 'string' || !tokenMatches(state.token, given))
         return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
     connection.authenticated = true;
     connection.reader.maxMessageSize = state.settings.maxMessageSize;
     state.unauthenticated.delete(connectionKey(connection.socket));
-    if (state.connections.size >= state.settings.maxSessions) {
+    let resume = typeof message?.resume === 'object' && message.resume !== null ? message.resume : null;
+    if (resume !== null) {
+        const session = typeof resume.sessionId === 'string' ? state.sessions.get(resume.sessionId) : undefined;
+        const key = typeof resume.key === 'string' ? resume.key : null;
+        if (session !== undefined && tokenMatches(session.resumeKey, key)) {
+            // `takeOver: false` (a new tab offering the last session of another): only one no page holds.
+            if (resume.takeOver !== false || !state.connections.has(session.sessionId))
+                return reattach(state, connection, session);
+            resume = null;
+        }
+    }
+    if (state.sessions.size >= state.settings.maxSessions)
+        endOldestDetachedSession(state);
+    if (state.sessions.size >= state.settings.maxSessions) {
         sendJson(connection, {
             type: 'error',
-            message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again`,
+            message: `too many sessions: this process allows ${state.settings.maxSessions} at once (maxSessions). Close ` +
+                `another prdb tab, or end a session there with Ctrl+D, then reload this page.`,
         });
         closeConnection(connection, CLOSE_TRY_AGAIN_LATER, 'too many sessions');
         return;
     }
+    const session = {
+        sessionId: connection.sessionId,
+        resumeKey: Buffer.from(builtin('node:crypto').randomBytes(24).toString('base64url')),
+        replay: new ReplayBuffer(REPLAY_BYTES),
+        uncredited: 0,
+        detachTimer: null,
+        detachedAt: 0,
+    };
+    state.sessions.set(session.sessionId, session);
     state.connections.set(connection.sessionId, connection);
     clearIdleStop(state);
+    sendHello(state, connection, session, { resumed: false, resumeRefused: resume !== null });
+    sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+}
+function sendHello(state, connection, session, { resumed, resumeRefused }) {
     sendJson(connection, {
         type: 'hello',
         pid: state.start.targetPid,
         title: state.start.targetTitle,
         node: state.start.nodeVersion,
-        sessionId: connection.sessionId,
+        sessionId: session.sessionId,
+        resumeKey: session.resumeKey.toString(),
+        resumed,
+        // The page asked for a session that has ended (or never was): it is told, and gets a new one.
+        ...(resumeRefused ? { resumeRefused: true } : {}),
+        reattachTimeout: state.settings.reattachTimeout,
     });
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
-    sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+}
+/**
+ * A page takes up a live session: the screen as it was (the replay of recent output), then
+ * what comes next. A page still attached is told that another took over, and let go.
+ */
+function reattach(state, connection, session) {
+    const previous = state.connections.get(session.sessionId);
+    connection.sessionId = session.sessionId;
+    state.connections.set(session.sessionId, connection);
+    if (previous !== undefined) {
+        if (previous.heldInput !== null)
+            clearTimeout(previous.heldInput.timer);
+        previous.heldInput = null;
+        sendJson(previous, { type: 'session-moved' });
+        closeConnection(previous, CLOSE_NORMAL, 'the session moved to another page');
+    }
+    if (session.detachTimer !== null)
+        clearTimeout(session.detachTimer);
+    session.detachTimer = null;
+    // What the previous page was sent and did not acknowledge is in the replay: the target goes on.
+    creditTarget(session, session.uncredited);
+    clearIdleStop(state);
+    sendHello(state, connection, session, { resumed: true, resumeRefused: false });
+    const replay = session.replay.contents();
+    if (replay.length > 0) {
+        connection.replayBytes = replay.length;
+        sendOutputFrame(connection, replay);
+    }
+}
+/** The session limit counts detached sessions too; the one away longest makes room for a new page. */
+function endOldestDetachedSession(state) {
+    let oldest = null;
+    for (const session of state.sessions.values())
+        if (!state.connections.has(session.sessionId) && (oldest === null || session.detachedAt < oldest.detachedAt))
+            oldest = session;
+    if (oldest === null)
+        return;
+    endServerSession(state, oldest);
+    sendToTarget({ type: 'close', sessionId: oldest.sessionId });
+}
+/** Forgets a session (its REPL in the target is ended by the caller or has ended). */
+function endServerSession(state, session) {
+    if (session.detachTimer !== null)
+        clearTimeout(session.detachTimer);
+    session.detachTimer = null;
+    state.sessions.delete(session.sessionId);
+    if (state.sessions.size === 0 && state.connections.size === 0)
+        scheduleIdleStop(state);
 }
 function rejectUpgrade(socket, status, reason, headers = {}) {
     const extra = Object.entries(headers)
@@ -4508,11 +4757,21 @@ function sendOutputFrame(connection, data) {
     });
 }
 function creditOutput(connection) {
-    const credit = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.outputCredited;
+    const session = server?.sessions.get(connection.sessionId);
+    if (session === undefined || server?.connections.get(connection.sessionId) !== connection)
+        return;
+    const delivered = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.replayBytes;
+    const credit = Math.min(delivered - connection.outputCredited, session.uncredited);
     if (credit <= 0)
         return;
     connection.outputCredited += credit;
-    sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: credit });
+    creditTarget(session, credit);
+}
+function creditTarget(session, bytes) {
+    if (bytes <= 0)
+        return;
+    session.uncredited -= bytes;
+    sendToTarget({ type: 'ack', sessionId: session.sessionId, bytes });
 }
 function writeFrame(connection, frame) {
     if (connection.socket.writable)
@@ -4543,9 +4802,21 @@ function forgetConnection(connection) {
     state.connections.delete(connection.sessionId);
     if (connection.heldInput !== null)
         clearTimeout(connection.heldInput.timer);
-    sendToTarget({ type: 'close', sessionId: connection.sessionId });
-    if (state.connections.size === 0)
-        scheduleIdleStop(state);
+    const session = state.sessions.get(connection.sessionId);
+    if (session !== undefined)
+        detachSession(state, session);
+}
+/** The page went away: the session waits for it (or another) to come back, then ends. */
+function detachSession(state, session) {
+    creditTarget(session, session.uncredited);
+    const end = () => {
+        endServerSession(state, session);
+        sendToTarget({ type: 'close', sessionId: session.sessionId });
+    };
+    if (state.stopping || state.settings.reattachTimeout === 0)
+        return end();
+    session.detachedAt = Date.now();
+    session.detachTimer = setTimeout(end, state.settings.reattachTimeout);
 }
 function destroySocket() {
     this.destroy();
@@ -4601,8 +4872,13 @@ function holdInterrupt(state, connection, data) {
     }, STUCK_AFTER_MS);
     connection.heldInput = { chunks: [data], sequence, timer, withWatchdog: false };
 }
-/** The held keys go on: without their Ctrl+C if the watchdog acted on it. */
-function releaseHeldInput(connection, { taken }) {
+/**
+ * The held keys go on: without their Ctrl+C if the watchdog took it. `unreached`: the watchdog
+ * could not pause the thread (blocked outside JavaScript), so a stepped evaluation is asked to
+ * stop at its next step when the thread comes back. One the watchdog reached was asked then:
+ * asking again, later, could stop the next evaluation instead.
+ */
+function releaseHeldInput(connection, { taken, unreached = false }) {
     const held = connection.heldInput;
     if (held === null)
         return;
@@ -4613,8 +4889,7 @@ function releaseHeldInput(connection, { taken }) {
         if (data.length > 0)
             sendToTarget({ type: 'input', sessionId: connection.sessionId, data });
     }
-    // A stepped evaluation the watchdog found between steps stops at its next one.
-    if (taken)
+    if (unreached)
         sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
 }
 /**
@@ -4689,7 +4964,7 @@ function onWatchdogAnswer(state, answer) {
             if (attempt < PAUSE_ATTEMPTS)
                 return askWatchdog(state, connection, request, attempt + 1);
             if (request.type === 'interrupt')
-                releaseHeldInput(connection, { taken: true });
+                releaseHeldInput(connection, { taken: true, unreached: true });
             const why = 'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a ' +
                 'synchronous system call, a native addon) or starved of CPU';
             if (request.type === 'interrupt')
@@ -4833,6 +5108,139 @@ function shutdownServer(reason) {
     // Let the close frames reach the wire, then go, whatever is still open.
     setTimeout(() => process.exit(0), 100);
 }
+/** §4.1: the opening handshake a client sends, for `url` (ws: only) and a fresh key. */
+function clientHandshakeRequest(url, key, headers = {}) {
+    const extra = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
+    return (`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+}
+/**
+ * §4.1, the client's checks of the server's answer (the head, up to the blank line): null if
+ * the connection is established, or why not, with the server's own reason when it gave one.
+ */
+function handshakeResponseError(head, key) {
+    const [statusLine = '', ...headerLines] = head.split('\r\n');
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1];
+    if (status !== '101')
+        return `the server answered ${JSON.stringify(statusLine.slice(0, 200))}`;
+    const headers = new Map();
+    for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        if (colon > 0)
+            headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+    if (!headerHasToken(headers.get('upgrade'), 'websocket'))
+        return 'the answer lacks Upgrade: websocket';
+    if (!headerHasToken(headers.get('connection'), 'upgrade'))
+        return 'the answer lacks Connection: Upgrade';
+    if (headers.get('sec-websocket-accept') !== acceptKey(key))
+        return 'the answer has a wrong Sec-WebSocket-Accept';
+    return null;
+}
+/** Connects to a `ws:` URL; rejects with a clear error if the handshake fails or takes too long. */
+function openWebSocket(address, options = {}) {
+    const url = new URL(address);
+    if (url.protocol !== 'ws:')
+        return Promise.reject(new TypeError(`Expected a ws: URL, got ${JSON.stringify(url.protocol)}`));
+    const crypto = builtin('node:crypto');
+    const key = crypto.randomBytes(16).toString('base64');
+    const socket = builtin('node:net').connect({
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port) || 80,
+    });
+    socket.setNoDelay(true);
+    return new Promise((resolve, reject) => {
+        let head = Buffer.alloc(0);
+        const timer = setTimeout(() => fail(new Error(`no WebSocket answer from ${url.host} in time`)), options.timeoutMs ?? 10_000);
+        const fail = (error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(error);
+        };
+        socket.once('error', fail);
+        socket.once('close', () => fail(new Error(`${url.host} closed the connection during the handshake`)));
+        socket.on('data', function onHandshakeData(chunk) {
+            head = Buffer.concat([head, chunk]);
+            const end = head.indexOf('\r\n\r\n');
+            if (end === -1) {
+                if (head.length > MAX_HEADER_BYTES)
+                    fail(new Error('the handshake answer is too long'));
+                return;
+            }
+            const problem = handshakeResponseError(head.toString('latin1', 0, end), key);
+            if (problem !== null) {
+                const body = head.toString('utf8', end + 4).trim();
+                return fail(new Error(body === '' ? problem : `${problem}: ${body.slice(0, 300)}`));
+            }
+            clearTimeout(timer);
+            socket.removeAllListeners('data');
+            socket.removeAllListeners('close');
+            socket.removeListener('error', fail);
+            resolve(wireWebSocketClient(socket, head.subarray(end + 4), options.maxMessageSize ?? 256 * 1024 * 1024));
+        });
+        socket.write(clientHandshakeRequest(url, key, options.headers));
+    });
+}
+function wireWebSocketClient(socket, rest, maxMessageSize) {
+    const reader = new MessageReader({ expectMasked: false, maxMessageSize });
+    const crypto = builtin('node:crypto');
+    let closeSent = false;
+    let closed = false;
+    const client = {
+        socket,
+        onEvent: null,
+        onClose: null,
+        send(data) {
+            if (closeSent || !socket.writable)
+                return;
+            const payload = typeof data === 'string' ? Buffer.from(data) : data;
+            const opcode = typeof data === 'string' ? OPCODE_TEXT : OPCODE_BINARY;
+            socket.write(encodeFrame({ opcode, payload, mask: crypto.randomBytes(4) }));
+        },
+        close(code = CLOSE_NORMAL, reason = '') {
+            if (!closeSent && socket.writable)
+                socket.write(encodeCloseFrame({ code, reason, mask: crypto.randomBytes(4) }));
+            closeSent = true;
+            // §7.1.1: the server closes TCP first; one that does not is cut off.
+            setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+        },
+    };
+    const finish = (error) => {
+        if (closed)
+            return;
+        closed = true;
+        socket.destroy();
+        client.onClose?.(error);
+    };
+    const onData = (chunk) => {
+        try {
+            for (const event of reader.push(chunk)) {
+                if (event.type === 'ping') {
+                    if (!closeSent)
+                        socket.write(encodeFrame({ opcode: OPCODE_PONG, payload: event.data, mask: crypto.randomBytes(4) }));
+                }
+                else if (event.type === 'close') {
+                    client.close(event.code ?? CLOSE_NORMAL);
+                }
+                client.onEvent?.(event);
+            }
+        }
+        catch (error) {
+            if (error instanceof WebSocketError)
+                client.close(error.code, error.message);
+            finish(error);
+        }
+    };
+    socket.on('data', onData);
+    socket.on('error', (error) => finish(error));
+    socket.on('close', () => finish(null));
+    // Frames that came with the handshake's answer are read once the caller has set onEvent.
+    if (rest.length > 0)
+        queueMicrotask(() => onData(rest));
+    return client;
+}
 /** Built-ins load on first use: importing prdb must cost (almost) nothing until the signal. */
 function builtin(name) {
     return process.getBuiltinModule(name);
@@ -4851,7 +5259,7 @@ function checkedIdentifier(name) {
 function validateOptions(options) {
     if (typeof options !== 'object' || options === null)
         throw new TypeError('Expected `options` to be an object');
-    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, printToken = true, } = options;
+    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, urlFile = true, printToken = true, maxOutputBuffer = DEFAULT_MAX_OUTPUT_BUFFER_BYTES, reattachTimeout = DEFAULT_REATTACH_TIMEOUT_MS, historyFile = defaultHistoryFile(), } = options;
     const known = new Set([
         'host',
         'port',
@@ -4865,6 +5273,9 @@ function validateOptions(options) {
         'keepaliveInterval',
         'urlFile',
         'printToken',
+        'maxOutputBuffer',
+        'reattachTimeout',
+        'historyFile',
     ]);
     for (const name of Object.keys(options))
         if (!known.has(name))
@@ -4897,6 +5308,12 @@ function validateOptions(options) {
         throw new TypeError('Expected `urlFile` to be a boolean');
     if (typeof printToken !== 'boolean')
         throw new TypeError('Expected `printToken` to be a boolean');
+    if (!isIntegerInRange(maxOutputBuffer, OUTPUT_WINDOW_BYTES, 2 ** 32))
+        throw new TypeError('Expected `maxOutputBuffer` to be a number of bytes from 1 MiB to 4 GiB');
+    if (!isIntegerInRange(reattachTimeout, 0, 2 ** 31 - 1))
+        throw new TypeError('Expected `reattachTimeout` to be a number of milliseconds (0 for none)');
+    if (historyFile !== false && (typeof historyFile !== 'string' || historyFile === ''))
+        throw new TypeError('Expected `historyFile` to be a file path, or false for no history file');
     return {
         host,
         port: port ?? DEFAULT_PORT,
@@ -4910,6 +5327,9 @@ function validateOptions(options) {
         keepaliveInterval,
         urlFile: urlFile ? urlFilePath(process.pid) : null,
         printToken,
+        maxOutputBuffer,
+        reattachTimeout,
+        historyFile: historyFile === false ? null : builtin('node:path').resolve(historyFile),
     };
 }
 function isPem(value) {
@@ -4984,6 +5404,26 @@ function removeStaleSocket(path) {
 function escapeHtml(text) {
     return text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
 }
+/** `$PRDB_REPL_HISTORY` (empty: none), as NODE_REPL_HISTORY is for Node's REPL, else `~/.prdb_repl_history`. */
+function defaultHistoryFile() {
+    const fromEnvironment = process.env.PRDB_REPL_HISTORY;
+    if (fromEnvironment !== undefined)
+        return fromEnvironment.trim() === '' ? false : fromEnvironment;
+    return builtin('node:path').join(builtin('node:os').homedir(), '.prdb_repl_history');
+}
+/** 1536 -> "1.5 KiB": sizes for people. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${bytes} bytes`;
+    const units = ['KiB', 'MiB', 'GiB'];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
 function formatDuration(milliseconds) {
     if (milliseconds % 60_000 === 0)
         return `${milliseconds / 60_000} min`;
@@ -5019,6 +5459,11 @@ export const internalsForTests = {
     encodeCloseFrame,
     isValidCloseCode,
     acceptKey,
+    OutputQueue,
+    ReplayBuffer,
+    clientHandshakeRequest,
+    handshakeResponseError,
+    openWebSocket,
     rewriteTopLevelAwait,
     steppedSource,
     OPCODE_TEXT,

@@ -119,14 +119,21 @@ const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 const OUTPUT_WINDOW_BYTES = 1024 * 1024;
 /** Small writes waiting for credit are gathered in blocks of this size. */
 const OUTPUT_BLOCK_BYTES = 16 * 1024;
-/** Output held in the target beyond the window; more than this is dropped, and said so. */
-const OUTPUT_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * Output a session holds for a page that is slower than the program: far beyond any finite
+ * output (a 20 MB JSON of a model), so that only a print loop without end loses its oldest part.
+ */
+const DEFAULT_MAX_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024;
 /**
  * Output written this soon after the last send waits until a block is full or the event loop
  * turns: a print loop that awaits between lines would otherwise cost one IPC message (and one
  * WebSocket frame) per line. Output after a pause, such as the echo of a key, goes at once.
  */
 const OUTPUT_BATCH_MS = 4;
+/** Long enough for a laptop lid closed over lunch to be short of it: the page reattaches. */
+const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
+/** Recent output the server keeps per session, replayed to a page that reattaches. */
+const REPLAY_BYTES = 2 * 1024 * 1024;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -186,6 +193,22 @@ export type PrdbOptions = {
    * to read it (the URL file), for programs whose stderr goes to shared logs. Default `true`.
    */
   printToken?: boolean;
+  /**
+   * Bytes of output a session holds while its page is slower than the program; beyond this the
+   * oldest is dropped, with a notice where the gap is. Default 64 MiB.
+   */
+  maxOutputBuffer?: number;
+  /**
+   * Milliseconds a session waits for its page to come back (a reload, a dropped tunnel) before
+   * it ends; `0` ends it with its WebSocket. Default 5 minutes.
+   */
+  reattachTimeout?: number;
+  /**
+   * File that keeps the REPL history across processes (owner-only), or `false` for none: then
+   * history lasts as long as the process. Default `~/.prdb_repl_history`, or `$PRDB_REPL_HISTORY`
+   * (empty for none).
+   */
+  historyFile?: string | false;
 };
 
 /** Options as the server child receives them: complete, validated, plain data. */
@@ -202,6 +225,9 @@ type ServerSettings = {
   keepaliveInterval: number;
   urlFile: string | null;
   printToken: boolean;
+  maxOutputBuffer: number;
+  reattachTimeout: number;
+  historyFile: string | null;
 };
 
 /** What the target tells the child when it starts it. */
@@ -700,6 +726,233 @@ function acceptKey(key: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Output on its way to the page, pure: the target's flow control, the server's replay
+// ---------------------------------------------------------------------------------------------
+//
+// A session's output leaves the target only as fast as the page takes it: at most a window of
+// bytes is in flight, and the page's acknowledgements open it again. What waits is held, not
+// dropped, up to a bound that no finite output reaches (`maxOutputBuffer`); only output that
+// comes faster than any reader takes it, without end, loses its oldest part, and a notice sits
+// where the gap is. The server child keeps the most recent output of each session, so that a
+// page that comes back (a reload, a dropped tunnel) is shown the screen as it was.
+
+/** The bytes that ONLCR puts before a bare LF, as a real TTY's line discipline would. */
+const CARRIAGE_RETURN = Buffer.from('\r');
+const NO_BYTES = Buffer.alloc(0);
+
+type OutputQueueLimits = {
+  /** Bytes sent and not yet acknowledged, at most. */
+  windowBytes: number;
+  /** Small writes are copied into blocks of this size; larger ones are held as they are. */
+  blockBytes: number;
+  /** Bytes waiting, at most; beyond this the oldest are dropped. */
+  maxQueuedBytes: number;
+};
+
+/**
+ * One session's output in the target: `write` takes what the REPL and the console print,
+ * `take` gives what may be sent now (within the window, with a notice where output was
+ * dropped), `acknowledge` returns the page's credit. No IO and no timers: the session role
+ * decides when to take.
+ */
+class OutputQueue {
+  readonly limits: OutputQueueLimits;
+  /** Bytes given by `take` and not yet acknowledged. */
+  inFlightBytes = 0;
+  /** Bytes written and not yet taken or dropped. */
+  queuedBytes = 0;
+  /** Queued output, consumed from `head` (a print loop queues hundreds of thousands of writes). */
+  private entries: Buffer[] = [];
+  private head = 0;
+  /** The block that small writes are copied into, not yet an entry; bytes used in it. */
+  private openBlock: Buffer | null = null;
+  private openBlockUsed = 0;
+  /** A block that was dropped, kept to be filled again. */
+  private spareBlock: Buffer | null = null;
+  /** Bytes dropped at the head since the last notice, and whether the page's window was full then. */
+  private droppedBytes = 0;
+  private droppedWhileWindowFull = false;
+  /** The last byte written, for a CR LF split across two writes. */
+  private lastByte = -1;
+
+  constructor(limits: OutputQueueLimits) {
+    this.limits = limits;
+  }
+
+  /** Something waits to be sent: output, or the notice of a drop. */
+  get hasPending(): boolean {
+    return this.queuedBytes > 0 || this.droppedBytes > 0;
+  }
+
+  /** Queues bytes, with bare LF made CR LF; large writes are held by reference, not copied. */
+  write(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    let start = 0;
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) {
+      if ((at > 0 ? bytes[at - 1] : this.lastByte) === 13) continue;
+      if (at > start) this.append(bytes.subarray(start, at));
+      this.append(CARRIAGE_RETURN);
+      start = at;
+    }
+    this.append(start === 0 ? bytes : bytes.subarray(start));
+    this.lastByte = bytes[bytes.length - 1];
+    if (this.queuedBytes > this.limits.maxQueuedBytes) this.dropOldest();
+  }
+
+  /**
+   * What may be sent now, as one buffer (null if nothing, or the window is full): a notice of
+   * what was dropped first, since that is where the gap is, then the oldest queued output.
+   */
+  take(): Buffer | null {
+    let budget = this.limits.windowBytes - this.inFlightBytes;
+    if (budget <= 0 || !this.hasPending) return null;
+    this.sealBlock();
+    const pieces: Buffer[] = [];
+    if (this.droppedBytes > 0) {
+      const notice = Buffer.from(dropNotice(this.droppedBytes, this.droppedWhileWindowFull, this.limits));
+      this.droppedBytes = 0;
+      pieces.push(notice);
+      budget -= notice.length;
+    }
+    while (budget > 0 && this.head < this.entries.length) {
+      const entry = this.entries[this.head];
+      if (entry.length <= budget) {
+        pieces.push(entry);
+        budget -= entry.length;
+        this.queuedBytes -= entry.length;
+        this.release();
+      } else {
+        pieces.push(entry.subarray(0, budget));
+        this.entries[this.head] = entry.subarray(budget);
+        this.queuedBytes -= budget;
+        budget = 0;
+      }
+    }
+    this.compact();
+    const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+    this.inFlightBytes += data.length;
+    return data;
+  }
+
+  /** The page processed `bytes` more; credit beyond what is in flight is ignored. */
+  acknowledge(bytes: number): void {
+    this.inFlightBytes = Math.max(0, this.inFlightBytes - bytes);
+  }
+
+  private append(piece: Buffer): void {
+    this.queuedBytes += piece.length;
+    if (piece.length >= this.limits.blockBytes / 2) {
+      this.sealBlock();
+      this.entries.push(piece);
+      return;
+    }
+    if (this.openBlock === null || this.openBlock.length - this.openBlockUsed < piece.length) {
+      this.sealBlock();
+      this.openBlock = this.spareBlock ?? Buffer.allocUnsafe(this.limits.blockBytes);
+      this.spareBlock = null;
+    }
+    piece.copy(this.openBlock, this.openBlockUsed);
+    this.openBlockUsed += piece.length;
+  }
+
+  private sealBlock(): void {
+    if (this.openBlock !== null && this.openBlockUsed > 0)
+      this.entries.push(this.openBlock.subarray(0, this.openBlockUsed));
+    this.openBlock = null;
+    this.openBlockUsed = 0;
+  }
+
+  /** Over the bound, the oldest output goes: what was printed last is what the user needs to see. */
+  private dropOldest(): void {
+    this.sealBlock();
+    this.droppedWhileWindowFull ||= this.inFlightBytes >= this.limits.windowBytes;
+    while (this.queuedBytes > this.limits.maxQueuedBytes) {
+      const oldest = this.entries[this.head];
+      const excess = this.queuedBytes - this.limits.maxQueuedBytes;
+      if (oldest.length > excess && this.head === this.entries.length - 1) {
+        // One write larger than the bound: its end is kept (a view, not a copy).
+        this.entries[this.head] = oldest.subarray(excess);
+        this.droppedBytes += excess;
+        this.queuedBytes -= excess;
+        break;
+      }
+      // Whole entries go (cutting one per write would copy a block per write); a dropped block
+      // is filled again, so a print loop that runs on allocates nothing here.
+      if (oldest.byteOffset === 0 && oldest.buffer.byteLength === this.limits.blockBytes)
+        this.spareBlock = Buffer.from(oldest.buffer, 0, this.limits.blockBytes);
+      this.release();
+      this.droppedBytes += oldest.length;
+      this.queuedBytes -= oldest.length;
+    }
+    // A synchronous print loop never lets `take` run: compact here too.
+    this.compact();
+  }
+
+  /** The head entry is done with: the array must not keep it alive until the next compaction. */
+  private release(): void {
+    this.entries[this.head++] = NO_BYTES;
+  }
+
+  private compact(): void {
+    if (this.head === this.entries.length) {
+      this.entries = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** The notice at a gap: how much, and why, without blaming a page that was keeping up. */
+function dropNotice(bytes: number, windowWasFull: boolean, limits: OutputQueueLimits): string {
+  const why = windowWasFull
+    ? 'the page did not take it as fast as it came'
+    : 'it came faster than it could be sent (the evaluation did not yield)';
+  return (
+    `\r\n\x1b[33m[prdb: ${formatBytes(bytes)} of output dropped here: ${why}, and more than ` +
+    `${formatBytes(limits.maxQueuedBytes)} (maxOutputBuffer) was waiting; the newest output follows]\x1b[39m\r\n`
+  );
+}
+
+/**
+ * The most recent output of a session, in the server child, replayed to a page that comes
+ * back. Holds the buffers it is given (no copies) and drops whole ones from the front, so
+ * that it holds between `limitBytes` and `limitBytes` plus one message.
+ */
+class ReplayBuffer {
+  readonly limitBytes: number;
+  private pieces: Buffer[] = [];
+  private bytes = 0;
+  /** Output was dropped from the front: the replay does not start at the session's start. */
+  truncated = false;
+
+  constructor(limitBytes: number) {
+    this.limitBytes = limitBytes;
+  }
+
+  append(data: Buffer): void {
+    this.pieces.push(data);
+    this.bytes += data.length;
+    while (this.bytes - this.pieces[0].length >= this.limitBytes) {
+      this.bytes -= (this.pieces.shift() as Buffer).length;
+      this.truncated = true;
+    }
+  }
+
+  /**
+   * The replay: everything kept, or, if the start was dropped, from the first line start on
+   * (a cut in the middle of an escape sequence or a character would show as garbage).
+   */
+  contents(): Buffer {
+    const all = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces);
+    if (!this.truncated) return all;
+    const lineStart = all.indexOf(10);
+    return lineStart === -1 ? all : all.subarray(lineStart + 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Target role: the signal, the server child, and its lifecycle
 // ---------------------------------------------------------------------------------------------
 
@@ -714,6 +967,7 @@ type Activation = {
   watchdog: Worker | null;
   watchdogAddress: WatchdogAddress | null;
   printToken: boolean;
+  settings: ServerSettings;
 };
 
 /** The target role's state, all of it: which signal prdb listens to, with which settings, and the running server. */
@@ -807,6 +1061,7 @@ function startServerChild(settings: ServerSettings): Activation {
     watchdog: null,
     watchdogAddress: null,
     printToken: settings.printToken,
+    settings,
   };
   targetRole.activation = running;
   // prdb must never keep the target alive nor delay its exit.
@@ -971,24 +1226,14 @@ type ReplSession = {
   scriptNames: Set<string>;
   evaluating: boolean;
   redrawPending: boolean;
-  /** Output sent to the page and not yet acknowledged by it. */
-  bytesInFlight: number;
-  /** Output waiting for credit, and marks of where output was dropped and how much. */
-  backlog: Buffer[];
-  /** Index of the first backlog entry not yet sent or dropped. */
-  backlogHead: number;
-  backlogBytes: number;
-  /** The block that small writes are copied into, not yet in the backlog; bytes used in it. */
-  openBlock: Buffer | null;
-  openBlockUsed: number;
-  /** A block that was dropped, kept to be filled again. */
-  spareBlock: Buffer | null;
-  /** Bytes dropped from the head of the backlog since the last notice. */
-  droppedBytes: number;
-  /** A flush is queued as a microtask: soon, even while promise jobs keep the loop busy. */
-  flushPending: boolean;
-  /** A flush waits for the event loop to turn, gathering the writes of a burst. */
-  batchPending: boolean;
+  /** Output on its way to the page, within the page's credit. */
+  outputQueue: OutputQueue;
+  /**
+   * When the queue is flushed next: at the end of this macrotask ('soon', a microtask, even
+   * while promise jobs keep the loop busy), once the event loop turns ('after-turn', gathering
+   * a burst of small writes), or not yet (null).
+   */
+  flushScheduled: 'soon' | 'after-turn' | null;
   /** When output was last sent to the child (performance.now()). */
   lastSendAt: number;
   ended: boolean;
@@ -1003,8 +1248,9 @@ const sessionRole: {
   sessions: Map<string, ReplSession>;
   /** The async context of sessions' evaluations: created at the first session, disabled after the last. */
   context: AsyncLocalStorage<SessionContext> | null;
-  /** REPL history shared by the sessions of this process. */
+  /** REPL history shared by the sessions of this process, newest first; read from the history file once. */
   history: string[];
+  historyLoaded: boolean;
   /** The console's own methods, and the wrappers that replace them while sessions are open. */
   consoleOriginals: Map<string, (...args: unknown[]) => unknown>;
   consoleRedirects: Map<string, (...args: unknown[]) => unknown>;
@@ -1029,6 +1275,7 @@ const sessionRole: {
   sessions: new Map(),
   context: null,
   history: [],
+  historyLoaded: false,
   consoleOriginals: new Map(),
   consoleRedirects: new Map(),
   replGlobals: new Set(),
@@ -1130,16 +1377,12 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.scriptNames = new Set();
   session.evaluating = false;
   session.redrawPending = false;
-  session.bytesInFlight = 0;
-  session.backlog = [];
-  session.backlogHead = 0;
-  session.backlogBytes = 0;
-  session.openBlock = null;
-  session.openBlockUsed = 0;
-  session.spareBlock = null;
-  session.droppedBytes = 0;
-  session.flushPending = false;
-  session.batchPending = false;
+  session.outputQueue = new OutputQueue({
+    windowBytes: OUTPUT_WINDOW_BYTES,
+    blockBytes: OUTPUT_BLOCK_BYTES,
+    maxQueuedBytes: running.settings.maxOutputBuffer,
+  });
+  session.flushScheduled = null;
   session.lastSendAt = 0;
   session.ended = false;
 
@@ -1164,7 +1407,10 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.server = server;
   for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
   const history = (server as unknown as { history: string[] }).history;
+  if (!sessionRole.historyLoaded) loadHistory(running.settings.historyFile, session);
   history.push(...sessionRole.history);
+  // Each line joins the shared history at once: a session opened meanwhile has it too.
+  server.on('history' as 'close', (lines: string[]) => addToHistory(running.settings.historyFile, lines[0]));
   const originalEval = server.eval;
   // Set after start: repl.start refuses a custom eval together with breakEvalOnSigint.
   (server as unknown as { breakEvalOnSigint: boolean }).breakEvalOnSigint = true;
@@ -1225,7 +1471,7 @@ function evaluate(
 ): void {
   session.evaluating = true;
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
-  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
+  if (session.outputQueue.hasPending) flushOutput(session);
   let finished = false;
   const { source, declares } = sessionSource(code);
   const finish = (error: Error | null, result?: unknown): void => {
@@ -1472,161 +1718,43 @@ function redrawPrompt(session: ReplSession): void {
 }
 
 /**
- * Every byte for the page passes here: bare LF becomes CRLF (a real TTY's line discipline
- * would do that, ONLCR), and output beyond the credit the page has granted waits in a
- * bounded backlog; past that it is dropped and counted, so a runaway print loop cannot
- * exhaust the target's memory.
+ * Every byte for the page passes here, into the session's output queue, and is sent as the
+ * page's credit allows (see OutputQueue). A key's echo after a pause goes at once; the writes
+ * of a print loop are gathered into one message per turn of the event loop.
  */
 function sendOutput(session: ReplSession, chunk: Buffer): void {
   if (session.ended) return;
-  appendToBacklog(session, translateNewlines(chunk));
-  // Over the limit, the oldest waiting output goes: what was printed last (an error, the
-  // prompt) is what the user needs to see, as in a terminal that scrolled.
-  if (session.backlogBytes > OUTPUT_BACKLOG_BYTES) dropOldestOutput(session);
-  if (session.flushPending) return;
-  if (session.backlogBytes >= OUTPUT_BLOCK_BYTES || performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS) {
-    session.flushPending = true;
+  session.outputQueue.write(chunk);
+  if (session.flushScheduled === 'soon') return;
+  if (
+    session.outputQueue.queuedBytes >= OUTPUT_BLOCK_BYTES ||
+    performance.now() - session.lastSendAt >= OUTPUT_BATCH_MS
+  ) {
+    session.flushScheduled = 'soon';
     queueMicrotask(() => flushOutput(session));
-  } else if (!session.batchPending) {
-    session.batchPending = true;
+  } else if (session.flushScheduled === null) {
+    session.flushScheduled = 'after-turn';
     setImmediate(flushBatch, session);
   }
 }
 
 function flushBatch(session: ReplSession): void {
-  session.batchPending = false;
-  if (!session.flushPending) flushOutput(session);
+  if (session.flushScheduled === 'after-turn') flushOutput(session);
 }
 
-/**
- * Small writes (a print loop writes a line at a time) are copied into blocks, so that the
- * backlog holds a few blocks instead of a million tiny buffers that the garbage collector
- * would have to promote and keep.
- */
-function appendToBacklog(session: ReplSession, bytes: Buffer): void {
-  session.backlogBytes += bytes.length;
-  if (bytes.length >= OUTPUT_BLOCK_BYTES / 2) {
-    sealBacklogBlock(session);
-    session.backlog.push(bytes);
-    return;
-  }
-  if (session.openBlock === null || session.openBlock.length - session.openBlockUsed < bytes.length) {
-    sealBacklogBlock(session);
-    session.openBlock = session.spareBlock ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
-    session.spareBlock = null;
-  }
-  bytes.copy(session.openBlock, session.openBlockUsed);
-  session.openBlockUsed += bytes.length;
-}
-
-function sealBacklogBlock(session: ReplSession): void {
-  if (session.openBlock !== null && session.openBlockUsed > 0)
-    session.backlog.push(session.openBlock.subarray(0, session.openBlockUsed));
-  session.openBlock = null;
-  session.openBlockUsed = 0;
-}
-
-function dropOldestOutput(session: ReplSession): void {
-  sealBacklogBlock(session);
-  while (session.backlogBytes > OUTPUT_BACKLOG_BYTES) {
-    const oldest = session.backlog[session.backlogHead];
-    if (session.backlogHead === session.backlog.length - 1) {
-      // One write larger than the whole backlog (a 100 MB string): keep its end, copied, so
-      // that the rest of it is not pinned in memory.
-      const excess = session.backlogBytes - OUTPUT_BACKLOG_BYTES;
-      session.backlog[session.backlogHead] = Buffer.from(oldest.subarray(excess));
-      session.droppedBytes += excess;
-      session.backlogBytes -= excess;
-      break;
-    }
-    // Whole entries go (a block is small): cutting one per write would copy a block per write.
-    // A dropped block is reused for the next one, so a print loop allocates nothing here.
-    if (oldest.byteOffset === 0 && oldest.buffer.byteLength === OUTPUT_BLOCK_BYTES)
-      session.spareBlock = Buffer.from(oldest.buffer, 0, OUTPUT_BLOCK_BYTES);
-    session.backlogHead++;
-    session.droppedBytes += oldest.length;
-    session.backlogBytes -= oldest.length;
-  }
-  // A synchronous print loop never lets flushOutput run: compact here too, so that the
-  // dropped entries are released while the loop goes on.
-  compactBacklog(session);
-}
-
-function compactBacklog(session: ReplSession): void {
-  if (session.backlogHead === session.backlog.length) {
-    session.backlog = [];
-    session.backlogHead = 0;
-  } else if (session.backlogHead > 1024 && session.backlogHead * 2 > session.backlog.length) {
-    session.backlog = session.backlog.slice(session.backlogHead);
-    session.backlogHead = 0;
-  }
-}
-
-/**
- * Sends as much of the backlog as the page's credit allows, as one message, after a notice of
- * what was dropped. A print loop leaves hundreds of thousands of tiny writes in the backlog,
- * so it is consumed from a head index and compacted now and then, never shifted entry by entry.
- */
+/** Sends what the page's credit allows, as one message. */
 function flushOutput(session: ReplSession): void {
-  session.flushPending = false;
+  session.flushScheduled = null;
   if (session.ended) return;
-  let budget = OUTPUT_WINDOW_BYTES - session.bytesInFlight;
-  if (budget <= 0) return;
-  sealBacklogBlock(session);
-  const pieces: Buffer[] = [];
-  if (session.droppedBytes > 0) {
-    const notice = Buffer.from(
-      `\r\n\x1b[33m[prdb: ${session.droppedBytes} bytes of output dropped: the page could not keep up]\x1b[39m\r\n`,
-    );
-    session.droppedBytes = 0;
-    pieces.push(notice);
-    budget -= notice.length;
-  }
-  const backlog = session.backlog;
-  while (budget > 0 && session.backlogHead < backlog.length) {
-    const entry = backlog[session.backlogHead];
-    if (entry.length <= budget) {
-      pieces.push(entry);
-      budget -= entry.length;
-      session.backlogBytes -= entry.length;
-      session.backlogHead++;
-    } else {
-      pieces.push(entry.subarray(0, budget));
-      backlog[session.backlogHead] = entry.subarray(budget);
-      session.backlogBytes -= budget;
-      budget = 0;
-    }
-  }
-  compactBacklog(session);
-  if (pieces.length === 0) return;
-  const data = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-  session.bytesInFlight += data.length;
+  const data = session.outputQueue.take();
+  if (data === null) return;
   session.lastSendAt = performance.now();
   sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
 }
 
 function acknowledgeOutput(session: ReplSession, bytes: number): void {
-  session.bytesInFlight = Math.max(0, session.bytesInFlight - bytes);
-  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
-}
-
-function translateNewlines(chunk: Buffer): Buffer {
-  let index = chunk.indexOf(10);
-  if (index === -1) return chunk;
-  let count = 0;
-  for (let at = index; at !== -1; at = chunk.indexOf(10, at + 1)) if (at === 0 || chunk[at - 1] !== 13) count++;
-  if (count === 0) return chunk;
-  const result = Buffer.allocUnsafe(chunk.length + count);
-  let written = 0;
-  let start = 0;
-  for (; index !== -1; index = chunk.indexOf(10, index + 1)) {
-    if (index > 0 && chunk[index - 1] === 13) continue;
-    written += chunk.copy(result, written, start, index);
-    result[written++] = 13;
-    start = index;
-  }
-  chunk.copy(result, written, start);
-  return result;
+  session.outputQueue.acknowledge(bytes);
+  if (session.outputQueue.hasPending) flushOutput(session);
 }
 
 /**
@@ -1636,10 +1764,9 @@ function translateNewlines(chunk: Buffer): Buffer {
 function endSession(session: ReplSession, reason: string | null): void {
   if (session.ended) return;
   // Flush what the REPL printed last, then stop.
-  if (session.backlogBytes > 0 || session.droppedBytes > 0) flushOutput(session);
+  if (session.outputQueue.hasPending) flushOutput(session);
   session.ended = true;
   sessionRole.sessions.delete(session.sessionId);
-  sessionRole.history = (session.server as unknown as { history: string[] }).history.slice(0, HISTORY_SIZE);
   if (reason !== null) sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
   else session.server.close();
   session.input.end();
@@ -1652,6 +1779,60 @@ function endSession(session: ReplSession, reason: string | null): void {
     closeModuleScope();
     // On Node 20 an enabled AsyncLocalStorage slows every promise job: it is enabled again by the next session.
     sessionRole.context?.disable();
+  }
+}
+
+/**
+ * The history file, as Node's REPL keeps ~/.node_repl_history: one entry per line, newest
+ * first. Read only if it is this user's own and nobody else can write it (a planted file would
+ * put lines under the arrow keys that the user never typed).
+ */
+function loadHistory(file: string | null, session: ReplSession): void {
+  sessionRole.historyLoaded = true;
+  if (file === null) return;
+  const fs = builtin('node:fs');
+  let text: string;
+  try {
+    const stat = fs.lstatSync(file);
+    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
+      sendOutput(
+        session,
+        Buffer.from(`\x1b[33m[prdb: history file ${file} not read: it must be yours alone]\x1b[39m\n`),
+      );
+      return;
+    }
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return; // None yet.
+  }
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  sessionRole.history = [...lines.slice(0, HISTORY_SIZE), ...sessionRole.history].slice(0, HISTORY_SIZE);
+}
+
+function addToHistory(file: string | null, line: string | undefined): void {
+  if (line === undefined || line === sessionRole.history[0]) return;
+  sessionRole.history.unshift(line);
+  if (sessionRole.history.length > HISTORY_SIZE) sessionRole.history.length = HISTORY_SIZE;
+  if (file !== null) saveHistory(file);
+}
+
+/** Written whole, through a new owner-only file renamed over the old: never half a file, never another's mode. */
+function saveHistory(file: string): void {
+  const fs = builtin('node:fs');
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const { O_CREAT, O_EXCL, O_WRONLY, O_NOFOLLOW } = fs.constants;
+    removeFileQuietly(temporary);
+    const descriptor = fs.openSync(temporary, O_CREAT | O_EXCL | O_WRONLY | (O_NOFOLLOW ?? 0), 0o600);
+    try {
+      fs.writeSync(descriptor, `${sessionRole.history.join('\n')}\n`);
+    } finally {
+      fs.closeSync(descriptor);
+    }
+    fs.renameSync(temporary, file);
+  } catch {
+    // A read-only home: the history lives as long as the process.
+    removeFileQuietly(temporary);
   }
 }
 
@@ -4260,6 +4441,26 @@ type Connection = {
   outputFlushed: number;
   outputAcknowledged: number;
   outputCredited: number;
+  /** The first bytes sent, a reattached session's replay: the page acknowledges them, the target gets no credit. */
+  replayBytes: number;
+};
+
+/**
+ * A session as the server sees it: it outlives its WebSocket. A page that goes away leaves it
+ * detached, its REPL alive in the target and its output kept, until a page shows its resume
+ * key (with the token) or `reattachTimeout` passes.
+ */
+type ServerSession = {
+  sessionId: string;
+  /** The resume credential, given to the page that opened the session; never logged. */
+  resumeKey: Buffer;
+  replay: ReplayBuffer;
+  /** Output received from the target and not yet credited back to it. */
+  uncredited: number;
+  /** Running while no page is attached: the session ends when it fires. */
+  detachTimer: ReturnType<typeof setTimeout> | null;
+  /** When the page went away (Date.now()), for the page that comes back. */
+  detachedAt: number;
 };
 
 type ServerState = {
@@ -4268,6 +4469,8 @@ type ServerState = {
   token: Buffer;
   html: Buffer;
   contentSecurityPolicy: string;
+  /** Every live session, attached or not, by id; and the connection attached to each, if any. */
+  sessions: Map<string, ServerSession>;
   connections: Map<string, Connection>;
   /** Connections that have not shown the token yet, oldest first, by `connectionKey`. */
   unauthenticated: Map<string | Duplex, { socket: Duplex; peer: string | null }>;
@@ -4310,6 +4513,12 @@ function runServerRole(): void {
   });
   // The target exited or was killed: tell the pages, clean up, and go.
   process.on('disconnect', () => shutdownServer('target-exit'));
+  // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
+  // target decides (its SIGINT listener may keep it alive); the child follows through the
+  // channel, and so cleans up: dying here, it would leave the URL file behind.
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('SIGTERM', () => shutdownServer('server-stop'));
   process.on('uncaughtException', (error) => {
     report(`internal error in the server: ${describeError(error)}`);
   });
@@ -4343,11 +4552,19 @@ function onTargetMessage(message: TargetMessage): void {
     server.targetExitCode = message.code;
     return;
   }
+  const session = server.sessions.get(message.sessionId);
+  if (session === undefined) return;
   const connection = server.connections.get(message.sessionId);
-  if (connection === undefined) return;
   if (message.type === 'output') {
-    sendOutputFrame(connection, message.data);
+    const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+    session.replay.append(data);
+    session.uncredited += data.length;
+    if (connection !== undefined) sendOutputFrame(connection, data);
+    // Nobody reads it now: it waits in the replay, and the target may go on.
+    else creditTarget(session, session.uncredited);
   } else if (message.type === 'session-end') {
+    endServerSession(server, session);
+    if (connection === undefined) return;
     sendJson(connection, { type: 'session-end', reason: message.reason });
     closeConnection(connection, CLOSE_NORMAL, 'session ended');
   }
@@ -4389,6 +4606,7 @@ function startServer(start: StartMessage): void {
       "form-action 'none'",
       "frame-ancestors 'none'",
     ].join('; '),
+    sessions: new Map(),
     connections: new Map(),
     unauthenticated: new Map(),
     httpServer: null,
@@ -4769,6 +4987,7 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     outputFlushed: 0,
     outputAcknowledged: 0,
     outputCredited: 0,
+    replayBytes: 0,
   };
   (socket as Socket).setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) => onWebSocketData(connection, chunk));
@@ -4782,43 +5001,134 @@ function upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   if (head.length > 0) onWebSocketData(connection, head);
 }
 
-/** The first message must be `{"type":"token","token":…}` with the right token; then the session opens. */
+/**
+ * The first message must be `{"type":"token","token":…}` with the right token; then the session
+ * opens. With `"resume":{"sessionId":…,"key":…}` as well, the page takes up that session where it
+ * was, if it still lives and the key is its own (an id alone opens nothing); from the page that
+ * holds it now, unless `"takeOver":false`.
+ */
 function authenticate(state: ServerState, connection: Connection, event: WebSocketEvent): void {
   clearTimeout(connection.tokenTimer ?? undefined);
   connection.tokenTimer = null;
-  let given: unknown = null;
+  let message: {
+    type?: unknown;
+    token?: unknown;
+    resume?: { sessionId?: unknown; key?: unknown; takeOver?: unknown };
+  } | null = null;
   try {
-    const message =
-      event.type === 'text' ? (JSON.parse(event.data) as { type?: unknown; token?: unknown } | null) : null;
-    if (message?.type === 'token') given = message.token;
+    message = event.type === 'text' ? JSON.parse(event.data) : null;
   } catch {
     // Not JSON: no token.
   }
+  const given = message?.type === 'token' ? message.token : null;
   if (typeof given !== 'string' || !tokenMatches(state.token, given))
     return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'missing or wrong token');
   connection.authenticated = true;
   connection.reader.maxMessageSize = state.settings.maxMessageSize;
   state.unauthenticated.delete(connectionKey(connection.socket));
 
-  if (state.connections.size >= state.settings.maxSessions) {
+  let resume = typeof message?.resume === 'object' && message.resume !== null ? message.resume : null;
+  if (resume !== null) {
+    const session = typeof resume.sessionId === 'string' ? state.sessions.get(resume.sessionId) : undefined;
+    const key = typeof resume.key === 'string' ? resume.key : null;
+    if (session !== undefined && tokenMatches(session.resumeKey, key)) {
+      // `takeOver: false` (a new tab offering the last session of another): only one no page holds.
+      if (resume.takeOver !== false || !state.connections.has(session.sessionId))
+        return reattach(state, connection, session);
+      resume = null;
+    }
+  }
+  if (state.sessions.size >= state.settings.maxSessions) endOldestDetachedSession(state);
+  if (state.sessions.size >= state.settings.maxSessions) {
     sendJson(connection, {
       type: 'error',
-      message: `prdb: too many sessions (at most ${state.settings.maxSessions}); close another tab and try again`,
+      message:
+        `too many sessions: this process allows ${state.settings.maxSessions} at once (maxSessions). Close ` +
+        `another prdb tab, or end a session there with Ctrl+D, then reload this page.`,
     });
     closeConnection(connection, CLOSE_TRY_AGAIN_LATER, 'too many sessions');
     return;
   }
+  const session: ServerSession = {
+    sessionId: connection.sessionId,
+    resumeKey: Buffer.from(builtin('node:crypto').randomBytes(24).toString('base64url')),
+    replay: new ReplayBuffer(REPLAY_BYTES),
+    uncredited: 0,
+    detachTimer: null,
+    detachedAt: 0,
+  };
+  state.sessions.set(session.sessionId, session);
   state.connections.set(connection.sessionId, connection);
   clearIdleStop(state);
+  sendHello(state, connection, session, { resumed: false, resumeRefused: resume !== null });
+  sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+}
+
+function sendHello(
+  state: ServerState,
+  connection: Connection,
+  session: ServerSession,
+  { resumed, resumeRefused }: { resumed: boolean; resumeRefused: boolean },
+): void {
   sendJson(connection, {
     type: 'hello',
     pid: state.start.targetPid,
     title: state.start.targetTitle,
     node: state.start.nodeVersion,
-    sessionId: connection.sessionId,
+    sessionId: session.sessionId,
+    resumeKey: session.resumeKey.toString(),
+    resumed,
+    // The page asked for a session that has ended (or never was): it is told, and gets a new one.
+    ...(resumeRefused ? { resumeRefused: true } : {}),
+    reattachTimeout: state.settings.reattachTimeout,
   });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
-  sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+}
+
+/**
+ * A page takes up a live session: the screen as it was (the replay of recent output), then
+ * what comes next. A page still attached is told that another took over, and let go.
+ */
+function reattach(state: ServerState, connection: Connection, session: ServerSession): void {
+  const previous = state.connections.get(session.sessionId);
+  connection.sessionId = session.sessionId;
+  state.connections.set(session.sessionId, connection);
+  if (previous !== undefined) {
+    if (previous.heldInput !== null) clearTimeout(previous.heldInput.timer);
+    previous.heldInput = null;
+    sendJson(previous, { type: 'session-moved' });
+    closeConnection(previous, CLOSE_NORMAL, 'the session moved to another page');
+  }
+  if (session.detachTimer !== null) clearTimeout(session.detachTimer);
+  session.detachTimer = null;
+  // What the previous page was sent and did not acknowledge is in the replay: the target goes on.
+  creditTarget(session, session.uncredited);
+  clearIdleStop(state);
+  sendHello(state, connection, session, { resumed: true, resumeRefused: false });
+  const replay = session.replay.contents();
+  if (replay.length > 0) {
+    connection.replayBytes = replay.length;
+    sendOutputFrame(connection, replay);
+  }
+}
+
+/** The session limit counts detached sessions too; the one away longest makes room for a new page. */
+function endOldestDetachedSession(state: ServerState): void {
+  let oldest: ServerSession | null = null;
+  for (const session of state.sessions.values())
+    if (!state.connections.has(session.sessionId) && (oldest === null || session.detachedAt < oldest.detachedAt))
+      oldest = session;
+  if (oldest === null) return;
+  endServerSession(state, oldest);
+  sendToTarget({ type: 'close', sessionId: oldest.sessionId });
+}
+
+/** Forgets a session (its REPL in the target is ended by the caller or has ended). */
+function endServerSession(state: ServerState, session: ServerSession): void {
+  if (session.detachTimer !== null) clearTimeout(session.detachTimer);
+  session.detachTimer = null;
+  state.sessions.delete(session.sessionId);
+  if (state.sessions.size === 0 && state.connections.size === 0) scheduleIdleStop(state);
 }
 
 function rejectUpgrade(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
@@ -4967,10 +5277,19 @@ function sendOutputFrame(connection: Connection, data: Uint8Array): void {
 }
 
 function creditOutput(connection: Connection): void {
-  const credit = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.outputCredited;
+  const session = server?.sessions.get(connection.sessionId);
+  if (session === undefined || server?.connections.get(connection.sessionId) !== connection) return;
+  const delivered = Math.min(connection.outputAcknowledged, connection.outputFlushed) - connection.replayBytes;
+  const credit = Math.min(delivered - connection.outputCredited, session.uncredited);
   if (credit <= 0) return;
   connection.outputCredited += credit;
-  sendToTarget({ type: 'ack', sessionId: connection.sessionId, bytes: credit });
+  creditTarget(session, credit);
+}
+
+function creditTarget(session: ServerSession, bytes: number): void {
+  if (bytes <= 0) return;
+  session.uncredited -= bytes;
+  sendToTarget({ type: 'ack', sessionId: session.sessionId, bytes });
 }
 
 function writeFrame(connection: Connection, frame: Buffer): void {
@@ -4999,8 +5318,20 @@ function forgetConnection(connection: Connection): void {
   if (state.connections.get(connection.sessionId) !== connection) return;
   state.connections.delete(connection.sessionId);
   if (connection.heldInput !== null) clearTimeout(connection.heldInput.timer);
-  sendToTarget({ type: 'close', sessionId: connection.sessionId });
-  if (state.connections.size === 0) scheduleIdleStop(state);
+  const session = state.sessions.get(connection.sessionId);
+  if (session !== undefined) detachSession(state, session);
+}
+
+/** The page went away: the session waits for it (or another) to come back, then ends. */
+function detachSession(state: ServerState, session: ServerSession): void {
+  creditTarget(session, session.uncredited);
+  const end = (): void => {
+    endServerSession(state, session);
+    sendToTarget({ type: 'close', sessionId: session.sessionId });
+  };
+  if (state.stopping || state.settings.reattachTimeout === 0) return end();
+  session.detachedAt = Date.now();
+  session.detachTimer = setTimeout(end, state.settings.reattachTimeout);
 }
 
 function destroySocket(this: Duplex): void {
@@ -5057,8 +5388,16 @@ function holdInterrupt(state: ServerState, connection: Connection, data: Uint8Ar
   connection.heldInput = { chunks: [data], sequence, timer, withWatchdog: false };
 }
 
-/** The held keys go on: without their Ctrl+C if the watchdog acted on it. */
-function releaseHeldInput(connection: Connection, { taken }: { taken: boolean }): void {
+/**
+ * The held keys go on: without their Ctrl+C if the watchdog took it. `unreached`: the watchdog
+ * could not pause the thread (blocked outside JavaScript), so a stepped evaluation is asked to
+ * stop at its next step when the thread comes back. One the watchdog reached was asked then:
+ * asking again, later, could stop the next evaluation instead.
+ */
+function releaseHeldInput(
+  connection: Connection,
+  { taken, unreached = false }: { taken: boolean; unreached?: boolean },
+): void {
   const held = connection.heldInput;
   if (held === null) return;
   connection.heldInput = null;
@@ -5067,8 +5406,7 @@ function releaseHeldInput(connection: Connection, { taken }: { taken: boolean })
     const data = taken ? chunk.filter((byte) => byte !== 0x03) : chunk;
     if (data.length > 0) sendToTarget({ type: 'input', sessionId: connection.sessionId, data });
   }
-  // A stepped evaluation the watchdog found between steps stops at its next one.
-  if (taken) sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
+  if (unreached) sendToTarget({ type: 'interrupt', sessionId: connection.sessionId });
 }
 
 /**
@@ -5154,7 +5492,7 @@ function onWatchdogAnswer(state: ServerState, answer: WatchdogAnswer): void {
       connection,
       () => {
         if (attempt < PAUSE_ATTEMPTS) return askWatchdog(state, connection, request, attempt + 1);
-        if (request.type === 'interrupt') releaseHeldInput(connection, { taken: true });
+        if (request.type === 'interrupt') releaseHeldInput(connection, { taken: true, unreached: true });
         const why =
           'the main thread answers nothing and did not stop for the inspector: it is blocked outside JavaScript (a ' +
           'synchronous system call, a native addon) or starved of CPU';
@@ -5501,6 +5839,9 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     keepaliveInterval = DEFAULT_KEEPALIVE_MS,
     urlFile = true,
     printToken = true,
+    maxOutputBuffer = DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
+    reattachTimeout = DEFAULT_REATTACH_TIMEOUT_MS,
+    historyFile = defaultHistoryFile(),
   } = options;
   const known = new Set([
     'host',
@@ -5515,6 +5856,9 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     'keepaliveInterval',
     'urlFile',
     'printToken',
+    'maxOutputBuffer',
+    'reattachTimeout',
+    'historyFile',
   ]);
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\``);
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
@@ -5549,6 +5893,12 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     throw new TypeError('Expected `keepaliveInterval` to be a number of milliseconds (at least 100)');
   if (typeof urlFile !== 'boolean') throw new TypeError('Expected `urlFile` to be a boolean');
   if (typeof printToken !== 'boolean') throw new TypeError('Expected `printToken` to be a boolean');
+  if (!isIntegerInRange(maxOutputBuffer, OUTPUT_WINDOW_BYTES, 2 ** 32))
+    throw new TypeError('Expected `maxOutputBuffer` to be a number of bytes from 1 MiB to 4 GiB');
+  if (!isIntegerInRange(reattachTimeout, 0, 2 ** 31 - 1))
+    throw new TypeError('Expected `reattachTimeout` to be a number of milliseconds (0 for none)');
+  if (historyFile !== false && (typeof historyFile !== 'string' || historyFile === ''))
+    throw new TypeError('Expected `historyFile` to be a file path, or false for no history file');
   return {
     host,
     port: port ?? DEFAULT_PORT,
@@ -5562,6 +5912,9 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     keepaliveInterval,
     urlFile: urlFile ? urlFilePath(process.pid) : null,
     printToken,
+    maxOutputBuffer,
+    reattachTimeout,
+    historyFile: historyFile === false ? null : builtin('node:path').resolve(historyFile),
   };
 }
 
@@ -5644,6 +5997,26 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
+/** `$PRDB_REPL_HISTORY` (empty: none), as NODE_REPL_HISTORY is for Node's REPL, else `~/.prdb_repl_history`. */
+function defaultHistoryFile(): string | false {
+  const fromEnvironment = process.env.PRDB_REPL_HISTORY;
+  if (fromEnvironment !== undefined) return fromEnvironment.trim() === '' ? false : fromEnvironment;
+  return builtin('node:path').join(builtin('node:os').homedir(), '.prdb_repl_history');
+}
+
+/** 1536 -> "1.5 KiB": sizes for people. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
 function formatDuration(milliseconds: number): string {
   if (milliseconds % 60_000 === 0) return `${milliseconds / 60_000} min`;
   return `${milliseconds / 1000} s`;
@@ -5682,6 +6055,8 @@ export const internalsForTests = {
   encodeCloseFrame,
   isValidCloseCode,
   acceptKey,
+  OutputQueue,
+  ReplayBuffer,
   clientHandshakeRequest,
   handshakeResponseError,
   openWebSocket,

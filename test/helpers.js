@@ -38,6 +38,20 @@ export function waitUntil(emitter, event, predicate, what, deadlineMs = DEFAULT_
 }
 
 /**
+ * For states that no event announces (a process gone, a file removed): looks every `stepMs`
+ * until `predicate` holds, or fails after `deadlineMs` saying what it waited for.
+ */
+export async function pollUntil(predicate, what, deadlineMs = DEFAULT_DEADLINE_MS, stepMs = 20) {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const value = predicate();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+/**
  * Starts a target that imports prdb. `options` go to setSignalHandler (port 0 by default so
  * that tests never collide); `env` adds variables.
  */
@@ -54,7 +68,14 @@ export async function startTarget(
 ) {
   const child = spawn(node, [...execArgv, script, ...args], {
     cwd: root,
-    env: { ...process.env, PRDB_ENTRY: entry, PRDB_OPTIONS: options === null ? '' : JSON.stringify(options), ...env },
+    env: {
+      ...process.env,
+      PRDB_ENTRY: entry,
+      PRDB_OPTIONS: options === null ? '' : JSON.stringify(options),
+      // No test writes the user's own history file, unless it asks for one.
+      PRDB_REPL_HISTORY: '',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const target = {
@@ -129,11 +150,19 @@ export function parseConsoleUrl(url) {
 export async function connect(
   t,
   consoleUrl,
-  { origin = consoleUrl.origin, columns = 80, rows = 24, acknowledge = true, wsOptions = {} } = {},
+  {
+    origin = consoleUrl.origin,
+    columns = 80,
+    rows = 24,
+    acknowledge = true,
+    wsOptions = {},
+    resume = undefined,
+    waitForPrompt = true,
+  } = {},
 ) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
-  // The token is the first message (never in the request line).
-  socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token })));
+  // The token is the first message (never in the request line), with the session to take up, if any.
+  socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token, resume })));
   const session = {
     socket,
     output: '',
@@ -214,7 +243,7 @@ export async function connect(
   );
   if (!session.hello) throw new Error(`no session: ${session.error?.message ?? JSON.stringify(session.closed)}`);
   session.send({ type: 'resize', cols: columns, rows });
-  await session.waitForOutput(/> $/, { from: 0 });
+  if (waitForPrompt) await session.waitForOutput(/> $/, { from: 0 });
   return session;
 }
 

@@ -414,7 +414,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
   );
 
   it('token: fresh, at least 128 bits, in the fragment, never needed nor served by the page, new after a restart', async (t) => {
-    const target = await start(t, { idleTimeout: 2000 });
+    const target = await start(t, { idleTimeout: 2000, reattachTimeout: 0 });
     const first = await target.open();
     const session = await connect(t, first);
 
@@ -659,7 +659,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prdb-sock-'));
     t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const socketPath = path.join(dir, 'console.sock');
-    const target = await start(t, { socketPath, idleTimeout: 2000 });
+    const target = await start(t, { socketPath, idleTimeout: 2000, reattachTimeout: 0 });
     const consoleUrl = await target.open();
     const { childPid } = consoleUrl;
     const stats = fs.statSync(socketPath);
@@ -755,7 +755,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
 
     it('at urlFilePath(pid), 0600 in 0700, removed when the server stops after the idle timeout', async (t) => {
       // The default TMPDIR, as a user would have it.
-      const target = await start(t, { idleTimeout: 1500 }, { tmpdir: false });
+      const target = await start(t, { idleTimeout: 1500, reattachTimeout: 0 }, { tmpdir: false });
       assert.equal(target.urlFile, path.join(os.tmpdir(), `prdb-${uid}`, `${target.pid}.url`));
       const consoleUrl = await target.open();
       assertUrlFile(target, consoleUrl);
@@ -973,7 +973,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
   });
 
   it('limits: the idle server stops after idleTimeout without a session, not while one is open, and restarts with a new token', async (t) => {
-    const target = await start(t, { idleTimeout: 1500 });
+    const target = await start(t, { idleTimeout: 1500, reattachTimeout: 0 });
     const first = await target.open();
     const session = await connect(t, first);
     await sleep(2500);
@@ -994,7 +994,7 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
   });
 
   it('limits: a signal right after the stop report starts a new server, never the stopped one', async (t) => {
-    const target = await start(t, { idleTimeout: 300 });
+    const target = await start(t, { idleTimeout: 300, reattachTimeout: 0 });
     const tokens = new Set();
     for (let round = 1; round <= 3; round++) {
       const before = target.stderr.length;
