@@ -57,6 +57,8 @@ export type PrdbOptions = {
     maxMessageSize?: number;
     /** Milliseconds between keepalive pings; a page silent for two is dropped. Default 15000. */
     keepaliveInterval?: number;
+    /** Lines of output the page keeps to scroll back to and search. Default 50,000. */
+    scrollback?: number;
     /** Write the URL to an owner-only file (see `urlFilePath`). Default `true`. */
     urlFile?: boolean;
     /**

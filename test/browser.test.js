@@ -48,6 +48,9 @@ function readScreen(pattern) {
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** The page's own first lines of every session: where you are and the keys that matter. */
+const INTRO = String.raw`prdb · pid \d+ · .+ · Node v[\d.]+\nCtrl\+C interrupts, Ctrl\+D ends the session, \.help lists the commands\.`;
+
 /** Opens a console page in `context` and records everything that would show up as a page problem. */
 async function openPage(context, consoleUrl) {
   const page = await context.newPage();
@@ -87,9 +90,9 @@ async function openPage(context, consoleUrl) {
   };
 }
 
-/** A fresh browser context (its own tabs and storage) for one test. */
-async function newContext(t) {
-  const context = await browser.newContext({ viewport: VIEWPORT });
+/** A fresh browser context (its own tabs and storage) for one test; `options` as Playwright takes them. */
+async function newContext(t, options = {}) {
+  const context = await browser.newContext({ viewport: VIEWPORT, ...options });
   t.after(() => context.close());
   return context;
 }
@@ -189,7 +192,13 @@ test('the printed URL opens the terminal on the REPL, with the status bar filled
   assert.equal(status.pid, String(target.pid));
   assert.equal(status.node, process.version);
   assert.ok(status.title.length > 0, 'the target title is shown');
-  assert.equal(status.documentTitle, `prdb: ${status.title} (${target.pid})`);
+  assert.equal(status.documentTitle, `prdb · ${status.title} · pid ${target.pid}`);
+  assert.equal(
+    await screen(page),
+    `prdb · pid ${target.pid} · ${status.title} · Node ${process.version}\n` +
+      'Ctrl+C interrupts, Ctrl+D ends the session, .help lists the commands.\n>',
+    'the first lines say where you are and which keys matter',
+  );
   assert.equal(typeof status.sessionId, 'string');
   assert.ok(status.focused, 'the terminal has the keyboard focus');
 
@@ -403,7 +412,10 @@ test('.exit ends the session, not the target; New session starts a fresh one', a
   await page.keyboard.type('.exit');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#state[data-state="ended"]', { timeout: WAIT_MS });
-  await waitForScreen(page, /Session ended \(exit\)\. Press Enter or click New session/);
+  await waitForScreen(
+    page,
+    /Session ended \(\.exit or Ctrl\+D\); the process goes on\. Press Enter or click New session for a new one\./,
+  );
   assert.equal(await page.textContent('#state'), 'session ended');
   assert.equal(await page.isVisible('#new-session'), true);
   // The target carries on: its own timer keeps logging.
@@ -434,18 +446,22 @@ test('two tabs are two sessions, with their own line, output, history and sessio
 
   await a.page.keyboard.type('appState.na');
   await waitForInput(a.page, '> appState.na');
-  assert.equal(await screen(b.page), '>', "B's prompt is clean");
+  assert.match(await screen(b.page), new RegExp(String.raw`^${INTRO}\n>$`), "B's prompt is clean");
   await b.page.bringToFront();
   await evaluate(b.page, "console.log('only in B')", 'only in B\\nundefined');
   await evaluate(b.page, 'globalThis.sharedGlobal = 1', '1');
   await a.page.bringToFront();
   // Untouched by B: still the half-typed line (its grey previews, of the completion and of
   // the completed expression's value, may come a moment later).
-  assert.match(await screen(a.page), /^> appState\.na(?:me(?:\n'fixture')?)?$/, "A's screen is untouched by B");
+  assert.match(
+    await screen(a.page),
+    new RegExp(String.raw`^${INTRO}\n> appState\.na(?:me(?:\n'fixture')?)?$`),
+    "A's screen is untouched by B",
+  );
   assert.equal(await a.page.evaluate(beforeCursor), '> appState.na');
   await a.page.keyboard.type('me');
   await a.page.keyboard.press('Enter');
-  await waitForScreen(a.page, /^> appState\.name\n'fixture'\n>$/);
+  await waitForScreen(a.page, /\n> appState\.name\n'fixture'\n>$/);
   // Globals are the target's, shared by design (useGlobal): the point is live state.
   await evaluate(a.page, 'sharedGlobal', '1');
 
@@ -545,7 +561,13 @@ test('the target exiting shows in the page', async (t) => {
   await page.waitForSelector('#state[data-state="exited"]', { timeout: WAIT_MS });
   assert.equal(await page.textContent('#state'), 'process exited');
   // The server child learns of the exit from its IPC channel closing, so it may not know the code.
-  await waitForScreen(page, new RegExp(`Process ${target.pid} exited( \\(code 0\\))?\\.\\n`));
+  await waitForScreen(
+    page,
+    new RegExp(
+      `Process ${target.pid} exited( \\(code 0\\))?\\.\\nThere is nothing left to connect to\\. If the program runs again, ` +
+        'send the new process\\nthe signal \\(kill -USR1 <pid>\\) and open the URL it prints\\.',
+    ),
+  );
   assert.equal(await page.isVisible('#new-session'), false, 'nothing to start a session in');
   await assertClean();
 });
@@ -879,4 +901,365 @@ test('two pages on one session: the newer takes over, the older is told and can 
   await waitForScreen(older.page, /sharedByPages = 7\n7\n>$/);
   await evaluate(older.page, 'sharedByPages * 6', '42');
   await older.assertClean();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The page as web users and terminal users both expect it (issue 11)
+// ---------------------------------------------------------------------------------------------
+
+const CLIPBOARD = { permissions: ['clipboard-read', 'clipboard-write'] };
+
+/** Records, in the page, everything the terminal sends towards the REPL (window.__sent). */
+async function recordInput(page) {
+  await page.evaluate(() => {
+    window.__sent = [];
+    window.prdb.term.onData((data) => window.__sent.push(data));
+  });
+}
+
+/** Selects the first occurrence of `text` in the terminal's buffer, as a mouse drag would. */
+async function selectText(page, text) {
+  await page.evaluate((text) => {
+    const { term } = window.prdb;
+    const buffer = term.buffer.active;
+    for (let y = 0; y < buffer.length; y++) {
+      const x = buffer.getLine(y).translateToString(true).indexOf(text);
+      if (x !== -1) return term.select(x, y, text.length);
+    }
+    throw new Error(`${text} is not in the buffer`);
+  }, text);
+  assert.equal(await page.evaluate(() => window.prdb.term.getSelection()), text);
+}
+
+const writeClipboard = (page, text) => page.evaluate((text) => navigator.clipboard.writeText(text), text);
+const readClipboard = (page) => page.evaluate(() => navigator.clipboard.readText());
+
+test('copy and paste: Ctrl+C copies a selection and clears it, without one it interrupts; Ctrl+V, Ctrl+Shift+V and right-click paste; a multi-line paste runs line by line', async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t, CLIPBOARD), await target.activate());
+  await evaluate(page, "'copy_' + 'me'", "'copy_me'");
+  await recordInput(page);
+  await page.keyboard.type('abc');
+  await waitForInput(page, '> abc');
+
+  await selectText(page, "'copy_me'");
+  await page.keyboard.press('Control+C');
+  assert.equal(await readClipboard(page), "'copy_me'");
+  assert.equal(await page.evaluate(() => window.prdb.term.hasSelection()), false, 'the selection is cleared');
+  // Without a selection Ctrl+C is the interrupt again: 0x03 is the first thing sent since the
+  // typing, so the Ctrl+C that copied sent nothing.
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /\n> abc\n>$/);
+  assert.deepEqual(await page.evaluate(() => window.__sent), ['a', 'b', 'c', '\x03']);
+
+  // Several lines, with CRLF and LF: each runs as if typed, one after another.
+  await writeClipboard(page, 'globalThis.pasted = 6\r\npasted * 7\n');
+  await page.keyboard.press('Control+V');
+  await waitForScreen(page, /\n> globalThis\.pasted = 6\n6\n> pasted \* 7\n42\n>$/);
+  assert.equal((await page.evaluate(() => window.__sent)).at(-1), 'globalThis.pasted = 6\rpasted * 7\r');
+
+  await writeClipboard(page, "'shift' + 'ed'");
+  await page.keyboard.press('Control+Shift+V');
+  await waitForInput(page, "> 'shift' + 'ed'");
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\n'shifted'\n>$/);
+
+  await writeClipboard(page, "'right' + 'click'");
+  await page.click('#terminal', { button: 'right', position: { x: 200, y: 200 } });
+  await waitForInput(page, "> 'right' + 'click'");
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\n'rightclick'\n>$/);
+  assert.doesNotMatch((await page.evaluate(() => window.__sent)).join(''), /\x16/, 'no ^V reached the REPL');
+  await assertClean();
+});
+
+test('on macOS, Cmd+C copies and Cmd+V pastes, while Ctrl+C stays the interrupt even with a selection', async (t) => {
+  const target = await startTarget(t);
+  const context = await newContext(t, CLIPBOARD);
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'platform', { get: () => 'MacIntel' });
+    Object.defineProperty(Navigator.prototype, 'userAgentData', { get: () => undefined });
+  });
+  const { page, assertClean } = await openPage(context, await target.activate());
+  await evaluate(page, "'mac_' + 'copy'", "'mac_copy'");
+  await recordInput(page);
+  await selectText(page, "'mac_copy'");
+  await page.keyboard.press('Meta+C');
+  assert.equal(await readClipboard(page), "'mac_copy'");
+  assert.equal(await page.evaluate(() => window.prdb.term.hasSelection()), false);
+
+  await writeClipboard(page, '20 + 22');
+  await page.keyboard.press('Meta+V');
+  await waitForInput(page, '> 20 + 22');
+  await selectText(page, "'mac_copy'");
+  await page.keyboard.press('Control+C');
+  await waitForScreen(page, /\n> 20 \+ 22\n>$/);
+  assert.deepEqual(await page.evaluate(() => window.__sent), ['20 + 22', '\x03']);
+  await assertClean();
+});
+
+for (const deviceScaleFactor of [1, 2]) {
+  test(`underscores are drawn at device pixel ratio ${deviceScaleFactor}: the cell of "_" differs from a space's`, async (t) => {
+    const target = await startTarget(t);
+    const { page, assertClean } = await openPage(await newContext(t, { deviceScaleFactor }), await target.activate());
+    await evaluate(page, "'a_b'", "'a_b'");
+    await evaluate(page, "'a b'", "'a b'");
+    // The cells of columns 1 ("a") and 2 ("_" or " ") of the two result rows, on the screen.
+    const cells = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll('.xterm-rows > div')];
+      const cellsOf = (text) => {
+        const row = rows.find((row) => row.textContent.replace(/\u00a0/g, ' ').trimEnd() === text);
+        const node = document.createTreeWalker(row, NodeFilter.SHOW_TEXT).nextNode();
+        const rowBox = row.getBoundingClientRect();
+        return [1, 2].map((column) => {
+          const range = document.createRange();
+          range.setStart(node, column);
+          range.setEnd(node, column + 1);
+          const box = range.getBoundingClientRect();
+          return { x: box.x, y: rowBox.y, width: box.width, height: rowBox.height };
+        });
+      };
+      return { underscore: cellsOf("'a_b'"), space: cellsOf("'a b'") };
+    });
+    const shot = (clip) => page.screenshot({ clip, animations: 'disabled' });
+    const [aOfUnderscore, underscore] = await Promise.all(cells.underscore.map(shot));
+    const [aOfSpace, space] = await Promise.all(cells.space.map(shot));
+    assert.ok(aOfUnderscore.equals(aOfSpace), 'the same letter in the same column gives the same pixels');
+    assert.ok(!underscore.equals(space), 'the underscore shows: its cell is not blank like the space');
+    await assertClean();
+  });
+}
+
+test('Ctrl+Shift+F searches the scrollback (as large as the scrollback option says): Enter and Shift+Enter go to the next and previous match, Esc closes', async (t) => {
+  const target = await startTarget(t, { options: { port: 0, scrollback: 3000 } });
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+  assert.equal(await page.evaluate(() => window.prdb.term.options.scrollback), 3000);
+  await typeText(
+    page,
+    'for (let i = 0; i < 2000; i++) console.log(i % 700 === 100 ? "nee" + `dle_${i}` : `line ${i}`)',
+  );
+  await page.keyboard.press('Enter');
+  await waitForScreen(page, /\nline 1999\nundefined\n>$/);
+  assert.ok((await page.evaluate(() => window.prdb.term.buffer.active.length)) > 2000, 'all of it kept');
+
+  /** The text of the row the search selected, and whether the viewport shows it. */
+  const selected = () =>
+    page.evaluate(() => {
+      const { term } = window.prdb;
+      const position = term.getSelectionPosition();
+      if (!position) return null;
+      const buffer = term.buffer.active;
+      const y = position.start.y;
+      return {
+        text: term.getSelection(),
+        row: buffer.getLine(y).translateToString(true),
+        visible: y >= buffer.viewportY && y < buffer.viewportY + term.rows,
+        count: document.getElementById('search-count').textContent,
+      };
+    });
+  await page.keyboard.press('Control+Shift+F');
+  await page.waitForFunction(() => document.activeElement?.id === 'search-input', null, { timeout: WAIT_MS });
+  await page.keyboard.type('needle');
+  await page.waitForFunction(() => window.prdb.term.getSelection() === 'needle', null, { timeout: WAIT_MS });
+  const first = await selected();
+  assert.ok(first.visible, 'the match is scrolled into view');
+  assert.match(first.count, /^\d of 3$/);
+  const order = ['needle_100', 'needle_800', 'needle_1500'];
+  const at = order.indexOf(first.row);
+  assert.notEqual(at, -1, first.row);
+
+  await page.keyboard.press('Enter');
+  const next = await selected();
+  assert.deepEqual(next, {
+    text: 'needle',
+    row: order[(at + 1) % 3],
+    visible: true,
+    count: `${((at + 1) % 3) + 1} of 3`,
+  });
+  await page.keyboard.press('Shift+Enter');
+  assert.equal((await selected()).row, first.row, 'Shift+Enter goes back');
+
+  await page.keyboard.press('Escape');
+  assert.equal(await page.isVisible('#search'), false);
+  assert.ok(await page.evaluate(() => document.activeElement?.classList.contains('xterm-helper-textarea')));
+  await page.keyboard.press('End');
+  await evaluate(page, '"after " + "search"', "'after search'");
+  await assertClean();
+});
+
+test("the status bar shows the target's memory and uptime, refreshed while the page is open; the tab title names it", async (t) => {
+  const target = await startTarget(t);
+  const { page, assertClean } = await openPage(await newContext(t), await target.activate());
+  const status = () =>
+    page.evaluate(() => ({
+      rss: document.getElementById('rss').textContent,
+      heap: document.getElementById('heap').textContent,
+      uptime: document.getElementById('uptime').textContent,
+    }));
+  await page.waitForFunction(() => document.getElementById('uptime').textContent !== '', null, { timeout: WAIT_MS });
+  const before = await status();
+  assert.match(before.rss, /^\d+ MB$/);
+  assert.match(before.heap, /^\d+ MB$/);
+  assert.match(before.uptime, /^\d+ s$/);
+  assert.ok(parseInt(before.heap) < parseInt(before.rss));
+  assert.match(await page.title(), new RegExp(`^prdb · .+ · pid ${target.pid}$`));
+
+  // About 150 MB of small objects in the target: the heap figure follows, and time goes on.
+  await evaluate(page, 'globalThis.big = Array.from({ length: 3e6 }, (_, i) => ({ i })); big.length', '3000000');
+  await page.waitForFunction(
+    (before) =>
+      parseInt(document.getElementById('heap').textContent) >= before.heap + 50 &&
+      document.getElementById('uptime').textContent !== before.uptime,
+    { heap: parseInt(before.heap), uptime: before.uptime },
+    { timeout: 3 * WAIT_MS },
+  );
+  t.diagnostic(`status before ${JSON.stringify(before)}, after ${JSON.stringify(await status())}`);
+  await assertClean();
+});
+
+test('on a touch screen a key bar offers what a phone keyboard lacks: Tab completes, Ctrl sticks to the next key, Ctrl+C interrupts; a desktop has no bar', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const desktop = await openPage(await newContext(t), consoleUrl);
+  assert.equal(await desktop.page.isVisible('#keys'), false);
+  await desktop.page.close();
+
+  for (const deviceScaleFactor of [1, 2]) {
+    const phone = await newContext(t, {
+      viewport: { width: 390, height: 700 },
+      deviceScaleFactor,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const { page, assertClean } = await openPage(phone, consoleUrl);
+    assert.equal(await page.isVisible('#keys'), true);
+    const focused = () => page.evaluate(() => document.activeElement?.classList.contains('xterm-helper-textarea'));
+
+    await page.keyboard.type('appState.na');
+    await waitForInput(page, '> appState.na');
+    await page.tap('#keys [data-key="tab"]');
+    await waitForInput(page, '> appState.name');
+    assert.ok(await focused(), 'the terminal keeps the focus (and the phone its keyboard)');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /\n'fixture'\n>$/);
+
+    // Ctrl, then "a": Ctrl+A, the start of the line.
+    await page.keyboard.type('2');
+    await page.tap('#keys [data-key="ctrl"]');
+    assert.equal(await page.getAttribute('#keys [data-key="ctrl"]', 'aria-pressed'), 'true');
+    await page.keyboard.type('a');
+    assert.equal(await page.getAttribute('#keys [data-key="ctrl"]', 'aria-pressed'), 'false');
+    await page.keyboard.type('40+');
+    await waitForInput(page, '> 40+');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /\n> 40\+2\n42\n>$/);
+    await page.tap('#keys [data-key="up"]');
+    await waitForInput(page, '> 40+2');
+
+    await page.tap('#keys [data-key="interrupt"]');
+    await waitForScreen(page, /\n> 40\+2\n>$/);
+    assert.ok(await focused());
+    if (process.env.PRDB_SCREENSHOT_DIR)
+      await page.screenshot({ path: `${process.env.PRDB_SCREENSHOT_DIR}/phone-dpr${deviceScaleFactor}.png` });
+    await assertClean();
+    await page.close();
+  }
+});
+
+test('client.html goes compressed (brotli, else gzip, by Accept-Encoding and its q-values), and the page still works', async (t) => {
+  const target = await startTarget(t);
+  const consoleUrl = await target.activate();
+  const { request } = await import('node:http');
+  const { brotliDecompressSync, gunzipSync } = await import('node:zlib');
+  const { readFileSync } = await import('node:fs');
+  const page = readFileSync(new URL('../client.html', import.meta.url));
+  /** A GET of the page; `wire` counts the bytes of the body as they came off the socket. */
+  const get = (acceptEncoding) =>
+    new Promise((resolve, reject) => {
+      const headers = acceptEncoding === undefined ? {} : { 'Accept-Encoding': acceptEncoding };
+      request(`${consoleUrl.origin}/`, { headers }, (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  const sizes = {};
+  for (const [acceptEncoding, expected] of [
+    [undefined, undefined],
+    ['gzip, deflate, br, zstd', 'br'],
+    ['gzip', 'gzip'],
+    ['br;q=0, gzip', 'gzip'],
+    ['br;q=0.5, gzip;q=0.8', 'gzip'],
+    ['identity', undefined],
+    ['*', 'br'],
+  ]) {
+    const { headers, body } = await get(acceptEncoding);
+    assert.equal(headers['content-encoding'], expected, `Accept-Encoding: ${acceptEncoding}`);
+    assert.equal(headers.vary, 'Accept-Encoding');
+    assert.equal(Number(headers['content-length']), body.length);
+    const decoded = expected === 'br' ? brotliDecompressSync(body) : expected === 'gzip' ? gunzipSync(body) : body;
+    assert.ok(decoded.equals(page), 'the page itself');
+    sizes[expected ?? 'identity'] = body.length;
+  }
+  t.diagnostic(`client.html on the wire: ${JSON.stringify(sizes)}`);
+  assert.ok(sizes.br < sizes.gzip && sizes.gzip < sizes.identity / 3, JSON.stringify(sizes));
+
+  // Chromium asks for brotli, gets it, and the page runs.
+  const opened = await openPage(await newContext(t), consoleUrl);
+  const navigation = await opened.page.evaluate(() => {
+    const [entry] = performance.getEntriesByType('navigation');
+    return { encoded: entry.encodedBodySize, decoded: entry.decodedBodySize };
+  });
+  assert.deepEqual(navigation, { encoded: sizes.br, decoded: page.length });
+  await evaluate(opened.page, '6 * 7', '42');
+  await opened.assertClean();
+});
+
+test('plain words for each end: server stopped, token refused, too many sessions, each with its next step', async (t) => {
+  const target = await startTarget(t, { options: { port: 0, maxSessions: 1 } });
+  const consoleUrl = await target.activate();
+  const context = await newContext(t);
+  const first = await openPage(context, consoleUrl);
+
+  // One session is the most: a second tab is told, once, and what to do.
+  const second = await context.newPage();
+  await second.goto(consoleUrl.url);
+  await second.waitForSelector('#state[data-state="disconnected"]', { timeout: WAIT_MS });
+  assert.equal(await second.textContent('#state'), 'too many sessions');
+  await waitForScreen(
+    second,
+    /^prdb: too many sessions \(at most 1\); close another tab and try again\nPress Enter or click Reconnect once another tab of this console is closed\.$/,
+  );
+  await first.page.close();
+  await second.bringToFront();
+  await second.keyboard.press('Enter');
+  await waitForScreen(second, /\n>$/);
+  assert.equal(await second.evaluate(() => window.prdb.state), 'connected');
+
+  // A token from an earlier start: nothing to retry, the next step said.
+  const refused = await context.newPage();
+  await refused.goto(`${consoleUrl.origin}/#${'A'.repeat(43)}`);
+  await refused.waitForSelector('#state[data-state="refused"]', { timeout: WAIT_MS });
+  assert.equal(await refused.textContent('#state'), 'token refused');
+  await waitForScreen(
+    refused,
+    /^The server refused the token: this URL is from an earlier start of prdb in that process\.\nSend the process the signal again \(kill -USR1 <pid>\) and open the new URL it prints\.$/,
+  );
+  assert.equal(await refused.isVisible('#new-session'), false);
+  await refused.close();
+
+  // The program stops the server (here from the session itself).
+  await second.keyboard.type('prdb.stop()');
+  await second.keyboard.press('Enter');
+  await second.waitForSelector('#state[data-state="stopped"]', { timeout: WAIT_MS });
+  await waitForScreen(
+    second,
+    new RegExp(
+      `\\nThe prdb server in process ${target.pid} was stopped; the process itself goes on\\.\\n` +
+        `To open the console again, send it the signal \\(kill -USR1 ${target.pid}\\) and open the URL it prints\\.$`,
+    ),
+  );
+  assert.equal(await second.isVisible('#new-session'), false);
 });

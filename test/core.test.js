@@ -405,5 +405,13 @@ test('bad options are refused at the boundary with a clear TypeError', async () 
   assert.throws(() => prdb.setSignalHandler({ prot: 1 }), /Unknown option `prot`/);
   assert.throws(() => prdb.setSignalHandler({ maxSessions: 0 }), /maxSessions/);
   assert.throws(() => prdb.setSignalHandler({ tls: { key: 'x' } }), /tls/);
+  for (const scrollback of [-1, 1.5, '1000', 1_000_001, NaN]) {
+    assert.throws(() => prdb.setSignalHandler({ scrollback }), {
+      name: 'TypeError',
+      message: 'Expected `scrollback` to be a number of lines from 0 to 1000000',
+    });
+  }
+  prdb.setSignalHandler({ scrollback: 0 });
+  prdb.setSignalHandler({ scrollback: 1_000_000 });
   prdb.removeSignalHandler();
 });

@@ -59,3 +59,33 @@ test('everything else passes unchanged: colors, modes, strings, other escapes, t
   // Private sequences are not counts: their parameters are only saturated at 65535.
   assert.equal(scan(['\x1b[?9999999L']), '\x1b[?65535L');
 });
+
+test('the content coding of the page follows Accept-Encoding with its q-values (RFC 9110 section 12.5.3)', async () => {
+  const { entry } = await import('./helpers.js');
+  const { chooseEncoding } = (await import(entry)).internalsForTests;
+  for (const [header, expected] of [
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['gzip, deflate, br, zstd', 'br'],
+    ['gzip', 'gzip'],
+    ['x-gzip', 'gzip'],
+    ['BR', 'br'],
+    ['br;q=0, gzip', 'gzip'],
+    ['gzip;q=0.5, br;q=0.9', 'br'],
+    ['gzip;q=1, br;q=0.5', 'gzip'],
+    ['br; q=0.8 , gzip ; q=0.9', 'gzip'],
+    ['*', 'br'],
+    ['*;q=0', 'identity'],
+    ['gzip;q=0.000', 'identity'],
+    ['br;q=0, gzip;q=0', 'identity'],
+    ['deflate', 'identity'],
+    ['identity;q=0.5, gzip;q=0.1', 'identity'],
+    ['identity, gzip', 'gzip'],
+    // Nothing acceptable, not even identity: the page goes uncompressed all the same.
+    ['identity;q=0', 'identity'],
+    // A q-value that is not one (RFC 9110 section 12.4.2) is ignored.
+    ['gzip;q=2', 'gzip'],
+  ]) {
+    assert.equal(chooseEncoding(header), expected, JSON.stringify(header));
+  }
+});
