@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * prdb: the console of a running Node.js process, with its live state, in a browser tab.
  *
@@ -30,7 +31,7 @@
  *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
  *   watchdog role (a worker thread in the target): stacks and safe interrupts
  *   server role (the child process): HTTP, WebSocket, authentication, relay
- *   command line: a WebSocket client on prdb's framing
+ *   command line: a WebSocket client on prdb's framing; `prdb <pid>`, list, attach, exec
  *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 export type PrdbOptions = {

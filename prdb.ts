@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * prdb: the console of a running Node.js process, with its live state, in a browser tab.
  *
@@ -30,7 +31,7 @@
  *   JavaScript source, read and rewritten (pure): tokens, the await rewrite, declarations
  *   watchdog role (a worker thread in the target): stacks and safe interrupts
  *   server role (the child process): HTTP, WebSocket, authentication, relay
- *   command line: a WebSocket client on prdb's framing
+ *   command line: a WebSocket client on prdb's framing; `prdb <pid>`, list, attach, exec
  *   private helpers · for prdb's own tests · entry: which role this process plays
  */
 
@@ -171,6 +172,24 @@ const PAUSE_GRACE_MS = 300;
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
 /** argv marker of the watchdog worker thread. */
 const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
+
+/** What `prdb --version` prints; a copied prdb.ts has no package.json beside it (a test keeps them equal). */
+const VERSION = '0.1.0';
+
+/**
+ * The command line's exit codes, one per way it can fail, so that scripts can tell them apart
+ * (README lists them). `prdb exec` exits 1 when the evaluated code threw.
+ */
+const EXIT_OK = 0;
+const EXIT_CODE_THREW = 1;
+const EXIT_USAGE = 2;
+const EXIT_NO_SUCH_PROCESS = 3;
+const EXIT_NOT_PERMITTED = 4;
+const EXIT_NOT_NODE = 5;
+const EXIT_TIMEOUT = 6;
+const EXIT_INSPECTOR_PORT_TAKEN = 7;
+const EXIT_SIGNAL_UNAVAILABLE = 8;
+const EXIT_CONNECTION_FAILED = 9;
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -5881,6 +5900,65 @@ function wireWebSocketClient(socket: Socket, rest: Buffer, maxMessageSize: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
+// Command line: `prdb <pid>`, `prdb list`, `prdb attach`, `prdb exec`
+// ---------------------------------------------------------------------------------------------
+
+const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   print (or open) the console URL of a process
+       prdb list [--json]                              the processes of this user with a console
+       prdb attach <pid|url>                           the console in this terminal
+       prdb exec <pid|url> '<code>' [--json]           run code once, print its output and result
+       prdb --help | --version`;
+
+/** A failure of the command line: its message for stderr and its exit code. */
+class CommandLineError extends Error {
+  exitCode: number;
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Runs `prdb …` with the arguments after the script and resolves with the exit code. */
+async function runCommandLine(args: string[]): Promise<number> {
+  const [command = '--help', ...rest] = args;
+  try {
+    if (command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${COMMAND_LINE_USAGE}\n`);
+      return args.length === 0 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (command === '--version' || command === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return EXIT_OK;
+    }
+    if (command === 'list') return await commandList(rest);
+    if (command === 'attach') return await commandAttach(rest);
+    if (command === 'exec') return await commandExec(rest);
+    if (/^\d+$/.test(command)) return await commandOpen(args);
+    throw new CommandLineError(`prdb: unknown command ${JSON.stringify(command)}\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+  } catch (error) {
+    if (!(error instanceof CommandLineError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return error.exitCode;
+  }
+}
+
+async function commandOpen(args: string[]): Promise<number> {
+  throw new CommandLineError(`prdb: \`prdb <pid>\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+}
+
+async function commandList(args: string[]): Promise<number> {
+  throw new CommandLineError(`prdb: \`prdb list\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+}
+
+async function commandAttach(args: string[]): Promise<number> {
+  throw new CommandLineError(`prdb: \`prdb attach\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+}
+
+async function commandExec(args: string[]): Promise<number> {
+  throw new CommandLineError(`prdb: \`prdb exec\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Private helpers
 // ---------------------------------------------------------------------------------------------
 
@@ -6173,6 +6251,18 @@ export const internalsForTests = {
   steppedSource,
   OPCODE_TEXT,
   OPCODE_BINARY,
+  exitCodes: {
+    EXIT_OK,
+    EXIT_CODE_THREW,
+    EXIT_USAGE,
+    EXIT_NO_SUCH_PROCESS,
+    EXIT_NOT_PERMITTED,
+    EXIT_NOT_NODE,
+    EXIT_TIMEOUT,
+    EXIT_INSPECTOR_PORT_TAKEN,
+    EXIT_SIGNAL_UNAVAILABLE,
+    EXIT_CONNECTION_FAILED,
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -6191,6 +6281,26 @@ function isServerChild(): boolean {
   );
 }
 
+/** `node prdb.js …`, `npx prdb …`: this file is the main script (through the bin link, too). */
+function isCommandLine(): boolean {
+  const script = process.argv[1];
+  if (script === undefined || !builtin('node:worker_threads').isMainThread) return false;
+  const { realpathSync } = builtin('node:fs');
+  try {
+    return realpathSync(script) === realpathSync(ownFilePath());
+  } catch {
+    return false;
+  }
+}
+
 if (isServerChild()) runServerRole();
 else if (isWatchdog()) runWatchdogRole();
-else setSignalHandler();
+else if (isCommandLine()) {
+  runCommandLine(process.argv.slice(2)).then(
+    (exitCode) => (process.exitCode = exitCode),
+    (error: unknown) => {
+      process.stderr.write(`prdb: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT_CODE_THREW;
+    },
+  );
+} else setSignalHandler();
