@@ -283,7 +283,8 @@ type WatchdogAddress = string | number;
 type ChildMessage =
   | { type: 'ready'; url: string; notice: string; urlFile: string | null; watchdog: WatchdogAddress }
   | { type: 'failed'; message: string }
-  | { type: 'open'; sessionId: string; columns: number; rows: number }
+  /** With `exec`, the session evaluates that code once, for `prdb exec`, instead of reading keys. */
+  | { type: 'open'; sessionId: string; columns: number; rows: number; exec?: ExecRequest }
   | { type: 'input'; sessionId: string; data: Uint8Array }
   /** A Ctrl+C that the target was too busy to take as a key (see holdInterrupt). */
   | { type: 'interrupt'; sessionId: string }
@@ -295,6 +296,15 @@ type ChildMessage =
   | { type: 'watchdog'; address: WatchdogAddress }
   | { type: 'stop' };
 
+/** What `prdb exec` asks: code evaluated once, its result printed with util.inspect or as JSON. */
+type ExecRequest = { code: string; json: boolean };
+
+/**
+ * How an exec evaluation ended: its error as the REPL would show it, if it threw; whether that
+ * was Ctrl+C; how much console output was dropped for want of room (maxOutputBuffer).
+ */
+type ExecResult = { threw: boolean; error?: string; interrupted?: boolean; droppedBytes?: number };
+
 /** What the status bar shows of the target besides its pid and title. */
 type TargetStatus = { rss: number; heapUsed: number; uptime: number };
 
@@ -302,7 +312,8 @@ type TargetStatus = { rss: number; heapUsed: number; uptime: number };
 type TargetMessage =
   | StartMessage
   | { type: 'output'; sessionId: string; data: Uint8Array }
-  | { type: 'session-end'; sessionId: string; reason: string }
+  /** `result`: how the code of an exec session ended, after its last output. */
+  | { type: 'session-end'; sessionId: string; reason: string; result?: ExecResult }
   | { type: 'heartbeat'; sequence: number; status?: TargetStatus }
   | { type: 'exiting'; code: number }
   | { type: 'stop' };
@@ -811,9 +822,12 @@ class OutputQueue {
   private droppedWhileWindowFull = false;
   /** The last byte written, for a CR LF split across two writes. */
   private lastByte = -1;
+  /** A terminal's line discipline (LF becomes CR LF); `prdb exec` output goes to a file byte for byte. */
+  readonly translateNewlines: boolean;
 
-  constructor(limits: OutputQueueLimits) {
+  constructor(limits: OutputQueueLimits, { translateNewlines = true }: { translateNewlines?: boolean } = {}) {
     this.limits = limits;
+    this.translateNewlines = translateNewlines;
   }
 
   /** Something waits to be sent: output, or the notice of a drop. */
@@ -825,7 +839,7 @@ class OutputQueue {
   write(bytes: Buffer): void {
     if (bytes.length === 0) return;
     let start = 0;
-    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) {
+    for (let at = this.translateNewlines ? bytes.indexOf(10) : -1; at !== -1; at = bytes.indexOf(10, at + 1)) {
       if ((at > 0 ? bytes[at - 1] : this.lastByte) === 13) continue;
       if (at > start) this.append(bytes.subarray(start, at));
       this.append(CARRIAGE_RETURN);
@@ -1274,6 +1288,11 @@ type ReplSession = {
   /** When output was last sent to the child (performance.now()). */
   lastSendAt: number;
   ended: boolean;
+  /**
+   * For `prdb exec`: the code, how it ended (set once), and console output dropped for want of
+   * room. Null for a session at a terminal.
+   */
+  exec: { request: ExecRequest; file: string; result: ExecResult | null; droppedBytes: number } | null;
 };
 
 /**
@@ -1308,6 +1327,8 @@ const sessionRole: {
   promptDeclaredNames: Set<string>;
   /** The proxy `with` consults, made once. */
   scopeProxy: object | null;
+  /** Exec evaluations so far, which name their scripts (prdb-exec-1, …) as the REPL numbers its own. */
+  execCount: number;
 } = {
   sessions: new Map(),
   context: null,
@@ -1325,6 +1346,7 @@ const sessionRole: {
   exposedNames: new Map(),
   promptDeclaredNames: new Set(),
   scopeProxy: null,
+  execCount: 0,
 };
 
 /**
@@ -1356,7 +1378,7 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
     return;
   if (message.type === 'open') {
     if (!sessionRole.sessions.has(message.sessionId))
-      openSession(running, message.sessionId, message.columns, message.rows);
+      openSession(running, message.sessionId, message.columns, message.rows, message.exec);
     return;
   }
   const session = sessionRole.sessions.get(message.sessionId);
@@ -1375,7 +1397,13 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
   else if (message.type === 'close') endSession(session, null);
 }
 
-function openSession(running: Activation, sessionId: string, columns: number, rows: number): void {
+function openSession(
+  running: Activation,
+  sessionId: string,
+  columns: number,
+  rows: number,
+  exec: ExecRequest | undefined,
+): void {
   const { PassThrough, Writable } = builtin('node:stream');
   const { Console } = builtin('node:console');
   const repl = builtin('node:repl');
@@ -1386,10 +1414,15 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   input.setRawMode = setRawModeNoop;
 
   const session = { sessionId, activation: running, input } as ReplSession;
+  session.exec =
+    exec === undefined
+      ? null
+      : { request: exec, file: `${EXEC_SCRIPT_PREFIX}${++sessionRole.execCount}`, result: null, droppedBytes: 0 };
   const output = new Writable({
     decodeStrings: true,
     write(chunk: Buffer, _encoding, callback) {
-      sendOutput(session, chunk);
+      // An exec session shows nothing of the REPL's own (prompt, echo, preview): only the code's output.
+      if (session.exec === null) sendOutput(session, chunk);
       callback();
     },
   }) as TerminalOutput;
@@ -1414,16 +1447,24 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     getColorDepth: terminalColorDepth,
     hasColors: terminalHasColors,
   });
-  session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
+  session.console = new Console({
+    stdout: session.consoleOutput,
+    stderr: session.consoleOutput,
+    colorMode: session.exec === null,
+  });
   session.context = new SessionContext(session);
   session.scriptNames = new Set();
   session.evaluating = false;
   session.redrawPending = false;
-  session.outputQueue = new OutputQueue({
-    windowBytes: OUTPUT_WINDOW_BYTES,
-    blockBytes: OUTPUT_BLOCK_BYTES,
-    maxQueuedBytes: running.settings.maxOutputBuffer,
-  });
+  // An exec session's output is bounded where it is written (writeExecOutput), never cut here.
+  session.outputQueue = new OutputQueue(
+    {
+      windowBytes: OUTPUT_WINDOW_BYTES,
+      blockBytes: OUTPUT_BLOCK_BYTES,
+      maxQueuedBytes: session.exec === null ? running.settings.maxOutputBuffer : Infinity,
+    },
+    { translateNewlines: session.exec === null },
+  );
   session.flushScheduled = null;
   session.lastSendAt = 0;
   session.ended = false;
@@ -1441,7 +1482,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     terminal: true,
     useColors: true,
     useGlobal: true,
-    preview: true,
+    preview: session.exec === null,
     historySize: HISTORY_SIZE,
     // Not a real domain where prdb can do its work: see containSessionErrors.
     domain: containSessionErrors() ? standInDomain() : undefined,
@@ -1494,6 +1535,84 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
   server.on('SIGTSTP', ignoreSuspend);
   server.on('exit', () => endSession(session, 'exit'));
+  if (session.exec !== null) runExec(session, session.exec);
+}
+
+/** The scripts of exec evaluations are named this and a number, as the REPL names its own REPL<n>. */
+const EXEC_SCRIPT_PREFIX = 'prdb-exec-';
+
+/**
+ * `prdb exec`: the code evaluated once as if typed at the prompt (top-level await, the program's
+ * names, Ctrl+C), through the session's own evaluation, but not typed: no prompt, no echo.
+ * An error the REPL would report through its domain (a callback the code started threw, or the
+ * program's own domain took it) ends the evaluation too.
+ */
+function runExec(session: ReplSession, exec: NonNullable<ReplSession['exec']>): void {
+  const domain = (session.server as unknown as { _domain?: NodeJS.EventEmitter })._domain;
+  domain?.prependListener('error', (error: unknown) => finishExec(session, error, undefined));
+  session.server.eval(exec.request.code, session.server.context, exec.file, (error, result) =>
+    finishExec(session, error, result),
+  );
+}
+
+function finishExec(session: ReplSession, error: unknown, result: unknown): void {
+  const exec = session.exec as NonNullable<ReplSession['exec']>;
+  if (session.ended || exec.result !== null) return;
+  // Input the REPL would wait for more of (`function f() {`) is, here, all there is.
+  if (error instanceof builtin('node:repl').Recoverable) error = (error as unknown as { err: Error }).err;
+  if (error !== null && error !== undefined) {
+    const interrupted = (error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+    exec.result = { threw: true, error: describeExecError(error, exec.file), ...(interrupted ? { interrupted } : {}) };
+  } else {
+    try {
+      const text = formatExecResult(result, exec.request.json);
+      // The result is one write, whatever its size, after the output: never dropped (see writeExecOutput).
+      if (text !== undefined) sendOutput(session, Buffer.from(`${text}\n`));
+      exec.result = { threw: false };
+    } catch (formatError) {
+      exec.result = { threw: true, error: `the result has no JSON form: ${describeError(formatError)}` };
+    }
+  }
+  if (exec.droppedBytes > 0) exec.result.droppedBytes = exec.droppedBytes;
+  endExecWhenSent(session);
+}
+
+/**
+ * A string as it is (as `node -p` prints it: `JSON.stringify(state)` makes a file), undefined as
+ * nothing, anything else as the REPL shows it, without colors; with `json`, as JSON.
+ */
+function formatExecResult(value: unknown, json: boolean): string | undefined {
+  if (json) return JSON.stringify(value) ?? 'null';
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value;
+  const writerOptions = (builtin('node:repl').writer as unknown as { options: object }).options;
+  return builtin('node:util').inspect(value, { ...writerOptions, colors: false });
+}
+
+/** As the REPL shows an error: "Uncaught", and its stack down to the evaluated code's last frame. */
+function describeExecError(error: unknown, file: string): string {
+  if ((error as NodeJS.ErrnoException | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED')
+    return 'Script execution was interrupted by Ctrl+C';
+  let stack: unknown;
+  try {
+    stack = error instanceof Error ? error.stack : undefined;
+  } catch {
+    // A stack getter that throws: shown by inspect below.
+  }
+  if (typeof stack !== 'string') return `Uncaught ${builtin('node:util').inspect(error, { colors: false })}`;
+  const lines = stack.split('\n');
+  const isFrame = (line: string): boolean => /^\s+at /.test(line);
+  let last = -1;
+  for (let index = 0; index < lines.length; index++)
+    if (isFrame(lines[index]) && lines[index].includes(`${file}:`)) last = index;
+  return `Uncaught ${(last === -1 ? lines.filter((line) => !isFrame(line)) : lines.slice(0, last + 1)).join('\n')}`;
+}
+
+/** The session-end message, with the result, leaves only after the output before it. */
+function endExecWhenSent(session: ReplSession): void {
+  if (session.ended || session.exec === null || session.exec.result === null) return;
+  if (session.outputQueue.hasPending) flushOutput(session);
+  if (!session.outputQueue.hasPending) endSession(session, 'exec');
 }
 
 type ReplEval = REPLServer['eval'];
@@ -1692,7 +1811,7 @@ function sessionOfError(error: unknown): string | null {
     return null;
   }
   if (typeof stack !== 'string') return null;
-  for (const match of stack.matchAll(/\bREPL\d+(?=:\d+:\d+)/g)) {
+  for (const match of stack.matchAll(/\b(?:REPL|prdb-exec-)\d+(?=:\d+:\d+)/g)) {
     const sessionId = sessionRole.scriptSessions.get(match[0]);
     if (sessionId !== undefined) return sessionId;
   }
@@ -1738,6 +1857,7 @@ function resizeSession(session: ReplSession, columns: number, rows: number): voi
 
 /** Output written while no evaluation runs (a timer's console.log) must not mangle the line being typed. */
 function writeConsoleOutput(session: ReplSession, chunk: Buffer): void {
+  if (session.exec !== null) return writeExecOutput(session, chunk);
   if (session.evaluating || session.ended) {
     sendOutput(session, chunk);
     return;
@@ -1749,6 +1869,18 @@ function writeConsoleOutput(session: ReplSession, chunk: Buffer): void {
     setImmediate(redrawPrompt, session);
   }
   sendOutput(session, chunk);
+}
+
+/**
+ * An exec session's output has no hole: past maxOutputBuffer waiting to be sent (a print loop
+ * that does not yield, a reader slower than the code), the rest of it is dropped, and the
+ * result says how much, so that `prdb exec` fails rather than write a file with a gap.
+ */
+function writeExecOutput(session: ReplSession, chunk: Buffer): void {
+  const exec = session.exec as NonNullable<ReplSession['exec']>;
+  const room = session.activation.settings.maxOutputBuffer - session.outputQueue.queuedBytes;
+  if (exec.droppedBytes > 0 || chunk.length > room) exec.droppedBytes += chunk.length;
+  else sendOutput(session, chunk);
 }
 
 function redrawPrompt(session: ReplSession): void {
@@ -1797,6 +1929,7 @@ function flushOutput(session: ReplSession): void {
 function acknowledgeOutput(session: ReplSession, bytes: number): void {
   session.outputQueue.acknowledge(bytes);
   if (session.outputQueue.hasPending) flushOutput(session);
+  endExecWhenSent(session);
 }
 
 /**
@@ -1809,8 +1942,12 @@ function endSession(session: ReplSession, reason: string | null): void {
   if (session.outputQueue.hasPending) flushOutput(session);
   session.ended = true;
   sessionRole.sessions.delete(session.sessionId);
-  if (reason !== null) sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
-  else session.server.close();
+  if (reason !== null) {
+    const result = session.exec?.result ?? undefined;
+    sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason, result });
+  }
+  // `.exit` and Ctrl+D have closed the REPL already.
+  if (reason !== 'exit') session.server.close();
   session.input.end();
   // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
   for (const evaluation of sessionRole.drivenEvaluations)
@@ -4503,6 +4640,13 @@ type ServerSession = {
   detachTimer: ReturnType<typeof setTimeout> | null;
   /** When the page went away (Date.now()), for the page that comes back. */
   detachedAt: number;
+  /** Output bytes received from the target in all, which a client that comes back says how much of it has. */
+  outputTotal: number;
+  /**
+   * An exec session (`prdb exec`) waits for its code, then evaluates it once: its client gets no
+   * resume key, and the session ends with its WebSocket. Null for a session at a terminal.
+   */
+  exec: 'waiting' | 'started' | null;
 };
 
 type ServerState = {
@@ -4608,7 +4752,8 @@ function onTargetMessage(message: TargetMessage): void {
   const connection = server.connections.get(message.sessionId);
   if (message.type === 'output') {
     const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
-    session.replay.append(data);
+    if (session.exec === null) session.replay.append(data);
+    session.outputTotal += data.length;
     session.uncredited += data.length;
     if (connection !== undefined) sendOutputFrame(connection, data);
     // Nobody reads it now: it waits in the replay, and the target may go on.
@@ -4616,7 +4761,7 @@ function onTargetMessage(message: TargetMessage): void {
   } else if (message.type === 'session-end') {
     endServerSession(server, session);
     if (connection === undefined) return;
-    sendJson(connection, { type: 'session-end', reason: message.reason });
+    sendJson(connection, { type: 'session-end', reason: message.reason, result: message.result });
     closeConnection(connection, CLOSE_NORMAL, 'session ended');
   }
 }
@@ -5132,7 +5277,8 @@ function authenticate(state: ServerState, connection: Connection, event: WebSock
   let message: {
     type?: unknown;
     token?: unknown;
-    resume?: { sessionId?: unknown; key?: unknown; takeOver?: unknown };
+    mode?: unknown;
+    resume?: { sessionId?: unknown; key?: unknown; takeOver?: unknown; received?: unknown };
   } | null = null;
   try {
     message = event.type === 'text' ? JSON.parse(event.data) : null;
@@ -5146,14 +5292,15 @@ function authenticate(state: ServerState, connection: Connection, event: WebSock
   connection.reader.maxMessageSize = state.settings.maxMessageSize;
   state.unauthenticated.delete(connectionKey(connection.socket));
 
-  let resume = typeof message?.resume === 'object' && message.resume !== null ? message.resume : null;
+  const exec = message?.mode === 'exec';
+  let resume = typeof message?.resume === 'object' && message.resume !== null && !exec ? message.resume : null;
   if (resume !== null) {
     const session = typeof resume.sessionId === 'string' ? state.sessions.get(resume.sessionId) : undefined;
     const key = typeof resume.key === 'string' ? resume.key : null;
     if (session !== undefined && tokenMatches(session.resumeKey, key)) {
       // `takeOver: false` (a new tab offering the last session of another): only one no page holds.
       if (resume.takeOver !== false || !state.connections.has(session.sessionId))
-        return reattach(state, connection, session);
+        return reattach(state, connection, session, resume.received);
       resume = null;
     }
   }
@@ -5173,19 +5320,37 @@ function authenticate(state: ServerState, connection: Connection, event: WebSock
     uncredited: 0,
     detachTimer: null,
     detachedAt: 0,
+    outputTotal: 0,
+    exec: exec ? 'waiting' : null,
   };
   state.sessions.set(session.sessionId, session);
   state.connections.set(connection.sessionId, connection);
   clearIdleStop(state);
   sendHello(state, connection, session, { resumed: false, resumeRefused: resume !== null });
-  sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+  // An exec session opens in the target with its code (startExec).
+  if (!exec) sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+}
+
+/**
+ * `{"type":"exec","code":…,"json":…}`, once, on an exec session: the target evaluates the code
+ * in a session of its own. Anything else is refused with the reason.
+ */
+function startExec(connection: Connection, session: ServerSession, message: { code?: unknown; json?: unknown }): void {
+  if (session.exec !== 'waiting') return;
+  if (typeof message.code !== 'string') {
+    sendJson(connection, { type: 'error', message: 'an exec message needs the code as a string: {"type":"exec","code":…}' });
+    return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no code');
+  }
+  session.exec = 'started';
+  const exec: ExecRequest = { code: message.code, json: message.json === true };
+  sendToTarget({ type: 'open', sessionId: session.sessionId, columns: 80, rows: 24, exec });
 }
 
 function sendHello(
   state: ServerState,
   connection: Connection,
   session: ServerSession,
-  { resumed, resumeRefused }: { resumed: boolean; resumeRefused: boolean },
+  { resumed, resumeRefused, outputFrom }: { resumed: boolean; resumeRefused: boolean; outputFrom?: number },
 ): void {
   state.statusWanted = true;
   sendJson(connection, {
@@ -5194,21 +5359,26 @@ function sendHello(
     title: state.start.targetTitle,
     node: state.start.nodeVersion,
     sessionId: session.sessionId,
-    resumeKey: session.resumeKey.toString(),
+    ...(session.exec === null ? { resumeKey: session.resumeKey.toString() } : { mode: 'exec' }),
     resumed,
     // The page asked for a session that has ended (or never was): it is told, and gets a new one.
     ...(resumeRefused ? { resumeRefused: true } : {}),
+    // Where the output that follows starts, in the session's whole output (see reattach).
+    ...(outputFrom !== undefined ? { outputFrom } : {}),
     reattachTimeout: state.settings.reattachTimeout,
     scrollback: state.settings.scrollback,
+    maxMessageSize: state.settings.maxMessageSize,
   });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
 }
 
 /**
  * A page takes up a live session: the screen as it was (the replay of recent output), then
- * what comes next. A page still attached is told that another took over, and let go.
+ * what comes next. A page still attached is told that another took over, and let go. A client
+ * that keeps what it was shown (a terminal: `prdb attach`) says how many bytes it `received`,
+ * and is sent only what it missed, if the replay still holds all of that.
  */
-function reattach(state: ServerState, connection: Connection, session: ServerSession): void {
+function reattach(state: ServerState, connection: Connection, session: ServerSession, received?: unknown): void {
   const previous = state.connections.get(session.sessionId);
   connection.sessionId = session.sessionId;
   state.connections.set(session.sessionId, connection);
@@ -5223,8 +5393,13 @@ function reattach(state: ServerState, connection: Connection, session: ServerSes
   // What the previous page was sent and did not acknowledge is in the replay: the target goes on.
   creditTarget(session, session.uncredited);
   clearIdleStop(state);
-  sendHello(state, connection, session, { resumed: true, resumeRefused: false });
-  const replay = session.replay.contents();
+  let replay = session.replay.contents();
+  let outputFrom = session.outputTotal - replay.length;
+  if (isIntegerInRange(received, outputFrom, session.outputTotal)) {
+    replay = replay.subarray((received as number) - outputFrom);
+    outputFrom = received as number;
+  }
+  sendHello(state, connection, session, { resumed: true, resumeRefused: false, outputFrom });
   if (replay.length > 0) {
     connection.replayBytes = replay.length;
     sendOutputFrame(connection, replay);
@@ -5336,6 +5511,11 @@ function onWebSocketEvent(connection: Connection, event: WebSocketEvent): void {
     case 'binary':
       if (!connection.authenticated && !connection.closeSent) return authenticate(state, connection, event);
       if (!active) return;
+      // An exec session takes no keys but Ctrl+C, the interrupt of its evaluation (`--timeout`).
+      if (state.sessions.get(connection.sessionId)?.exec != null) {
+        if (event.data.includes(0x03) && connection.heldInput === null) holdInterrupt(state, connection, CTRL_C);
+        return;
+      }
       if (connection.heldInput !== null) connection.heldInput.chunks.push(event.data);
       else if (event.data.includes(0x03)) holdInterrupt(state, connection, event.data);
       else sendToTarget({ type: 'input', sessionId: connection.sessionId, data: event.data });
@@ -5368,8 +5548,13 @@ function onControlMessage(state: ServerState, connection: Connection, text: stri
     creditOutput(connection);
   } else if (type === 'stack') {
     requestStack(state, connection);
+  } else if (type === 'exec') {
+    const session = state.sessions.get(connection.sessionId);
+    if (session !== undefined) startExec(connection, session, message as { code?: unknown; json?: unknown });
   }
 }
+
+const CTRL_C = Buffer.from([0x03]);
 
 function sendJson(connection: Connection, message: object): void {
   sendWebSocketFrame(connection, OPCODE_TEXT, Buffer.from(JSON.stringify(message)));
@@ -5448,7 +5633,7 @@ function detachSession(state: ServerState, session: ServerSession): void {
     endServerSession(state, session);
     sendToTarget({ type: 'close', sessionId: session.sessionId });
   };
-  if (state.stopping || state.settings.reattachTimeout === 0) return end();
+  if (state.stopping || state.settings.reattachTimeout === 0 || session.exec !== null) return end();
   session.detachedAt = Date.now();
   session.detachTimer = setTimeout(end, state.settings.reattachTimeout);
 }
