@@ -638,8 +638,11 @@ class OutputQueue {
     droppedWhileWindowFull = false;
     /** The last byte written, for a CR LF split across two writes. */
     lastByte = -1;
-    constructor(limits) {
+    /** A terminal's line discipline (LF becomes CR LF); `prdb exec` output goes to a file byte for byte. */
+    translateNewlines;
+    constructor(limits, { translateNewlines = true } = {}) {
         this.limits = limits;
+        this.translateNewlines = translateNewlines;
     }
     /** Something waits to be sent: output, or the notice of a drop. */
     get hasPending() {
@@ -650,7 +653,7 @@ class OutputQueue {
         if (bytes.length === 0)
             return;
         let start = 0;
-        for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) {
+        for (let at = this.translateNewlines ? bytes.indexOf(10) : -1; at !== -1; at = bytes.indexOf(10, at + 1)) {
             if ((at > 0 ? bytes[at - 1] : this.lastByte) === 13)
                 continue;
             if (at > start)
@@ -1052,6 +1055,7 @@ const sessionRole = {
     exposedNames: new Map(),
     promptDeclaredNames: new Set(),
     scopeProxy: null,
+    execCount: 0,
 };
 /**
  * The async context of a session's evaluations. On Node 20 the context is stored on every
@@ -1081,7 +1085,7 @@ function onSessionMessage(running, message) {
         return;
     if (message.type === 'open') {
         if (!sessionRole.sessions.has(message.sessionId))
-            openSession(running, message.sessionId, message.columns, message.rows);
+            openSession(running, message.sessionId, message.columns, message.rows, message.exec);
         return;
     }
     const session = sessionRole.sessions.get(message.sessionId);
@@ -1106,7 +1110,7 @@ function onSessionMessage(running, message) {
     else if (message.type === 'close')
         endSession(session, null);
 }
-function openSession(running, sessionId, columns, rows) {
+function openSession(running, sessionId, columns, rows, exec) {
     const { PassThrough, Writable } = builtin('node:stream');
     const { Console } = builtin('node:console');
     const repl = builtin('node:repl');
@@ -1115,10 +1119,16 @@ function openSession(running, sessionId, columns, rows) {
     input.isRaw = true;
     input.setRawMode = setRawModeNoop;
     const session = { sessionId, activation: running, input };
+    session.exec =
+        exec === undefined
+            ? null
+            : { request: exec, file: `${EXEC_SCRIPT_PREFIX}${++sessionRole.execCount}`, result: null, droppedBytes: 0 };
     const output = new Writable({
         decodeStrings: true,
         write(chunk, _encoding, callback) {
-            sendOutput(session, chunk);
+            // An exec session shows nothing of the REPL's own (prompt, echo, preview): only the code's output.
+            if (session.exec === null)
+                sendOutput(session, chunk);
             callback();
         },
     });
@@ -1142,16 +1152,21 @@ function openSession(running, sessionId, columns, rows) {
         getColorDepth: terminalColorDepth,
         hasColors: terminalHasColors,
     });
-    session.console = new Console({ stdout: session.consoleOutput, stderr: session.consoleOutput, colorMode: true });
+    session.console = new Console({
+        stdout: session.consoleOutput,
+        stderr: session.consoleOutput,
+        colorMode: session.exec === null,
+    });
     session.context = new SessionContext(session);
     session.scriptNames = new Set();
     session.evaluating = false;
     session.redrawPending = false;
+    // An exec session's output is bounded where it is written (writeExecOutput), never cut here.
     session.outputQueue = new OutputQueue({
         windowBytes: OUTPUT_WINDOW_BYTES,
         blockBytes: OUTPUT_BLOCK_BYTES,
-        maxQueuedBytes: running.settings.maxOutputBuffer,
-    });
+        maxQueuedBytes: session.exec === null ? running.settings.maxOutputBuffer : Infinity,
+    }, { translateNewlines: session.exec === null });
     session.flushScheduled = null;
     session.lastSendAt = 0;
     session.ended = false;
@@ -1169,7 +1184,7 @@ function openSession(running, sessionId, columns, rows) {
         terminal: true,
         useColors: true,
         useGlobal: true,
-        preview: true,
+        preview: session.exec === null,
         historySize: HISTORY_SIZE,
         // Not a real domain where prdb can do its work: see containSessionErrors.
         domain: containSessionErrors() ? standInDomain() : undefined,
@@ -1218,6 +1233,100 @@ function openSession(running, sessionId, columns, rows) {
     // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
     server.on('SIGTSTP', ignoreSuspend);
     server.on('exit', () => endSession(session, 'exit'));
+    if (session.exec !== null)
+        runExec(session, session.exec);
+}
+/** The scripts of exec evaluations are named this and a number, as the REPL names its own REPL<n>. */
+const EXEC_SCRIPT_PREFIX = 'prdb-exec-';
+/**
+ * `prdb exec`: the code evaluated once as if typed at the prompt (top-level await, the program's
+ * names, Ctrl+C), through the session's own evaluation, but not typed: no prompt, no echo.
+ * An error the REPL would report through its domain (a callback the code started threw, or the
+ * program's own domain took it) ends the evaluation too.
+ */
+function runExec(session, exec) {
+    const domain = session.server._domain;
+    domain?.prependListener('error', (error) => finishExec(session, error, undefined));
+    session.server.eval(exec.request.code, session.server.context, exec.file, (error, result) => finishExec(session, error, result));
+}
+function finishExec(session, error, result) {
+    const exec = session.exec;
+    if (session.ended || exec.result !== null)
+        return;
+    // Input the REPL would wait for more of (`function f() {`) is, here, all there is.
+    if (error instanceof builtin('node:repl').Recoverable)
+        error = error.err;
+    if (error !== null && error !== undefined) {
+        const interrupted = error.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+        exec.result = { threw: true, error: describeExecError(error, exec.file), ...(interrupted ? { interrupted } : {}) };
+    }
+    else {
+        try {
+            const text = formatExecResult(result, exec.request.json);
+            // The result is one write, whatever its size, after the output: never dropped (see writeExecOutput).
+            if (text !== undefined)
+                sendOutput(session, Buffer.from(`${text}\n`));
+            exec.result = { threw: false };
+        }
+        catch (formatError) {
+            exec.result = { threw: true, error: `the result has no JSON form: ${describeError(formatError)}` };
+        }
+    }
+    if (exec.droppedBytes > 0)
+        exec.result.droppedBytes = exec.droppedBytes;
+    endExecWhenSent(session);
+}
+/**
+ * A string as it is (as `node -p` prints it: `JSON.stringify(state)` makes a file), undefined as
+ * nothing, anything else as the REPL shows it, without colors; with `json`, as JSON.
+ */
+function formatExecResult(value, json) {
+    if (json)
+        return JSON.stringify(value) ?? 'null';
+    if (value === undefined)
+        return undefined;
+    if (typeof value === 'string')
+        return value;
+    const writerOptions = builtin('node:repl').writer.options;
+    return builtin('node:util').inspect(value, { ...writerOptions, colors: false });
+}
+/** As the REPL shows an error: "Uncaught", and its stack down to the evaluated code's last frame. */
+function describeExecError(error, file) {
+    if (error?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED')
+        return 'Script execution was interrupted by Ctrl+C';
+    let stack;
+    try {
+        stack = error instanceof Error ? error.stack : undefined;
+    }
+    catch {
+        // A stack getter that throws: shown by inspect below.
+    }
+    if (typeof stack !== 'string')
+        return `Uncaught ${builtin('node:util').inspect(error, { colors: false })}`;
+    const lines = stack.split('\n');
+    const isFrame = (line) => /^\s+at /.test(line);
+    let last = -1;
+    for (let index = 0; index < lines.length; index++)
+        if (isFrame(lines[index]) && lines[index].includes(`${file}:`))
+            last = index;
+    if (last !== -1)
+        return `Uncaught ${lines.slice(0, last + 1).join('\n')}`;
+    // A syntax error has no frame of the code: its source line and caret, then what is wrong.
+    const head = lines.filter((line) => !isFrame(line) && !line.startsWith(`${file}:`));
+    const title = head.findIndex((line) => line.startsWith(`${error.name}:`));
+    if (title === -1)
+        return `Uncaught ${head.join('\n')}`;
+    head[title] = `Uncaught ${head[title]}`;
+    return head.join('\n');
+}
+/** The session-end message, with the result, leaves only after the output before it. */
+function endExecWhenSent(session) {
+    if (session.ended || session.exec === null || session.exec.result === null)
+        return;
+    if (session.outputQueue.hasPending)
+        flushOutput(session);
+    if (!session.outputQueue.hasPending)
+        endSession(session, 'exec');
 }
 /**
  * Runs one evaluation for the REPL, guarded (see runGuarded); input that names the program's
@@ -1388,7 +1497,7 @@ function sessionOfError(error) {
     }
     if (typeof stack !== 'string')
         return null;
-    for (const match of stack.matchAll(/\bREPL\d+(?=:\d+:\d+)/g)) {
+    for (const match of stack.matchAll(/\b(?:REPL|prdb-exec-)\d+(?=:\d+:\d+)/g)) {
         const sessionId = sessionRole.scriptSessions.get(match[0]);
         if (sessionId !== undefined)
             return sessionId;
@@ -1427,6 +1536,8 @@ function resizeSession(session, columns, rows) {
 }
 /** Output written while no evaluation runs (a timer's console.log) must not mangle the line being typed. */
 function writeConsoleOutput(session, chunk) {
+    if (session.exec !== null)
+        return writeExecOutput(session, chunk);
     if (session.evaluating || session.ended) {
         sendOutput(session, chunk);
         return;
@@ -1438,6 +1549,19 @@ function writeConsoleOutput(session, chunk) {
         setImmediate(redrawPrompt, session);
     }
     sendOutput(session, chunk);
+}
+/**
+ * An exec session's output has no hole: past maxOutputBuffer waiting to be sent (a print loop
+ * that does not yield, a reader slower than the code), the rest of it is dropped, and the
+ * result says how much, so that `prdb exec` fails rather than write a file with a gap.
+ */
+function writeExecOutput(session, chunk) {
+    const exec = session.exec;
+    const room = session.activation.settings.maxOutputBuffer - session.outputQueue.queuedBytes;
+    if (exec.droppedBytes > 0 || chunk.length > room)
+        exec.droppedBytes += chunk.length;
+    else
+        sendOutput(session, chunk);
 }
 function redrawPrompt(session) {
     // The REPL showed a prompt since the output (an evaluation ended): a second would show twice.
@@ -1488,6 +1612,7 @@ function acknowledgeOutput(session, bytes) {
     session.outputQueue.acknowledge(bytes);
     if (session.outputQueue.hasPending)
         flushOutput(session);
+    endExecWhenSent(session);
 }
 /**
  * Ends a session: from the REPL (Ctrl+D, `.exit`: reason "exit") or from the child (the page
@@ -1501,9 +1626,12 @@ function endSession(session, reason) {
         flushOutput(session);
     session.ended = true;
     sessionRole.sessions.delete(session.sessionId);
-    if (reason !== null)
-        sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason });
-    else
+    if (reason !== null) {
+        const result = session.exec?.result ?? undefined;
+        sendToChild(session.activation, { type: 'session-end', sessionId: session.sessionId, reason, result });
+    }
+    // `.exit` and Ctrl+D have closed the REPL already.
+    if (reason !== 'exit')
         session.server.close();
     session.input.end();
     // Nobody can ask an ended session's evaluations to stop: forget them (they run to their end).
@@ -4069,7 +4197,9 @@ function onTargetMessage(message) {
     const connection = server.connections.get(message.sessionId);
     if (message.type === 'output') {
         const data = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
-        session.replay.append(data);
+        if (session.exec === null)
+            session.replay.append(data);
+        session.outputTotal += data.length;
         session.uncredited += data.length;
         if (connection !== undefined)
             sendOutputFrame(connection, data);
@@ -4081,7 +4211,7 @@ function onTargetMessage(message) {
         endServerSession(server, session);
         if (connection === undefined)
             return;
-        sendJson(connection, { type: 'session-end', reason: message.reason });
+        sendJson(connection, { type: 'session-end', reason: message.reason, result: message.result });
         closeConnection(connection, CLOSE_NORMAL, 'session ended');
     }
 }
@@ -4599,14 +4729,15 @@ function authenticate(state, connection, event) {
     connection.authenticated = true;
     connection.reader.maxMessageSize = state.settings.maxMessageSize;
     state.unauthenticated.delete(connectionKey(connection.socket));
-    let resume = typeof message?.resume === 'object' && message.resume !== null ? message.resume : null;
+    const exec = message?.mode === 'exec';
+    let resume = typeof message?.resume === 'object' && message.resume !== null && !exec ? message.resume : null;
     if (resume !== null) {
         const session = typeof resume.sessionId === 'string' ? state.sessions.get(resume.sessionId) : undefined;
         const key = typeof resume.key === 'string' ? resume.key : null;
         if (session !== undefined && tokenMatches(session.resumeKey, key)) {
             // `takeOver: false` (a new tab offering the last session of another): only one no page holds.
             if (resume.takeOver !== false || !state.connections.has(session.sessionId))
-                return reattach(state, connection, session);
+                return reattach(state, connection, session, resume.received);
             resume = null;
         }
     }
@@ -4627,14 +4758,33 @@ function authenticate(state, connection, event) {
         uncredited: 0,
         detachTimer: null,
         detachedAt: 0,
+        outputTotal: 0,
+        exec: exec ? 'waiting' : null,
     };
     state.sessions.set(session.sessionId, session);
     state.connections.set(connection.sessionId, connection);
     clearIdleStop(state);
     sendHello(state, connection, session, { resumed: false, resumeRefused: resume !== null });
-    sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
+    // An exec session opens in the target with its code (startExec).
+    if (!exec)
+        sendToTarget({ type: 'open', sessionId: connection.sessionId, columns: 80, rows: 24 });
 }
-function sendHello(state, connection, session, { resumed, resumeRefused }) {
+/**
+ * `{"type":"exec","code":…,"json":…}`, once, on an exec session: the target evaluates the code
+ * in a session of its own. Anything else is refused with the reason.
+ */
+function startExec(connection, session, message) {
+    if (session.exec !== 'waiting')
+        return;
+    if (typeof message.code !== 'string') {
+        sendJson(connection, { type: 'error', message: 'an exec message needs the code as a string: {"type":"exec","code":…}' });
+        return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no code');
+    }
+    session.exec = 'started';
+    const exec = { code: message.code, json: message.json === true };
+    sendToTarget({ type: 'open', sessionId: session.sessionId, columns: 80, rows: 24, exec });
+}
+function sendHello(state, connection, session, { resumed, resumeRefused, outputFrom }) {
     state.statusWanted = true;
     sendJson(connection, {
         type: 'hello',
@@ -4642,21 +4792,26 @@ function sendHello(state, connection, session, { resumed, resumeRefused }) {
         title: state.start.targetTitle,
         node: state.start.nodeVersion,
         sessionId: session.sessionId,
-        resumeKey: session.resumeKey.toString(),
+        ...(session.exec === null ? { resumeKey: session.resumeKey.toString() } : { mode: 'exec' }),
         resumed,
         // The page asked for a session that has ended (or never was): it is told, and gets a new one.
         ...(resumeRefused ? { resumeRefused: true } : {}),
+        // Where the output that follows starts, in the session's whole output (see reattach).
+        ...(outputFrom !== undefined ? { outputFrom } : {}),
         reattachTimeout: state.settings.reattachTimeout,
         scrollback: state.settings.scrollback,
+        maxMessageSize: state.settings.maxMessageSize,
     });
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
 }
 /**
  * A page takes up a live session: the screen as it was (the replay of recent output), then
- * what comes next. A page still attached is told that another took over, and let go.
+ * what comes next. A page still attached is told that another took over, and let go. A client
+ * that keeps what it was shown (a terminal: `prdb attach`) says how many bytes it `received`,
+ * and is sent only what it missed, if the replay still holds all of that.
  */
-function reattach(state, connection, session) {
+function reattach(state, connection, session, received) {
     const previous = state.connections.get(session.sessionId);
     connection.sessionId = session.sessionId;
     state.connections.set(session.sessionId, connection);
@@ -4673,8 +4828,13 @@ function reattach(state, connection, session) {
     // What the previous page was sent and did not acknowledge is in the replay: the target goes on.
     creditTarget(session, session.uncredited);
     clearIdleStop(state);
-    sendHello(state, connection, session, { resumed: true, resumeRefused: false });
-    const replay = session.replay.contents();
+    let replay = session.replay.contents();
+    let outputFrom = session.outputTotal - replay.length;
+    if (isIntegerInRange(received, outputFrom, session.outputTotal)) {
+        replay = replay.subarray(received - outputFrom);
+        outputFrom = received;
+    }
+    sendHello(state, connection, session, { resumed: true, resumeRefused: false, outputFrom });
     if (replay.length > 0) {
         connection.replayBytes = replay.length;
         sendOutputFrame(connection, replay);
@@ -4792,6 +4952,12 @@ function onWebSocketEvent(connection, event) {
                 return authenticate(state, connection, event);
             if (!active)
                 return;
+            // An exec session takes no keys but Ctrl+C, the interrupt of its evaluation (`--timeout`).
+            if (state.sessions.get(connection.sessionId)?.exec != null) {
+                if (event.data.includes(0x03) && connection.heldInput === null)
+                    holdInterrupt(state, connection, CTRL_C);
+                return;
+            }
             if (connection.heldInput !== null)
                 connection.heldInput.chunks.push(event.data);
             else if (event.data.includes(0x03))
@@ -4835,7 +5001,13 @@ function onControlMessage(state, connection, text) {
     else if (type === 'stack') {
         requestStack(state, connection);
     }
+    else if (type === 'exec') {
+        const session = state.sessions.get(connection.sessionId);
+        if (session !== undefined)
+            startExec(connection, session, message);
+    }
 }
+const CTRL_C = Buffer.from([0x03]);
 function sendJson(connection, message) {
     sendWebSocketFrame(connection, OPCODE_TEXT, Buffer.from(JSON.stringify(message)));
 }
@@ -4916,7 +5088,7 @@ function detachSession(state, session) {
         endServerSession(state, session);
         sendToTarget({ type: 'close', sessionId: session.sessionId });
     };
-    if (state.stopping || state.settings.reattachTimeout === 0)
+    if (state.stopping || state.settings.reattachTimeout === 0 || session.exec !== null)
         return end();
     session.detachedAt = Date.now();
     session.detachTimer = setTimeout(end, state.settings.reattachTimeout);
@@ -5247,14 +5419,19 @@ function handshakeResponseError(head, key) {
 /** Connects to a `ws:` URL; rejects with a clear error if the handshake fails or takes too long. */
 function openWebSocket(address, options = {}) {
     const url = new URL(address);
-    if (url.protocol !== 'ws:')
-        return Promise.reject(new TypeError(`Expected a ws: URL, got ${JSON.stringify(url.protocol)}`));
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+        return Promise.reject(new TypeError(`Expected a ws: or wss: URL, got ${JSON.stringify(url.protocol)}`));
     const crypto = builtin('node:crypto');
     const key = crypto.randomBytes(16).toString('base64');
-    const socket = builtin('node:net').connect({
-        host: url.hostname.replace(/^\[|\]$/g, ''),
-        port: Number(url.port) || 80,
-    });
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    // wss: the certificate is checked as any TLS client checks it (NODE_EXTRA_CA_CERTS adds a CA).
+    const socket = url.protocol === 'wss:'
+        ? builtin('node:tls').connect({
+            host,
+            port: Number(url.port) || 443,
+            servername: builtin('node:net').isIP(host) === 0 ? host : undefined,
+        })
+        : builtin('node:net').connect({ host, port: Number(url.port) || 80 });
     socket.setNoDelay(true);
     return new Promise((resolve, reject) => {
         let head = Buffer.alloc(0);
@@ -5398,10 +5575,472 @@ async function commandList(args) {
     throw new CommandLineError(`prdb: \`prdb list\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
 }
 async function commandAttach(args) {
-    throw new CommandLineError(`prdb: \`prdb attach\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+    const { positional, values } = parseCommandArguments(args, [], ['timeout']);
+    if (positional.length !== 1)
+        throw new CommandLineError(`prdb: attach takes one pid or console URL\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+    if (process.stdin.isTTY !== true || process.stdout.isTTY !== true)
+        throw new CommandLineError('prdb: attach needs a terminal on its stdin and stdout; for scripts and cron, use prdb exec', EXIT_USAGE);
+    const address = await consoleAddress(positional[0], parseTimeout(values.get('timeout')));
+    const client = await connectConsole(address);
+    return new Promise((resolve) => attachTerminal(address, client, resolve));
+}
+/** Waits between attempts to reconnect after the connection was lost, then the last one on: as the page. */
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
+/** Attributes off, the cursor shown, bracketed paste off: whatever the REPL or the output left on. */
+const TERMINAL_RESTORE = '\x1b[0m\x1b[?25h\x1b[?2004l';
+/** prdb's own lines in the terminal, colored as on the page. */
+const NOTICE_TONES = { dim: '2', warn: '38;2;215;186;125', error: '38;2;241;76;76' };
+/**
+ * `prdb attach`: the session in this terminal, in raw mode, so that every key (Ctrl+C, Ctrl+D,
+ * the arrows) goes to the REPL as on the page. The terminal is given back as it was on every
+ * way out: the session's end, the console's, a signal to this process, a crash ('exit').
+ * A lost connection is taken up again, with backoff, where it was.
+ */
+function attachTerminal(address, first, done) {
+    const stdin = process.stdin;
+    const stdout = process.stdout;
+    const colors = process.stderr.isTTY === true;
+    let client = first;
+    let resume = null;
+    let received = 0;
+    let pid = '';
+    let connected = false;
+    let welcomedOnce = false;
+    let retries = 0;
+    let retryTimer;
+    let atLineStart = true;
+    let restored = false;
+    let ended = false;
+    const notice = (text, tone = 'dim') => {
+        const lines = text.replace(/\r?\n/g, restored ? '\n' : '\r\n');
+        const newline = restored ? '\n' : '\r\n';
+        const styled = colors ? `\x1b[0m\x1b[${NOTICE_TONES[tone]}m${lines}\x1b[0m` : lines;
+        process.stderr.write(`${atLineStart ? '' : newline}${styled}${newline}`);
+        atLineStart = true;
+    };
+    const restore = () => {
+        if (restored)
+            return;
+        restored = true;
+        try {
+            stdin.setRawMode(false);
+            stdout.write(TERMINAL_RESTORE);
+        }
+        catch {
+            // The terminal is gone (SIGHUP): nothing to give back.
+        }
+    };
+    const signalExits = new Map();
+    const leave = (exitCode, text, tone = 'dim') => {
+        if (ended)
+            return;
+        ended = true;
+        clearTimeout(retryTimer);
+        if (text !== undefined)
+            notice(text, tone);
+        restore();
+        stdin.off('data', onKeys);
+        stdin.pause();
+        stdout.off('resize', sendSize);
+        for (const [signal, handler] of signalExits)
+            process.off(signal, handler);
+        client.onEvent = null;
+        client.onClose = null;
+        client.close();
+        done(exitCode);
+    };
+    // A crash, or process.exit from anywhere, still gives the terminal back.
+    process.once('exit', restore);
+    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT']) {
+        const handler = () => {
+            const exitCode = 128 + (builtin('node:os').constants.signals[signal] ?? 0);
+            leave(exitCode, `prdb: ${signal}: detached; the session waits in the process a while, then ends.`);
+            process.exit(exitCode);
+        };
+        signalExits.set(signal, handler);
+        process.on(signal, handler);
+    }
+    stdout.on('error', () => leave(EXIT_CONNECTION_FAILED));
+    function sendSize() {
+        if (connected)
+            client.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
+    }
+    function onKeys(keys) {
+        if (connected)
+            return client.send(keys);
+        // Nothing reaches the REPL while the connection is down: Enter retries now, Ctrl+C or Ctrl+D leaves.
+        if (keys.includes(0x03) || keys.includes(0x04))
+            return leave(EXIT_CONNECTION_FAILED, `Left. The session waits in process ${pid} a while (reattachTimeout), then ends; the process goes on.`);
+        if (keys.includes(0x0d) && retryTimer !== undefined) {
+            clearTimeout(retryTimer);
+            reconnect();
+        }
+    }
+    function wire(next) {
+        client = next;
+        let welcomed = false;
+        let closeCode;
+        const creditor = outputCreditor(next);
+        next.onEvent = (event) => {
+            if (event.type === 'binary') {
+                received += event.data.length;
+                atLineStart = false;
+                stdout.write(event.data, () => creditor.credit(event.data.length));
+            }
+            else if (event.type === 'text') {
+                const message = parseJsonObject(event.data);
+                if (message?.type === 'hello')
+                    welcomed = true;
+                if (message !== null)
+                    control(message);
+            }
+            else if (event.type === 'close')
+                closeCode = event.code ?? undefined;
+        };
+        next.onClose = () => {
+            creditor.stop();
+            connected = false;
+            if (ended)
+                return;
+            // 1008 before the hello: the token was refused (a URL from an earlier start of the server).
+            if (!welcomed && closeCode === CLOSE_POLICY_VIOLATION)
+                return leave(EXIT_CONNECTION_FAILED, 'The server refused the token: this URL is from an earlier start of prdb in that process.\n' +
+                    'Send the process the signal again (kill -USR1 <pid>), or run prdb attach <pid>.', 'warn');
+            // After the server's own words ("too many sessions ..."): trying again at once would not help.
+            if (closeCode === CLOSE_TRY_AGAIN_LATER)
+                return leave(EXIT_CONNECTION_FAILED, 'Try again once another session of this console has ended.', 'warn');
+            lost(closeCode);
+        };
+        connected = true;
+        next.send(JSON.stringify({
+            type: 'token',
+            token: address.token,
+            ...(resume === null ? {} : { resume: { ...resume, received } }),
+        }));
+        sendSize();
+    }
+    function lost(code) {
+        if (retries === 0)
+            notice(welcomedOnce
+                ? `Connection lost${code ? ` (code ${code})` : ''}. Reconnecting; the session waits in the process.\n` +
+                    'Press Enter to retry now, Ctrl+C or Ctrl+D to leave.'
+                : 'Could not connect: the process may have exited, or its prdb server stopped. Retrying;\n' +
+                    'press Enter to retry now, Ctrl+C or Ctrl+D to leave.', 'warn');
+        const delay = RECONNECT_DELAYS_MS[Math.min(retries, RECONNECT_DELAYS_MS.length - 1)];
+        retries++;
+        retryTimer = setTimeout(reconnect, delay);
+    }
+    function reconnect() {
+        retryTimer = undefined;
+        openWebSocket(address.wsUrl).then((next) => (ended ? next.close() : wire(next)), () => ended || lost(undefined));
+    }
+    function control(message) {
+        switch (message.type) {
+            case 'hello': {
+                retries = 0;
+                if (typeof message.sessionId === 'string' && typeof message.resumeKey === 'string')
+                    resume = { sessionId: message.sessionId, key: message.resumeKey };
+                pid = String(message.pid ?? '');
+                if (message.resumed === true) {
+                    received = typeof message.outputFrom === 'number' ? message.outputFrom : received;
+                    notice('Reconnected: the session goes on.');
+                    break;
+                }
+                received = 0;
+                if (welcomedOnce)
+                    notice('The previous session had ended; this is a new one.');
+                welcomedOnce = true;
+                notice(`prdb · pid ${pid} · ${String(message.title ?? '')} · Node ${String(message.node ?? '')}\n` +
+                    'Ctrl+C interrupts, Ctrl+D ends the session, .help lists the commands.');
+                break;
+            }
+            case 'session-moved':
+                return leave(EXIT_CONNECTION_FAILED, 'This session is now open in another terminal or browser tab.', 'warn');
+            case 'session-end':
+                return leave(EXIT_OK, message.reason === 'exit'
+                    ? 'Session ended (.exit or Ctrl+D); the process goes on.'
+                    : `Session ended${message.reason ? ` (${String(message.reason)})` : ''}; the process goes on.`);
+            case 'target-exit': {
+                const how = message.signal ? `signal ${message.signal}` : message.code != null ? `code ${message.code}` : '';
+                return leave(EXIT_CONNECTION_FAILED, `Process ${pid} exited${how ? ` (${how})` : ''}. There is nothing left to attach to.`, 'warn');
+            }
+            case 'server-stop':
+                return leave(EXIT_CONNECTION_FAILED, `The prdb server in process ${pid} was stopped; the process itself goes on.\n` +
+                    `To attach again: prdb attach ${pid || '<pid>'}`, 'warn');
+            case 'error':
+                return notice(`prdb: ${String(message.message)}`, 'error');
+            case 'notice':
+                return notice(String(message.text ?? ''), 'warn');
+            // Status, busy, stack and types a newer server sends: the page's status bar has them.
+        }
+    }
+    stdin.setRawMode(true);
+    stdin.on('data', onKeys);
+    stdin.resume();
+    stdout.on('resize', sendSize);
+    wire(first);
 }
 async function commandExec(args) {
-    throw new CommandLineError(`prdb: \`prdb exec\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+    const { positional, flags, values } = parseCommandArguments(args, ['json'], ['timeout']);
+    if (positional.length !== 2)
+        throw new CommandLineError(`prdb: exec takes a pid or console URL and the code (- reads it from stdin)\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+    const timeoutSeconds = parseTimeout(values.get('timeout'));
+    const code = positional[1] === '-' ? await readStandardInput() : positional[1];
+    const address = await consoleAddress(positional[0], timeoutSeconds);
+    const client = await connectConsole(address);
+    return runExecSession(client, address.token, code, flags.has('json'), timeoutSeconds);
+}
+/** After the timeout's Ctrl+C, how long the evaluation has to stop before prdb exec gives up on it. */
+const EXEC_INTERRUPT_GRACE_MS = 5000;
+/**
+ * One evaluation over an exec session: the output to stdout as it comes, acknowledged once
+ * written (a slow reader slows the code's output, nothing is dropped), the error to stderr.
+ * Resolves with the exit code.
+ */
+function runExecSession(client, token, code, json, timeoutSeconds) {
+    return new Promise((resolve) => {
+        const creditor = outputCreditor(client);
+        const say = (text) => process.stderr.write(`${text}\n`);
+        let welcomed = false;
+        let pid = '';
+        let closeCode;
+        let timedOut = false;
+        let interrupts = 0;
+        let timer;
+        let finished = false;
+        const finish = (exitCode, text) => {
+            if (finished)
+                return;
+            finished = true;
+            clearTimeout(timer);
+            creditor.stop();
+            process.off('SIGINT', onInterrupt);
+            if (text !== undefined)
+                say(text);
+            client.onClose = null;
+            client.close();
+            // Resolved once what was written to stdout is out.
+            process.stdout.write('', () => resolve(exitCode));
+        };
+        const interrupt = () => client.send(CTRL_C);
+        // Ctrl+C at this command interrupts the evaluation, as at the prompt; a second one leaves it running.
+        function onInterrupt() {
+            if (++interrupts > 1 || !welcomed)
+                return finish(EXIT_CODE_THREW, 'prdb: left; the evaluation, if it still runs, goes on in the process');
+            say('prdb: interrupting the evaluation (Ctrl+C again to leave it running)');
+            interrupt();
+        }
+        process.on('SIGINT', onInterrupt);
+        client.onEvent = (event) => {
+            if (event.type === 'binary') {
+                process.stdout.write(event.data, () => creditor.credit(event.data.length));
+                return;
+            }
+            if (event.type === 'close')
+                closeCode = event.code ?? undefined;
+            if (event.type !== 'text')
+                return;
+            const message = parseJsonObject(event.data);
+            if (message === null)
+                return;
+            if (message.type === 'hello') {
+                welcomed = true;
+                pid = String(message.pid ?? '');
+                const request = JSON.stringify({ type: 'exec', code, json });
+                const limit = typeof message.maxMessageSize === 'number' ? message.maxMessageSize : Infinity;
+                if (Buffer.byteLength(request) > limit)
+                    return finish(EXIT_USAGE, `prdb: the code is ${formatBytes(Buffer.byteLength(code))}, more than this console accepts ` +
+                        `(${formatBytes(limit)}, its maxMessageSize option)`);
+                client.send(request);
+                if (timeoutSeconds !== undefined)
+                    timer = setTimeout(() => {
+                        timedOut = true;
+                        say(`prdb: no result after ${timeoutSeconds} s (--timeout): interrupting the evaluation`);
+                        interrupt();
+                        timer = setTimeout(() => finish(EXIT_TIMEOUT, 'prdb: the evaluation did not stop on Ctrl+C; it may still run in the process'), EXEC_INTERRUPT_GRACE_MS);
+                    }, timeoutSeconds * 1000);
+            }
+            else if (message.type === 'session-end') {
+                const result = message.result;
+                if (result === undefined)
+                    return finish(EXIT_CONNECTION_FAILED, 'prdb: the session ended before the result');
+                const dropped = result.droppedBytes === undefined
+                    ? undefined
+                    : `prdb: ${formatBytes(result.droppedBytes)} of console output were dropped: more than maxOutputBuffer ` +
+                        'waited to be sent (the code printed without yielding); the output above is incomplete';
+                if (result.interrupted === true && timedOut)
+                    return finish(EXIT_TIMEOUT, `prdb: the evaluation was interrupted after ${timeoutSeconds} s (--timeout)`);
+                if (result.threw) {
+                    if (dropped !== undefined)
+                        say(dropped);
+                    return finish(EXIT_CODE_THREW, result.error ?? 'Uncaught');
+                }
+                finish(dropped === undefined ? EXIT_OK : EXIT_CODE_THREW, dropped);
+            }
+            else if (message.type === 'error')
+                say(`prdb: ${String(message.message)}`);
+            else if (message.type === 'notice')
+                say(String(message.text ?? ''));
+            else if (message.type === 'target-exit')
+                finish(EXIT_CONNECTION_FAILED, `prdb: process ${pid} exited before the evaluation finished`);
+            else if (message.type === 'server-stop')
+                finish(EXIT_CONNECTION_FAILED, `prdb: the prdb server in process ${pid} was stopped before the evaluation finished`);
+        };
+        client.onClose = (error) => {
+            if (!welcomed && closeCode === CLOSE_POLICY_VIOLATION)
+                return finish(EXIT_CONNECTION_FAILED, 'prdb: the server refused the token: this URL is from an earlier start of prdb in that process; send it ' +
+                    'the signal again (kill -USR1 <pid>) or give prdb exec the pid');
+            // The server said why (too many sessions) in an error message already.
+            if (closeCode === CLOSE_TRY_AGAIN_LATER)
+                return finish(EXIT_CONNECTION_FAILED);
+            finish(EXIT_CONNECTION_FAILED, `prdb: the connection to the console was lost${welcomed ? ' before the result; the evaluation may still run in the process' : ''}` +
+                (error === null ? '' : ` (${error.message})`));
+        };
+        client.send(JSON.stringify({ type: 'token', token, mode: 'exec' }));
+    });
+}
+/** A pid (its console URL found as `prdb <pid>` finds it) or a console URL as the process printed it. */
+async function consoleAddress(argument, timeoutSeconds) {
+    const say = (line) => process.stderr.write(`${line}\n`);
+    const text = /^\d+$/.test(argument) ? await consoleUrlFor(Number(argument), { timeoutSeconds, say }) : argument;
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        url = new URL('invalid:');
+    }
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+        throw new CommandLineError(`prdb: ${JSON.stringify(argument.slice(0, 200))} is neither a pid nor a console URL (http://host:port/#token)`, EXIT_USAGE);
+    const token = url.hash.slice(1);
+    if (token === '')
+        throw new CommandLineError('prdb: the URL has no token: give the whole URL the process printed, with the part after #', EXIT_USAGE);
+    const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+    return { wsUrl: `${secure ? 'wss' : 'ws'}://${url.host}/ws`, token, host: url.host };
+}
+async function connectConsole(address) {
+    try {
+        return await openWebSocket(address.wsUrl);
+    }
+    catch (error) {
+        const refused = error.code === 'ECONNREFUSED';
+        throw new CommandLineError(`prdb: cannot connect to the console at ${address.host}: ${error.message}` +
+            (refused ? ' (the process may have exited, or its prdb server stopped)' : ''), EXIT_CONNECTION_FAILED);
+    }
+}
+/** Output is credited back as the page does it: once this much is written, or this long after the first byte. */
+const CLIENT_ACK_BYTES = 65536;
+const CLIENT_ACK_DELAY_MS = 100;
+/** Credits written output to the server, which lets the target send more (see OutputQueue). */
+function outputCreditor(client) {
+    let unacknowledged = 0;
+    let timer;
+    let stopped = false;
+    const flush = () => {
+        clearTimeout(timer);
+        timer = undefined;
+        if (unacknowledged > 0 && !stopped)
+            client.send(JSON.stringify({ type: 'ack', bytes: unacknowledged }));
+        unacknowledged = 0;
+    };
+    return {
+        credit(bytes) {
+            unacknowledged += bytes;
+            if (unacknowledged >= CLIENT_ACK_BYTES)
+                flush();
+            else
+                timer ??= setTimeout(flush, CLIENT_ACK_DELAY_MS);
+        },
+        stop() {
+            stopped = true;
+            clearTimeout(timer);
+        },
+    };
+}
+/** A control message from the server, or null for anything that is not a JSON object with a type. */
+function parseJsonObject(text) {
+    try {
+        const value = JSON.parse(text);
+        return typeof value === 'object' && value !== null && typeof value.type === 'string' ? value : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** `--name`, `--name value` and `--name=value` among the words, in any order; `--` ends the options. */
+function parseCommandArguments(args, flagNames, valueNames) {
+    const positional = [];
+    const flags = new Set();
+    const values = new Map();
+    for (let index = 0; index < args.length; index++) {
+        const word = args[index];
+        if (word === '--') {
+            positional.push(...args.slice(index + 1));
+            break;
+        }
+        const option = /^--([a-z-]+)(?:=(.*))?$/s.exec(word);
+        if (option === null) {
+            positional.push(word);
+            continue;
+        }
+        const [, name, inline] = option;
+        if (flagNames.includes(name) && inline === undefined)
+            flags.add(name);
+        else if (valueNames.includes(name)) {
+            const value = inline ?? args[++index];
+            if (value === undefined)
+                throw new CommandLineError(`prdb: --${name} needs a value\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+            values.set(name, value);
+        }
+        else
+            throw new CommandLineError(`prdb: unknown option ${word.slice(0, 100)}\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+    }
+    return { positional, flags, values };
+}
+function parseTimeout(value) {
+    if (value === undefined)
+        return undefined;
+    const seconds = Number(value);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 2_000_000)
+        throw new CommandLineError(`prdb: --timeout takes a number of seconds, got ${JSON.stringify(value)}`, EXIT_USAGE);
+    return seconds;
+}
+async function readStandardInput() {
+    const chunks = [];
+    for await (const chunk of process.stdin)
+        chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+}
+// placeholder: replaced at merge by the command line's consoleUrlFor
+async function consoleUrlFor(pid, options = {}) {
+    const fs = builtin('node:fs');
+    const read = () => {
+        try {
+            return fs.readFileSync(urlFilePath(pid), 'utf8').trim() || null;
+        }
+        catch {
+            return null;
+        }
+    };
+    let url = read();
+    if (url !== null)
+        return url;
+    try {
+        process.kill(pid, DEFAULT_SIGNAL);
+    }
+    catch (error) {
+        const code = error.code;
+        throw code === 'EPERM'
+            ? new CommandLineError(`prdb: process ${pid} belongs to another user`, EXIT_NOT_PERMITTED)
+            : new CommandLineError(`prdb: no process ${pid}`, EXIT_NO_SUCH_PROCESS);
+    }
+    const deadline = Date.now() + (options.timeoutSeconds ?? 10) * 1000;
+    while ((url = read()) === null) {
+        if (Date.now() > deadline)
+            throw new CommandLineError(`prdb: process ${pid} wrote no console URL in time`, EXIT_TIMEOUT);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return url;
 }
 /** Built-ins load on first use: importing prdb must cost (almost) nothing until the signal. */
 function builtin(name) {

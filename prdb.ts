@@ -1605,7 +1605,13 @@ function describeExecError(error: unknown, file: string): string {
   let last = -1;
   for (let index = 0; index < lines.length; index++)
     if (isFrame(lines[index]) && lines[index].includes(`${file}:`)) last = index;
-  return `Uncaught ${(last === -1 ? lines.filter((line) => !isFrame(line)) : lines.slice(0, last + 1)).join('\n')}`;
+  if (last !== -1) return `Uncaught ${lines.slice(0, last + 1).join('\n')}`;
+  // A syntax error has no frame of the code: its source line and caret, then what is wrong.
+  const head = lines.filter((line) => !isFrame(line) && !line.startsWith(`${file}:`));
+  const title = head.findIndex((line) => line.startsWith(`${(error as Error).name}:`));
+  if (title === -1) return `Uncaught ${head.join('\n')}`;
+  head[title] = `Uncaught ${head[title]}`;
+  return head.join('\n');
 }
 
 /** The session-end message, with the result, leaves only after the output before it. */
@@ -5988,14 +5994,20 @@ function openWebSocket(
   options: { headers?: Record<string, string>; timeoutMs?: number; maxMessageSize?: number } = {},
 ): Promise<WebSocketClient> {
   const url = new URL(address);
-  if (url.protocol !== 'ws:')
-    return Promise.reject(new TypeError(`Expected a ws: URL, got ${JSON.stringify(url.protocol)}`));
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    return Promise.reject(new TypeError(`Expected a ws: or wss: URL, got ${JSON.stringify(url.protocol)}`));
   const crypto = builtin('node:crypto');
   const key = crypto.randomBytes(16).toString('base64');
-  const socket = builtin('node:net').connect({
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port) || 80,
-  });
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // wss: the certificate is checked as any TLS client checks it (NODE_EXTRA_CA_CERTS adds a CA).
+  const socket =
+    url.protocol === 'wss:'
+      ? builtin('node:tls').connect({
+          host,
+          port: Number(url.port) || 443,
+          servername: builtin('node:net').isIP(host) === 0 ? host : undefined,
+        })
+      : builtin('node:net').connect({ host, port: Number(url.port) || 80 });
   socket.setNoDelay(true);
   return new Promise((resolve, reject) => {
     let head = Buffer.alloc(0);
@@ -6136,11 +6148,525 @@ async function commandList(args: string[]): Promise<number> {
 }
 
 async function commandAttach(args: string[]): Promise<number> {
-  throw new CommandLineError(`prdb: \`prdb attach\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+  const { positional, values } = parseCommandArguments(args, [], ['timeout']);
+  if (positional.length !== 1)
+    throw new CommandLineError(`prdb: attach takes one pid or console URL\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+  if (process.stdin.isTTY !== true || process.stdout.isTTY !== true)
+    throw new CommandLineError(
+      'prdb: attach needs a terminal on its stdin and stdout; for scripts and cron, use prdb exec',
+      EXIT_USAGE,
+    );
+  const address = await consoleAddress(positional[0], parseTimeout(values.get('timeout')));
+  const client = await connectConsole(address);
+  return new Promise((resolve) => attachTerminal(address, client, resolve));
+}
+
+/** Waits between attempts to reconnect after the connection was lost, then the last one on: as the page. */
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
+/** Attributes off, the cursor shown, bracketed paste off: whatever the REPL or the output left on. */
+const TERMINAL_RESTORE = '\x1b[0m\x1b[?25h\x1b[?2004l';
+/** prdb's own lines in the terminal, colored as on the page. */
+const NOTICE_TONES = { dim: '2', warn: '38;2;215;186;125', error: '38;2;241;76;76' };
+
+/**
+ * `prdb attach`: the session in this terminal, in raw mode, so that every key (Ctrl+C, Ctrl+D,
+ * the arrows) goes to the REPL as on the page. The terminal is given back as it was on every
+ * way out: the session's end, the console's, a signal to this process, a crash ('exit').
+ * A lost connection is taken up again, with backoff, where it was.
+ */
+function attachTerminal(address: ConsoleAddress, first: WebSocketClient, done: (exitCode: number) => void): void {
+  const stdin = process.stdin as import('node:tty').ReadStream;
+  const stdout = process.stdout as import('node:tty').WriteStream;
+  const colors = process.stderr.isTTY === true;
+  let client = first;
+  let resume: { sessionId: string; key: string } | null = null;
+  let received = 0;
+  let pid = '';
+  let connected = false;
+  let welcomedOnce = false;
+  let retries = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let atLineStart = true;
+  let restored = false;
+  let ended = false;
+
+  const notice = (text: string, tone: keyof typeof NOTICE_TONES = 'dim'): void => {
+    const lines = text.replace(/\r?\n/g, restored ? '\n' : '\r\n');
+    const newline = restored ? '\n' : '\r\n';
+    const styled = colors ? `\x1b[0m\x1b[${NOTICE_TONES[tone]}m${lines}\x1b[0m` : lines;
+    process.stderr.write(`${atLineStart ? '' : newline}${styled}${newline}`);
+    atLineStart = true;
+  };
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    try {
+      stdin.setRawMode(false);
+      stdout.write(TERMINAL_RESTORE);
+    } catch {
+      // The terminal is gone (SIGHUP): nothing to give back.
+    }
+  };
+  const signalExits = new Map<NodeJS.Signals, () => void>();
+  const leave = (exitCode: number, text?: string, tone: keyof typeof NOTICE_TONES = 'dim'): void => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(retryTimer);
+    if (text !== undefined) notice(text, tone);
+    restore();
+    stdin.off('data', onKeys);
+    stdin.pause();
+    stdout.off('resize', sendSize);
+    for (const [signal, handler] of signalExits) process.off(signal, handler);
+    client.onEvent = null;
+    client.onClose = null;
+    client.close();
+    done(exitCode);
+  };
+  // A crash, or process.exit from anywhere, still gives the terminal back.
+  process.once('exit', restore);
+  for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as NodeJS.Signals[]) {
+    const handler = (): void => {
+      const exitCode = 128 + (builtin('node:os').constants.signals[signal] ?? 0);
+      leave(exitCode, `prdb: ${signal}: detached; the session waits in the process a while, then ends.`);
+      process.exit(exitCode);
+    };
+    signalExits.set(signal, handler);
+    process.on(signal, handler);
+  }
+  stdout.on('error', () => leave(EXIT_CONNECTION_FAILED));
+
+  function sendSize(): void {
+    if (connected) client.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
+  }
+  function onKeys(keys: Buffer): void {
+    if (connected) return client.send(keys);
+    // Nothing reaches the REPL while the connection is down: Enter retries now, Ctrl+C or Ctrl+D leaves.
+    if (keys.includes(0x03) || keys.includes(0x04))
+      return leave(
+        EXIT_CONNECTION_FAILED,
+        `Left. The session waits in process ${pid} a while (reattachTimeout), then ends; the process goes on.`,
+      );
+    if (keys.includes(0x0d) && retryTimer !== undefined) {
+      clearTimeout(retryTimer);
+      reconnect();
+    }
+  }
+
+  function wire(next: WebSocketClient): void {
+    client = next;
+    let welcomed = false;
+    let closeCode: number | undefined;
+    const creditor = outputCreditor(next);
+    next.onEvent = (event) => {
+      if (event.type === 'binary') {
+        received += event.data.length;
+        atLineStart = false;
+        stdout.write(event.data, () => creditor.credit(event.data.length));
+      } else if (event.type === 'text') {
+        const message = parseJsonObject(event.data);
+        if (message?.type === 'hello') welcomed = true;
+        if (message !== null) control(message);
+      } else if (event.type === 'close') closeCode = event.code ?? undefined;
+    };
+    next.onClose = () => {
+      creditor.stop();
+      connected = false;
+      if (ended) return;
+      // 1008 before the hello: the token was refused (a URL from an earlier start of the server).
+      if (!welcomed && closeCode === CLOSE_POLICY_VIOLATION)
+        return leave(
+          EXIT_CONNECTION_FAILED,
+          'The server refused the token: this URL is from an earlier start of prdb in that process.\n' +
+            'Send the process the signal again (kill -USR1 <pid>), or run prdb attach <pid>.',
+          'warn',
+        );
+      // After the server's own words ("too many sessions ..."): trying again at once would not help.
+      if (closeCode === CLOSE_TRY_AGAIN_LATER)
+        return leave(EXIT_CONNECTION_FAILED, 'Try again once another session of this console has ended.', 'warn');
+      lost(closeCode);
+    };
+    connected = true;
+    next.send(
+      JSON.stringify({
+        type: 'token',
+        token: address.token,
+        ...(resume === null ? {} : { resume: { ...resume, received } }),
+      }),
+    );
+    sendSize();
+  }
+
+  function lost(code: number | undefined): void {
+    if (retries === 0)
+      notice(
+        welcomedOnce
+          ? `Connection lost${code ? ` (code ${code})` : ''}. Reconnecting; the session waits in the process.\n` +
+              'Press Enter to retry now, Ctrl+C or Ctrl+D to leave.'
+          : 'Could not connect: the process may have exited, or its prdb server stopped. Retrying;\n' +
+              'press Enter to retry now, Ctrl+C or Ctrl+D to leave.',
+        'warn',
+      );
+    const delay = RECONNECT_DELAYS_MS[Math.min(retries, RECONNECT_DELAYS_MS.length - 1)];
+    retries++;
+    retryTimer = setTimeout(reconnect, delay);
+  }
+  function reconnect(): void {
+    retryTimer = undefined;
+    openWebSocket(address.wsUrl).then(
+      (next) => (ended ? next.close() : wire(next)),
+      () => ended || lost(undefined),
+    );
+  }
+
+  function control(message: Record<string, unknown>): void {
+    switch (message.type) {
+      case 'hello': {
+        retries = 0;
+        if (typeof message.sessionId === 'string' && typeof message.resumeKey === 'string')
+          resume = { sessionId: message.sessionId, key: message.resumeKey };
+        pid = String(message.pid ?? '');
+        if (message.resumed === true) {
+          received = typeof message.outputFrom === 'number' ? message.outputFrom : received;
+          notice('Reconnected: the session goes on.');
+          break;
+        }
+        received = 0;
+        if (welcomedOnce) notice('The previous session had ended; this is a new one.');
+        welcomedOnce = true;
+        notice(
+          `prdb · pid ${pid} · ${String(message.title ?? '')} · Node ${String(message.node ?? '')}\n` +
+            'Ctrl+C interrupts, Ctrl+D ends the session, .help lists the commands.',
+        );
+        break;
+      }
+      case 'session-moved':
+        return leave(EXIT_CONNECTION_FAILED, 'This session is now open in another terminal or browser tab.', 'warn');
+      case 'session-end':
+        return leave(
+          EXIT_OK,
+          message.reason === 'exit'
+            ? 'Session ended (.exit or Ctrl+D); the process goes on.'
+            : `Session ended${message.reason ? ` (${String(message.reason)})` : ''}; the process goes on.`,
+        );
+      case 'target-exit': {
+        const how = message.signal ? `signal ${message.signal}` : message.code != null ? `code ${message.code}` : '';
+        return leave(
+          EXIT_CONNECTION_FAILED,
+          `Process ${pid} exited${how ? ` (${how})` : ''}. There is nothing left to attach to.`,
+          'warn',
+        );
+      }
+      case 'server-stop':
+        return leave(
+          EXIT_CONNECTION_FAILED,
+          `The prdb server in process ${pid} was stopped; the process itself goes on.\n` +
+            `To attach again: prdb attach ${pid || '<pid>'}`,
+          'warn',
+        );
+      case 'error':
+        return notice(`prdb: ${String(message.message)}`, 'error');
+      case 'notice':
+        return notice(String(message.text ?? ''), 'warn');
+      // Status, busy, stack and types a newer server sends: the page's status bar has them.
+    }
+  }
+
+  stdin.setRawMode(true);
+  stdin.on('data', onKeys);
+  stdin.resume();
+  stdout.on('resize', sendSize);
+  wire(first);
 }
 
 async function commandExec(args: string[]): Promise<number> {
-  throw new CommandLineError(`prdb: \`prdb exec\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+  const { positional, flags, values } = parseCommandArguments(args, ['json'], ['timeout']);
+  if (positional.length !== 2)
+    throw new CommandLineError(
+      `prdb: exec takes a pid or console URL and the code (- reads it from stdin)\n${COMMAND_LINE_USAGE}`,
+      EXIT_USAGE,
+    );
+  const timeoutSeconds = parseTimeout(values.get('timeout'));
+  const code = positional[1] === '-' ? await readStandardInput() : positional[1];
+  const address = await consoleAddress(positional[0], timeoutSeconds);
+  const client = await connectConsole(address);
+  return runExecSession(client, address.token, code, flags.has('json'), timeoutSeconds);
+}
+
+/** After the timeout's Ctrl+C, how long the evaluation has to stop before prdb exec gives up on it. */
+const EXEC_INTERRUPT_GRACE_MS = 5000;
+
+/**
+ * One evaluation over an exec session: the output to stdout as it comes, acknowledged once
+ * written (a slow reader slows the code's output, nothing is dropped), the error to stderr.
+ * Resolves with the exit code.
+ */
+function runExecSession(
+  client: WebSocketClient,
+  token: string,
+  code: string,
+  json: boolean,
+  timeoutSeconds: number | undefined,
+): Promise<number> {
+  return new Promise((resolve) => {
+    const creditor = outputCreditor(client);
+    const say = (text: string): boolean => process.stderr.write(`${text}\n`);
+    let welcomed = false;
+    let pid = '';
+    let closeCode: number | undefined;
+    let timedOut = false;
+    let interrupts = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
+    const finish = (exitCode: number, text?: string): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      creditor.stop();
+      process.off('SIGINT', onInterrupt);
+      if (text !== undefined) say(text);
+      client.onClose = null;
+      client.close();
+      // Resolved once what was written to stdout is out.
+      process.stdout.write('', () => resolve(exitCode));
+    };
+    const interrupt = (): void => client.send(CTRL_C);
+    // Ctrl+C at this command interrupts the evaluation, as at the prompt; a second one leaves it running.
+    function onInterrupt(): void {
+      if (++interrupts > 1 || !welcomed)
+        return finish(EXIT_CODE_THREW, 'prdb: left; the evaluation, if it still runs, goes on in the process');
+      say('prdb: interrupting the evaluation (Ctrl+C again to leave it running)');
+      interrupt();
+    }
+    process.on('SIGINT', onInterrupt);
+    client.onEvent = (event) => {
+      if (event.type === 'binary') {
+        process.stdout.write(event.data, () => creditor.credit(event.data.length));
+        return;
+      }
+      if (event.type === 'close') closeCode = event.code ?? undefined;
+      if (event.type !== 'text') return;
+      const message = parseJsonObject(event.data);
+      if (message === null) return;
+      if (message.type === 'hello') {
+        welcomed = true;
+        pid = String(message.pid ?? '');
+        const request = JSON.stringify({ type: 'exec', code, json });
+        const limit = typeof message.maxMessageSize === 'number' ? message.maxMessageSize : Infinity;
+        if (Buffer.byteLength(request) > limit)
+          return finish(
+            EXIT_USAGE,
+            `prdb: the code is ${formatBytes(Buffer.byteLength(code))}, more than this console accepts ` +
+              `(${formatBytes(limit)}, its maxMessageSize option)`,
+          );
+        client.send(request);
+        if (timeoutSeconds !== undefined)
+          timer = setTimeout(() => {
+            timedOut = true;
+            say(`prdb: no result after ${timeoutSeconds} s (--timeout): interrupting the evaluation`);
+            interrupt();
+            timer = setTimeout(
+              () =>
+                finish(EXIT_TIMEOUT, 'prdb: the evaluation did not stop on Ctrl+C; it may still run in the process'),
+              EXEC_INTERRUPT_GRACE_MS,
+            );
+          }, timeoutSeconds * 1000);
+      } else if (message.type === 'session-end') {
+        const result = message.result as ExecResult | undefined;
+        if (result === undefined) return finish(EXIT_CONNECTION_FAILED, 'prdb: the session ended before the result');
+        const dropped =
+          result.droppedBytes === undefined
+            ? undefined
+            : `prdb: ${formatBytes(result.droppedBytes)} of console output were dropped: more than maxOutputBuffer ` +
+              'waited to be sent (the code printed without yielding); the output above is incomplete';
+        if (result.interrupted === true && timedOut)
+          return finish(EXIT_TIMEOUT, `prdb: the evaluation was interrupted after ${timeoutSeconds} s (--timeout)`);
+        if (result.threw) {
+          if (dropped !== undefined) say(dropped);
+          return finish(EXIT_CODE_THREW, result.error ?? 'Uncaught');
+        }
+        finish(dropped === undefined ? EXIT_OK : EXIT_CODE_THREW, dropped);
+      } else if (message.type === 'error') say(`prdb: ${String(message.message)}`);
+      else if (message.type === 'notice') say(String(message.text ?? ''));
+      else if (message.type === 'target-exit')
+        finish(EXIT_CONNECTION_FAILED, `prdb: process ${pid} exited before the evaluation finished`);
+      else if (message.type === 'server-stop')
+        finish(EXIT_CONNECTION_FAILED, `prdb: the prdb server in process ${pid} was stopped before the evaluation finished`);
+    };
+    client.onClose = (error) => {
+      if (!welcomed && closeCode === CLOSE_POLICY_VIOLATION)
+        return finish(
+          EXIT_CONNECTION_FAILED,
+          'prdb: the server refused the token: this URL is from an earlier start of prdb in that process; send it ' +
+            'the signal again (kill -USR1 <pid>) or give prdb exec the pid',
+        );
+      // The server said why (too many sessions) in an error message already.
+      if (closeCode === CLOSE_TRY_AGAIN_LATER) return finish(EXIT_CONNECTION_FAILED);
+      finish(
+        EXIT_CONNECTION_FAILED,
+        `prdb: the connection to the console was lost${welcomed ? ' before the result; the evaluation may still run in the process' : ''}` +
+          (error === null ? '' : ` (${error.message})`),
+      );
+    };
+    client.send(JSON.stringify({ type: 'token', token, mode: 'exec' }));
+  });
+}
+
+/** Where `prdb attach` and `prdb exec` connect: the console's WebSocket and its token. */
+type ConsoleAddress = { wsUrl: string; token: string; host: string };
+
+/** A pid (its console URL found as `prdb <pid>` finds it) or a console URL as the process printed it. */
+async function consoleAddress(argument: string, timeoutSeconds: number | undefined): Promise<ConsoleAddress> {
+  const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+  const text = /^\d+$/.test(argument) ? await consoleUrlFor(Number(argument), { timeoutSeconds, say }) : argument;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+    throw new CommandLineError(
+      `prdb: ${JSON.stringify(argument.slice(0, 200))} is neither a pid nor a console URL (http://host:port/#token)`,
+      EXIT_USAGE,
+    );
+  const token = url.hash.slice(1);
+  if (token === '')
+    throw new CommandLineError(
+      'prdb: the URL has no token: give the whole URL the process printed, with the part after #',
+      EXIT_USAGE,
+    );
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  return { wsUrl: `${secure ? 'wss' : 'ws'}://${url.host}/ws`, token, host: url.host };
+}
+
+async function connectConsole(address: ConsoleAddress): Promise<WebSocketClient> {
+  try {
+    return await openWebSocket(address.wsUrl);
+  } catch (error) {
+    const refused = (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+    throw new CommandLineError(
+      `prdb: cannot connect to the console at ${address.host}: ${(error as Error).message}` +
+        (refused ? ' (the process may have exited, or its prdb server stopped)' : ''),
+      EXIT_CONNECTION_FAILED,
+    );
+  }
+}
+
+/** Output is credited back as the page does it: once this much is written, or this long after the first byte. */
+const CLIENT_ACK_BYTES = 65536;
+const CLIENT_ACK_DELAY_MS = 100;
+
+/** Credits written output to the server, which lets the target send more (see OutputQueue). */
+function outputCreditor(client: WebSocketClient): { credit(bytes: number): void; stop(): void } {
+  let unacknowledged = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const flush = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (unacknowledged > 0 && !stopped) client.send(JSON.stringify({ type: 'ack', bytes: unacknowledged }));
+    unacknowledged = 0;
+  };
+  return {
+    credit(bytes) {
+      unacknowledged += bytes;
+      if (unacknowledged >= CLIENT_ACK_BYTES) flush();
+      else timer ??= setTimeout(flush, CLIENT_ACK_DELAY_MS);
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A control message from the server, or null for anything that is not a JSON object with a type. */
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  try {
+    const value = JSON.parse(text);
+    return typeof value === 'object' && value !== null && typeof value.type === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `--name`, `--name value` and `--name=value` among the words, in any order; `--` ends the options. */
+function parseCommandArguments(
+  args: string[],
+  flagNames: string[],
+  valueNames: string[],
+): { positional: string[]; flags: Set<string>; values: Map<string, string> } {
+  const positional: string[] = [];
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index];
+    if (word === '--') {
+      positional.push(...args.slice(index + 1));
+      break;
+    }
+    const option = /^--([a-z-]+)(?:=(.*))?$/s.exec(word);
+    if (option === null) {
+      positional.push(word);
+      continue;
+    }
+    const [, name, inline] = option;
+    if (flagNames.includes(name) && inline === undefined) flags.add(name);
+    else if (valueNames.includes(name)) {
+      const value = inline ?? args[++index];
+      if (value === undefined)
+        throw new CommandLineError(`prdb: --${name} needs a value\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+      values.set(name, value);
+    } else throw new CommandLineError(`prdb: unknown option ${word.slice(0, 100)}\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+  }
+  return { positional, flags, values };
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 2_000_000)
+    throw new CommandLineError(`prdb: --timeout takes a number of seconds, got ${JSON.stringify(value)}`, EXIT_USAGE);
+  return seconds;
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// placeholder: replaced at merge by the command line's consoleUrlFor
+async function consoleUrlFor(
+  pid: number,
+  options: { timeoutSeconds?: number; say?: (line: string) => void } = {},
+): Promise<string> {
+  const fs = builtin('node:fs');
+  const read = (): string | null => {
+    try {
+      return fs.readFileSync(urlFilePath(pid), 'utf8').trim() || null;
+    } catch {
+      return null;
+    }
+  };
+  let url = read();
+  if (url !== null) return url;
+  try {
+    process.kill(pid, DEFAULT_SIGNAL);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw code === 'EPERM'
+      ? new CommandLineError(`prdb: process ${pid} belongs to another user`, EXIT_NOT_PERMITTED)
+      : new CommandLineError(`prdb: no process ${pid}`, EXIT_NO_SUCH_PROCESS);
+  }
+  const deadline = Date.now() + (options.timeoutSeconds ?? 10) * 1000;
+  while ((url = read()) === null) {
+    if (Date.now() > deadline)
+      throw new CommandLineError(`prdb: process ${pid} wrote no console URL in time`, EXIT_TIMEOUT);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return url;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -6163,6 +6689,7 @@ type BuiltinModules = {
   'node:path': typeof import('node:path');
   'node:repl': typeof import('node:repl');
   'node:stream': typeof import('node:stream');
+  'node:tls': typeof import('node:tls');
   'node:url': typeof import('node:url');
   'node:util': typeof import('node:util');
   'node:vm': typeof import('node:vm');
