@@ -6478,7 +6478,7 @@ function runExecSession(
           result.droppedBytes === undefined
             ? undefined
             : `prdb: ${formatBytes(result.droppedBytes)} of console output were dropped: more than maxOutputBuffer ` +
-              'waited to be sent (the code printed without yielding); the output above is incomplete';
+              'waited to be sent (the code printed faster than it could be sent); the output above is incomplete';
         if (result.interrupted === true && timedOut)
           return finish(EXIT_TIMEOUT, `prdb: the evaluation was interrupted after ${timeoutSeconds} s (--timeout)`);
         if (result.threw) {
