@@ -4777,7 +4777,10 @@ function startExec(connection, session, message) {
     if (session.exec !== 'waiting')
         return;
     if (typeof message.code !== 'string') {
-        sendJson(connection, { type: 'error', message: 'an exec message needs the code as a string: {"type":"exec","code":…}' });
+        sendJson(connection, {
+            type: 'error',
+            message: 'an exec message needs the code as a string: {"type":"exec","code":…}',
+        });
         return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no code');
     }
     session.exec = 'started';
@@ -5530,6 +5533,7 @@ const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   p
        prdb list [--json]                              the processes of this user with a console
        prdb attach <pid|url>                           the console in this terminal
        prdb exec <pid|url> '<code>' [--json]           run code once, print its output and result
+                 [--timeout <seconds>]                 (- for the code: read it from stdin)
        prdb --help | --version`;
 /** A failure of the command line: its message for stderr and its exit code. */
 class CommandLineError extends Error {
@@ -5893,8 +5897,8 @@ function runExecSession(client, token, code, json, timeoutSeconds) {
             // The server said why (too many sessions) in an error message already.
             if (closeCode === CLOSE_TRY_AGAIN_LATER)
                 return finish(EXIT_CONNECTION_FAILED);
-            finish(EXIT_CONNECTION_FAILED, `prdb: the connection to the console was lost${welcomed ? ' before the result; the evaluation may still run in the process' : ''}` +
-                (error === null ? '' : ` (${error.message})`));
+            const when = welcomed ? ' before the result; the evaluation may still run in the process' : '';
+            finish(EXIT_CONNECTION_FAILED, `prdb: the connection to the console was lost${when}${error === null ? '' : ` (${error.message})`}`);
         };
         client.send(JSON.stringify({ type: 'token', token, mode: 'exec' }));
     });

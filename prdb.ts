@@ -5344,7 +5344,10 @@ function authenticate(state: ServerState, connection: Connection, event: WebSock
 function startExec(connection: Connection, session: ServerSession, message: { code?: unknown; json?: unknown }): void {
   if (session.exec !== 'waiting') return;
   if (typeof message.code !== 'string') {
-    sendJson(connection, { type: 'error', message: 'an exec message needs the code as a string: {"type":"exec","code":…}' });
+    sendJson(connection, {
+      type: 'error',
+      message: 'an exec message needs the code as a string: {"type":"exec","code":…}',
+    });
     return closeConnection(connection, CLOSE_POLICY_VIOLATION, 'no code');
   }
   session.exec = 'started';
@@ -6104,6 +6107,7 @@ const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   p
        prdb list [--json]                              the processes of this user with a console
        prdb attach <pid|url>                           the console in this terminal
        prdb exec <pid|url> '<code>' [--json]           run code once, print its output and result
+                 [--timeout <seconds>]                 (- for the code: read it from stdin)
        prdb --help | --version`;
 
 /** A failure of the command line: its message for stderr and its exit code. */
@@ -6491,7 +6495,10 @@ function runExecSession(
       else if (message.type === 'target-exit')
         finish(EXIT_CONNECTION_FAILED, `prdb: process ${pid} exited before the evaluation finished`);
       else if (message.type === 'server-stop')
-        finish(EXIT_CONNECTION_FAILED, `prdb: the prdb server in process ${pid} was stopped before the evaluation finished`);
+        finish(
+          EXIT_CONNECTION_FAILED,
+          `prdb: the prdb server in process ${pid} was stopped before the evaluation finished`,
+        );
     };
     client.onClose = (error) => {
       if (!welcomed && closeCode === CLOSE_POLICY_VIOLATION)
@@ -6502,10 +6509,10 @@ function runExecSession(
         );
       // The server said why (too many sessions) in an error message already.
       if (closeCode === CLOSE_TRY_AGAIN_LATER) return finish(EXIT_CONNECTION_FAILED);
+      const when = welcomed ? ' before the result; the evaluation may still run in the process' : '';
       finish(
         EXIT_CONNECTION_FAILED,
-        `prdb: the connection to the console was lost${welcomed ? ' before the result; the evaluation may still run in the process' : ''}` +
-          (error === null ? '' : ` (${error.message})`),
+        `prdb: the connection to the console was lost${when}${error === null ? '' : ` (${error.message})`}`,
       );
     };
     client.send(JSON.stringify({ type: 'token', token, mode: 'exec' }));

@@ -96,47 +96,51 @@ async function preparedTarget(t, options = {}, more = {}) {
 
 const skip = hasTmux ? false : 'tmux is not installed (Debian package tmux)';
 
-test('a session in the terminal: keys, the size followed, Ctrl+C, Ctrl+D, the terminal given back', { skip }, async (t) => {
-  const { target, consoleUrl } = await preparedTarget(t);
-  const pane = terminal(t, [consoleUrl.url]);
-  await pane.waitFor(`prdb · pid ${target.pid}`);
-  await pane.waitFor('Ctrl+C interrupts, Ctrl+D ends the session, .help lists the commands.');
-  await pane.waitFor(/^> ?$/m, 'the prompt');
-  pane.type('appState.name');
-  pane.keys('Enter');
-  await pane.waitFor("'fixture'");
-  // The REPL's input preview is cut at the terminal's width less one: the width it was told.
-  const previewWidth = async () => {
-    pane.type("'x'.repeat(500)");
-    const screen = await pane.waitFor(/^'x+\.\.\.$/m, 'the preview');
-    pane.keys('C-u');
-    await pane.waitFor(/^> ?$/m, 'the empty prompt');
-    return screen.split('\n').find((line) => /^'x+\.\.\.$/.test(line)).length;
-  };
-  assert.equal(await previewWidth(), 99);
-  pane.resize(60, 20);
-  // The new size travels (SIGWINCH, a resize message, the target): looked at until it has arrived.
-  const widths = [];
-  for (const until = Date.now() + 10_000; widths.at(-1) !== 59 && Date.now() < until; )
-    widths.push(await previewWidth());
-  assert.equal(widths.at(-1), 59, `preview widths seen: ${widths}`);
-  // Ctrl+C goes to the REPL: it interrupts a runaway loop, and the program goes on.
-  pane.type('while (true) {}');
-  pane.keys('Enter');
-  await pane.waitFor('> while (true) {}');
-  pane.keys('C-c');
-  await pane.waitFor('Script execution was interrupted by Ctrl+C');
-  // Output that hides the cursor: prdb shows it again when it leaves.
-  pane.type("console.log('\\x1b[?25l')");
-  pane.keys('Enter');
-  await pollUntil(() => !pane.cursorShown(), 'the cursor hidden');
-  pane.keys('C-d');
-  await pane.waitFor('Session ended (.exit or Ctrl+D); the process goes on.');
-  const { code, stty } = await pane.exited();
-  assert.equal(code, exitCodes.EXIT_OK);
-  assertSane(stty, pane);
-  assert.equal(target.exit, null);
-});
+test(
+  'a session in the terminal: keys, the size followed, Ctrl+C, Ctrl+D, the terminal given back',
+  { skip },
+  async (t) => {
+    const { target, consoleUrl } = await preparedTarget(t);
+    const pane = terminal(t, [consoleUrl.url]);
+    await pane.waitFor(`prdb · pid ${target.pid}`);
+    await pane.waitFor('Ctrl+C interrupts, Ctrl+D ends the session, .help lists the commands.');
+    await pane.waitFor(/^> ?$/m, 'the prompt');
+    pane.type('appState.name');
+    pane.keys('Enter');
+    await pane.waitFor("'fixture'");
+    // The REPL's input preview is cut at the terminal's width less one: the width it was told.
+    const previewWidth = async () => {
+      pane.type("'x'.repeat(500)");
+      const screen = await pane.waitFor(/^'x+\.\.\.$/m, 'the preview');
+      pane.keys('C-u');
+      await pane.waitFor(/^> ?$/m, 'the empty prompt');
+      return screen.split('\n').find((line) => /^'x+\.\.\.$/.test(line)).length;
+    };
+    assert.equal(await previewWidth(), 99);
+    pane.resize(60, 20);
+    // The new size travels (SIGWINCH, a resize message, the target): looked at until it has arrived.
+    const widths = [];
+    for (const until = Date.now() + 10_000; widths.at(-1) !== 59 && Date.now() < until;)
+      widths.push(await previewWidth());
+    assert.equal(widths.at(-1), 59, `preview widths seen: ${widths}`);
+    // Ctrl+C goes to the REPL: it interrupts a runaway loop, and the program goes on.
+    pane.type('while (true) {}');
+    pane.keys('Enter');
+    await pane.waitFor('> while (true) {}');
+    pane.keys('C-c');
+    await pane.waitFor('Script execution was interrupted by Ctrl+C');
+    // Output that hides the cursor: prdb shows it again when it leaves.
+    pane.type("console.log('\\x1b[?25l')");
+    pane.keys('Enter');
+    await pollUntil(() => !pane.cursorShown(), 'the cursor hidden');
+    pane.keys('C-d');
+    await pane.waitFor('Session ended (.exit or Ctrl+D); the process goes on.');
+    const { code, stty } = await pane.exited();
+    assert.equal(code, exitCodes.EXIT_OK);
+    assertSane(stty, pane);
+    assert.equal(target.exit, null);
+  },
+);
 
 test('SIGTERM, SIGHUP and a crash of prdb attach give the terminal back', { skip }, async (t) => {
   const { consoleUrl } = await preparedTarget(t);
@@ -236,7 +240,10 @@ test('attach refuses what it cannot do: no terminal, a wrong token, a bad argume
   const { consoleUrl } = await preparedTarget(t);
   const noTerminal = spawnSync(process.execPath, [cli, 'attach', consoleUrl.url], { encoding: 'utf8', stdio: 'pipe' });
   assert.equal(noTerminal.status, exitCodes.EXIT_USAGE);
-  assert.match(noTerminal.stderr, /attach needs a terminal on its stdin and stdout; for scripts and cron, use prdb exec/);
+  assert.match(
+    noTerminal.stderr,
+    /attach needs a terminal on its stdin and stdout; for scripts and cron, use prdb exec/,
+  );
   const usage = spawnSync(process.execPath, [cli, 'attach'], { encoding: 'utf8', stdio: 'pipe' });
   assert.equal(usage.status, exitCodes.EXIT_USAGE);
   const pane = terminal(t, [`${consoleUrl.origin}/#${'A'.repeat(43)}`]);

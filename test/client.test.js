@@ -74,7 +74,7 @@ test('a refused handshake rejects with the server’s reason', async () => {
     openWebSocket(consoleUrl.wsUrl, { headers: { Origin: 'http://evil.example' } }),
     /403 Forbidden.*Origin "http:\/\/evil\.example" is not this server's/,
   );
-  await assert.rejects(openWebSocket('http://127.0.0.1:1/'), /Expected a ws: URL/);
+  await assert.rejects(openWebSocket('http://127.0.0.1:1/'), /Expected a ws: or wss: URL/);
 });
 
 test('the client masks its frames, answers pings, and reads fragmented messages from ws', async (t) => {

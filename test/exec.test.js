@@ -207,7 +207,8 @@ test('exec by pid finds the console of a prepared process', async (t) => {
 test('exec sessions count towards maxSessions and end with their connection', async (t) => {
   const { consoleUrl } = await preparedTarget(t, { maxSessions: 1 });
   // One after the other: an exec session does not wait for a reattach (reattachTimeout) after it.
-  for (let i = 0; i < 3; i++) assert.equal((await prdb(['exec', consoleUrl.url, 'prdb.status().sessions'])).text, '1\n');
+  for (let i = 0; i < 3; i++)
+    assert.equal((await prdb(['exec', consoleUrl.url, 'prdb.status().sessions'])).text, '1\n');
   const page = await connect(t, consoleUrl);
   const refused = await prdb(['exec', consoleUrl.url, '1']);
   assert.equal(refused.code, exitCodes.EXIT_CONNECTION_FAILED);
@@ -268,7 +269,10 @@ test('attack: a URL for another host is refused before the token is sent, and a 
   t.after(() => plain.close());
   const run = await prdb(['exec', `http://127.0.0.1:${plain.address().port}/#secret-token`, '1']);
   assert.equal(run.code, exitCodes.EXIT_CONNECTION_FAILED);
-  assert.match(run.stderr, /cannot connect to the console at 127\.0\.0\.1:\d+: the server answered "HTTP\/1\.1 200 OK"/);
+  assert.match(
+    run.stderr,
+    /cannot connect to the console at 127\.0\.0\.1:\d+: the server answered "HTTP\/1\.1 200 OK"/,
+  );
   assert.ok(!tokens.join('').includes('secret-token'), 'the token never left');
   // Nothing listens: said plainly.
   const closedPort = plain.address().port;
@@ -284,7 +288,10 @@ test('attack: huge code is refused with the limit named; the target is unharmed'
   const huge = `globalThis.pwned = ${JSON.stringify('x'.repeat(2 * 1024 * 1024))}.length`;
   const run = await prdb(['exec', consoleUrl.url, '-'], { input: huge });
   assert.equal(run.code, exitCodes.EXIT_USAGE);
-  assert.match(run.stderr, /the code is 2\.0 MiB, more than this console accepts \(1\.0 MiB, its maxMessageSize option\)/);
+  assert.match(
+    run.stderr,
+    /the code is 2\.0 MiB, more than this console accepts \(1\.0 MiB, its maxMessageSize option\)/,
+  );
   // A client that sends it anyway is cut off by the server (1009), before anything runs.
   const socket = new WebSocket(consoleUrl.wsUrl);
   t.after(() => socket.terminate());
@@ -334,15 +341,20 @@ test('attack: the exec protocol takes the code only after the token, once, as a 
   const session = await rawExecSession(t, consoleUrl, { type: 'token', token: consoleUrl.token, mode: 'exec' });
   await waitUntil(session.socket, 'message', () => session.messages.length > 0, 'hello');
   session.socket.send(Buffer.from('globalThis.pwned = 2\r'));
-  session.socket.send(JSON.stringify({ type: 'exec', code: 'await new Promise((r) => setTimeout(r, 100)); typeof pwned' }));
+  session.socket.send(
+    JSON.stringify({ type: 'exec', code: 'await new Promise((r) => setTimeout(r, 100)); typeof pwned' }),
+  );
   session.socket.send(JSON.stringify({ type: 'exec', code: 'globalThis.pwned = 3' }));
   await waitUntil(session.socket, 'message', () => session.messages.find((m) => m.type === 'session-end'), 'the end');
   assert.equal(session.output, 'undefined\n');
-  assert.deepEqual(session.messages.find((m) => m.type === 'session-end'), {
-    type: 'session-end',
-    reason: 'exec',
-    result: { threw: false },
-  });
+  assert.deepEqual(
+    session.messages.find((m) => m.type === 'session-end'),
+    {
+      type: 'session-end',
+      reason: 'exec',
+      result: { threw: false },
+    },
+  );
   assert.equal((await prdb(['exec', consoleUrl.url, 'typeof globalThis.pwned'])).text, 'undefined\n');
   // A page's own session is not an exec session: an exec message there does nothing.
   const page = await connect(t, consoleUrl);
@@ -352,9 +364,13 @@ test('attack: the exec protocol takes the code only after the token, once, as a 
 
 test('Ctrl+C at prdb exec interrupts the evaluation, as at the prompt', async (t) => {
   const { consoleUrl } = await preparedTarget(t);
-  const child = spawn(process.execPath, [cli, 'exec', consoleUrl.url, "console.log('started'); await new Promise(() => {})"], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'exec', consoleUrl.url, "console.log('started'); await new Promise(() => {})"],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
