@@ -3,7 +3,7 @@
 // however large, the error on stderr, the exit codes, --json, --timeout, and attacks on it.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -13,17 +13,18 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { entry, fixture, startTarget, connect, waitUntil, pollUntil, root } from './helpers.js';
 
-const { exitCodes } = (await import(entry)).internalsForTests;
+const { exitCodes, OutputQueue } = (await import(entry)).internalsForTests;
 const cli = fileURLToPath(entry);
 
 /**
  * Runs `prdb …` and resolves with its exit code, stdout (as a Buffer) and stderr. `input` goes to
  * its stdin; `stdoutFile` makes stdout that file, as `> file` does.
  */
-async function prdb(args, { input, stdoutFile, deadlineMs = 30_000 } = {}) {
+async function prdb(args, { input, stdoutFile, env = {}, deadlineMs = 30_000 } = {}) {
   const fd = stdoutFile === undefined ? null : openSync(stdoutFile, 'w');
   const child = spawn(process.execPath, [cli, ...args], {
     cwd: root,
+    env: { ...process.env, ...env },
     stdio: ['pipe', fd ?? 'pipe', 'pipe'],
   });
   if (fd !== null) closeSync(fd);
@@ -382,4 +383,69 @@ test('Ctrl+C at prdb exec interrupts the evaluation, as at the prompt', async (t
   assert.equal(code, exitCodes.EXIT_CODE_THREW);
   assert.match(stderr, /interrupting the evaluation/);
   assert.match(stderr, /Script execution was interrupted by Ctrl\+C/);
+});
+
+test('output queue for exec: LF stays LF, byte for byte', () => {
+  const queue = new OutputQueue(
+    { windowBytes: 100, blockBytes: 16, maxQueuedBytes: Infinity },
+    { translateNewlines: false },
+  );
+  queue.write(Buffer.from('a\nb\r\n'));
+  queue.write(Buffer.from('\n\u00e9\n'));
+  assert.equal(queue.take().toString(), 'a\nb\r\n\n\u00e9\n');
+});
+
+test('a reattaching client that says what it received is sent only the rest; a bogus count gets it all', async (t) => {
+  const { consoleUrl } = await preparedTarget(t);
+  const page = await connect(t, consoleUrl);
+  await page.evaluate("'first'");
+  const resumeWith = async (received) => {
+    const { sessionId, resumeKey: key } = page.hello;
+    page.socket.terminate();
+    await page.waitForClose();
+    const next = await connect(t, consoleUrl, { resume: { sessionId, key, received }, waitForPrompt: false });
+    assert.equal(next.hello.resumed, true);
+    await next.waitForOutput(/> $/, { from: 0 });
+    return next;
+  };
+  const total = page.outputBytes;
+  let next = await resumeWith(total);
+  assert.equal(next.hello.outputFrom, total);
+  // Nothing was missed but the prompt's redraw on resize: not the earlier output again.
+  assert.doesNotMatch(next.output, /first/);
+  for (const bogus of [-1, 10_000_000, 1e300, 0.5, 'x', null]) {
+    const { sessionId, resumeKey: key } = next.hello;
+    next.socket.terminate();
+    await next.waitForClose();
+    next = await connect(t, consoleUrl, { resume: { sessionId, key, received: bogus }, waitForPrompt: false });
+    await next.waitForOutput(/first/, { from: 0 });
+    assert.equal(next.hello.outputFrom, 0, `received ${bogus}`);
+  }
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+test('exec reaches an https console over wss:, with the certificate checked', { skip: !hasOpenssl }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'prdb-exec-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [keyFile, certFile] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1'],
+      ...['-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    ],
+    { stdio: 'ignore' },
+  );
+  const tls = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+  const { consoleUrl } = await preparedTarget(t, { tls });
+  assert.match(consoleUrl.url, /^https:/);
+  const trusted = await prdb(['exec', consoleUrl.url, '6 * 7'], { env: { NODE_EXTRA_CA_CERTS: certFile } });
+  assert.equal(trusted.stderr, '');
+  assert.equal(trusted.text, '42\n');
+  // A certificate nobody vouches for: refused before the token is sent.
+  const untrusted = await prdb(['exec', consoleUrl.url, 'globalThis.pwned = 1']);
+  assert.equal(untrusted.code, exitCodes.EXIT_CONNECTION_FAILED);
+  assert.match(untrusted.stderr, /cannot connect to the console at 127\.0\.0\.1:\d+: self[- ]signed certificate/);
+  const check = await prdb(['exec', consoleUrl.url, 'typeof pwned'], { env: { NODE_EXTRA_CA_CERTS: certFile } });
+  assert.equal(check.text, 'undefined\n');
 });
