@@ -1233,8 +1233,10 @@ function openSession(running, sessionId, columns, rows, exec) {
     // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
     server.on('SIGTSTP', ignoreSuspend);
     server.on('exit', () => endSession(session, 'exit'));
+    // After the messages that came with this one: a client that gave up (--timeout) while this
+    // process was too busy to start its code has closed the session by then, and the code never runs.
     if (session.exec !== null)
-        runExec(session, session.exec);
+        setImmediate(runExec, session, session.exec);
 }
 /** The scripts of exec evaluations are named this and a number, as the REPL names its own REPL<n>. */
 const EXEC_SCRIPT_PREFIX = 'prdb-exec-';
@@ -1245,6 +1247,8 @@ const EXEC_SCRIPT_PREFIX = 'prdb-exec-';
  * program's own domain took it) ends the evaluation too.
  */
 function runExec(session, exec) {
+    if (session.ended)
+        return;
     const domain = session.server._domain;
     domain?.prependListener('error', (error) => finishExec(session, error, undefined));
     session.server.eval(exec.request.code, session.server.context, exec.file, (error, result) => finishExec(session, error, result));
@@ -5592,6 +5596,8 @@ async function commandAttach(args) {
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
 /** Attributes off, the cursor shown, bracketed paste off: whatever the REPL or the output left on. */
 const TERMINAL_RESTORE = '\x1b[0m\x1b[?25h\x1b[?2004l';
+/** A terminal has no status bar for "busy for N s": it is told once the main thread has been silent this long. */
+const BUSY_NOTICE_MS = 2000;
 /** prdb's own lines in the terminal, colored as on the page. */
 const NOTICE_TONES = { dim: '2', warn: '38;2;215;186;125', error: '38;2;241;76;76' };
 /**
@@ -5613,6 +5619,7 @@ function attachTerminal(address, first, done) {
     let retries = 0;
     let retryTimer;
     let atLineStart = true;
+    let busySaid = false;
     let restored = false;
     let ended = false;
     const notice = (text, tone = 'dim') => {
@@ -5775,7 +5782,21 @@ function attachTerminal(address, first, done) {
                 return notice(`prdb: ${String(message.message)}`, 'error');
             case 'notice':
                 return notice(String(message.text ?? ''), 'warn');
-            // Status, busy, stack and types a newer server sends: the page's status bar has them.
+            case 'busy': {
+                const ms = Number(message.ms) || 0;
+                if (ms >= BUSY_NOTICE_MS && !busySaid) {
+                    busySaid = true;
+                    notice(`The process is busy: its main thread has not answered for ${(ms / 1000).toFixed(1)} s.\n` +
+                        'Keys wait until it frees; Ctrl+C interrupts an evaluation typed here.', 'warn');
+                }
+                else if (ms === 0 && busySaid) {
+                    busySaid = false;
+                    // The REPL redraws its line on a resize: the notice broke it.
+                    sendSize();
+                }
+                return;
+            }
+            // Status, stack and types a newer server sends: the page's status bar and buttons have them.
         }
     }
     stdin.setRawMode(true);
@@ -5861,7 +5882,7 @@ function runExecSession(client, token, code, json, timeoutSeconds) {
                         timedOut = true;
                         say(`prdb: no result after ${timeoutSeconds} s (--timeout): interrupting the evaluation`);
                         interrupt();
-                        timer = setTimeout(() => finish(EXIT_TIMEOUT, 'prdb: the evaluation did not stop on Ctrl+C; it may still run in the process'), EXEC_INTERRUPT_GRACE_MS);
+                        timer = setTimeout(() => finish(EXIT_TIMEOUT, 'prdb: the evaluation did not stop on Ctrl+C; if it had started, it runs on in the process'), EXEC_INTERRUPT_GRACE_MS);
                     }, timeoutSeconds * 1000);
             }
             else if (message.type === 'session-end') {

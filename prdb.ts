@@ -1535,7 +1535,9 @@ function openSession(
   // Ctrl+Z: readline would stop the whole process (SIGTSTP) when nobody listens. Not here.
   server.on('SIGTSTP', ignoreSuspend);
   server.on('exit', () => endSession(session, 'exit'));
-  if (session.exec !== null) runExec(session, session.exec);
+  // After the messages that came with this one: a client that gave up (--timeout) while this
+  // process was too busy to start its code has closed the session by then, and the code never runs.
+  if (session.exec !== null) setImmediate(runExec, session, session.exec);
 }
 
 /** The scripts of exec evaluations are named this and a number, as the REPL names its own REPL<n>. */
@@ -1548,6 +1550,7 @@ const EXEC_SCRIPT_PREFIX = 'prdb-exec-';
  * program's own domain took it) ends the evaluation too.
  */
 function runExec(session: ReplSession, exec: NonNullable<ReplSession['exec']>): void {
+  if (session.ended) return;
   const domain = (session.server as unknown as { _domain?: NodeJS.EventEmitter })._domain;
   domain?.prependListener('error', (error: unknown) => finishExec(session, error, undefined));
   session.server.eval(exec.request.code, session.server.context, exec.file, (error, result) =>
@@ -6169,6 +6172,8 @@ async function commandAttach(args: string[]): Promise<number> {
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
 /** Attributes off, the cursor shown, bracketed paste off: whatever the REPL or the output left on. */
 const TERMINAL_RESTORE = '\x1b[0m\x1b[?25h\x1b[?2004l';
+/** A terminal has no status bar for "busy for N s": it is told once the main thread has been silent this long. */
+const BUSY_NOTICE_MS = 2000;
 /** prdb's own lines in the terminal, colored as on the page. */
 const NOTICE_TONES = { dim: '2', warn: '38;2;215;186;125', error: '38;2;241;76;76' };
 
@@ -6191,6 +6196,7 @@ function attachTerminal(address: ConsoleAddress, first: WebSocketClient, done: (
   let retries = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let atLineStart = true;
+  let busySaid = false;
   let restored = false;
   let ended = false;
 
@@ -6372,7 +6378,23 @@ function attachTerminal(address: ConsoleAddress, first: WebSocketClient, done: (
         return notice(`prdb: ${String(message.message)}`, 'error');
       case 'notice':
         return notice(String(message.text ?? ''), 'warn');
-      // Status, busy, stack and types a newer server sends: the page's status bar has them.
+      case 'busy': {
+        const ms = Number(message.ms) || 0;
+        if (ms >= BUSY_NOTICE_MS && !busySaid) {
+          busySaid = true;
+          notice(
+            `The process is busy: its main thread has not answered for ${(ms / 1000).toFixed(1)} s.\n` +
+              'Keys wait until it frees; Ctrl+C interrupts an evaluation typed here.',
+            'warn',
+          );
+        } else if (ms === 0 && busySaid) {
+          busySaid = false;
+          // The REPL redraws its line on a resize: the notice broke it.
+          sendSize();
+        }
+        return;
+      }
+      // Status, stack and types a newer server sends: the page's status bar and buttons have them.
     }
   }
 
@@ -6471,7 +6493,10 @@ function runExecSession(
             interrupt();
             timer = setTimeout(
               () =>
-                finish(EXIT_TIMEOUT, 'prdb: the evaluation did not stop on Ctrl+C; it may still run in the process'),
+                finish(
+                  EXIT_TIMEOUT,
+                  'prdb: the evaluation did not stop on Ctrl+C; if it had started, it runs on in the process',
+                ),
               EXEC_INTERRUPT_GRACE_MS,
             );
           }, timeoutSeconds * 1000);

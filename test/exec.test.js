@@ -449,3 +449,15 @@ test('exec reaches an https console over wss:, with the certificate checked', { 
   const check = await prdb(['exec', consoleUrl.url, 'typeof pwned'], { env: { NODE_EXTRA_CA_CERTS: certFile } });
   assert.equal(check.text, 'undefined\n');
 });
+
+test('a timeout while the program itself is busy: the code, not started yet, never runs', async (t) => {
+  const { target, consoleUrl } = await preparedTarget(t, {}, { env: { FIXTURE_APP_BUSY_MS: '9000' } });
+  // The program's own busy work (SIGHUP in the fixture), which no Ctrl+C of a session may stop.
+  target.signal('SIGHUP');
+  const run = await prdb(['exec', consoleUrl.url, 'globalThis.ranLate = true', '--timeout', '0.5']);
+  assert.equal(run.code, exitCodes.EXIT_TIMEOUT);
+  assert.match(run.stderr, /busy in code that this session did not start/);
+  assert.match(run.stderr, /did not stop on Ctrl\+C; if it had started, it runs on in the process/);
+  await target.waitForStdout('fixture: app busy work done', 15_000);
+  assert.equal((await prdb(['exec', consoleUrl.url, 'typeof ranLate'])).text, 'undefined\n');
+});
