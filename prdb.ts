@@ -6454,8 +6454,15 @@ function runExecSession(
       client.onClose = null;
       client.close();
       // Resolved once what was written to stdout is out.
-      process.stdout.write('', () => resolve(exitCode));
+      if (stdoutClosed) resolve(exitCode);
+      else process.stdout.write('', () => resolve(exitCode));
     };
+    // A reader that has read enough (`| head`) closes the pipe: prdb exec stops as a tool killed by SIGPIPE would.
+    let stdoutClosed = false;
+    process.stdout.once('error', () => {
+      stdoutClosed = true;
+      finish(128 + (builtin('node:os').constants.signals.SIGPIPE ?? 13));
+    });
     const interrupt = (): void => client.send(CTRL_C);
     // Ctrl+C at this command interrupts the evaluation, as at the prompt; a second one leaves it running.
     function onInterrupt(): void {

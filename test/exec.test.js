@@ -461,3 +461,20 @@ test('a timeout while the program itself is busy: the code, not started yet, nev
   await target.waitForStdout('fixture: app busy work done', 15_000);
   assert.equal((await prdb(['exec', consoleUrl.url, 'typeof ranLate'])).text, 'undefined\n');
 });
+
+test('a reader that stops early (| head) ends prdb exec quietly, as SIGPIPE ends a tool', async (t) => {
+  const { target, consoleUrl } = await preparedTarget(t);
+  const child = spawn(process.execPath, [cli, 'exec', consoleUrl.url, "'line\\n'.repeat(5e6)"], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  await once(child.stdout, 'data');
+  child.stdout.destroy();
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 141);
+  assert.equal(stderr, '');
+  assert.equal((await prdb(['exec', consoleUrl.url, '1'])).text, '1\n');
+  assert.equal(target.exit, null);
+});
