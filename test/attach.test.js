@@ -230,9 +230,14 @@ test('a lost connection is taken up again where it was, with what was printed me
   const screen = await pane.waitFor("'still here'");
   // Only what it missed was sent again: nothing shown twice.
   assert.equal(screen.match(/^marker before$/gm).length, 1, screen);
-  pane.keys('C-d');
+  // Gone for good (the tunnel closed): retrying, until Ctrl+C leaves, with the terminal sane.
+  proxy.close();
+  for (const socket of open) socket.destroy();
+  await pane.waitFor(/Connection lost\. Reconnecting.*\n.*Ctrl\+C or Ctrl\+D to leave\.\n(?![^]*Connection lost)/);
+  pane.keys('C-c');
+  await pane.waitFor('Left. The session waits in process');
   const { code, stty } = await pane.exited();
-  assert.equal(code, exitCodes.EXIT_OK);
+  assert.equal(code, exitCodes.EXIT_CONNECTION_FAILED);
   assertSane(stty, pane);
 });
 
