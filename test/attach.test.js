@@ -27,7 +27,9 @@ function terminal(t, args, { columns = 100, rows = 30, nodeArgs = [] } = {}) {
   const quote = (word) => `'${String(word).replace(/'/g, `'\\''`)}'`;
   const command =
     [process.execPath, ...nodeArgs, cli, 'attach', ...args].map(quote).join(' ') +
-    `; echo $? > ${quote(path.join(dir, 'exit'))}; stty -a > ${quote(path.join(dir, 'stty'))}; exec sleep 600`;
+    `; echo $? > ${quote(path.join(dir, 'exit'))}; stty -a > ${quote(path.join(dir, 'stty.part'))}` +
+    // Renamed once written: the test reads it as soon as it exists.
+    `; mv ${quote(path.join(dir, 'stty.part'))} ${quote(path.join(dir, 'stty'))}; exec sleep 600`;
   const tmux = (...words) => execFileSync('tmux', ['-L', socket, ...words], { encoding: 'utf8', cwd: root });
   tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'prdb', '-x', String(columns), '-y', String(rows), command);
   t.after(() => {
