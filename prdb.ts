@@ -6466,7 +6466,8 @@ function runExecSession(
     const interrupt = (): void => client.send(CTRL_C);
     // Ctrl+C at this command interrupts the evaluation, as at the prompt; a second one leaves it running.
     function onInterrupt(): void {
-      if (++interrupts > 1 || !welcomed)
+      if (!welcomed) return finish(EXIT_CODE_THREW, 'prdb: interrupted before the code was sent; nothing ran');
+      if (++interrupts > 1)
         return finish(EXIT_CODE_THREW, 'prdb: left; the evaluation, if it still runs, goes on in the process');
       say('prdb: interrupting the evaluation (Ctrl+C again to leave it running)');
       interrupt();
