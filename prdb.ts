@@ -1643,7 +1643,7 @@ function evaluate(
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
   if (session.outputQueue.hasPending) flushOutput(session);
   let finished = false;
-  const { source, declares } = sessionSource(code);
+  const { source, declares } = sessionSource(code, { local: session.exec !== null });
   const finish = (error: Error | null, result?: unknown): void => {
     if (finished) return;
     finished = true;
@@ -2114,12 +2114,12 @@ const STEP_SCRIPT_NAME = 'prdb-await-step';
  * a generator that the driver steps, or null to run it as typed (no top-level await, input the
  * rewriter does not handle, or a rewrite that does not compile, which is then never run).
  */
-function steppedSource(code: string, scoped: boolean): string | null {
+function steppedSource(code: string, scoped: boolean, local = false): string | null {
   // The REPL reads `{ … }` as an object literal, not a block; leave that reading to it.
   if (/^\s*\{/.test(code) && /\}\s*$/.test(code)) return null;
   let rewritten: { hoisted: string; body: string } | null;
   try {
-    rewritten = rewriteTopLevelAwait(code);
+    rewritten = rewriteTopLevelAwait(code, { requireAwait: !local });
   } catch {
     // A rewriter bug must not cost the session: the input runs as typed.
     return null;
@@ -2127,9 +2127,11 @@ function steppedSource(code: string, scoped: boolean): string | null {
   if (rewritten === null) return null;
   // The REPL rewrites this source too (it has a top-level await), and would turn the hoisted
   // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
-  const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
+  // `local` (prdb exec): the declarations stay inside the generator, and end with the evaluation.
+  const hoisted = local ? '' : rewritten.hoisted.replace(/^var /, 'if (0) var ');
+  const inner = local ? rewritten.hoisted : '';
   const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-  const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)).value\n`;
+  const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${inner}${body}\n}, this)).value\n`;
   try {
     new (builtin('node:vm').Script)(`(async () => {${source}})`);
   } catch {
@@ -2400,9 +2402,14 @@ function assignScopeName(name: string, value: unknown): boolean {
 /**
  * What the REPL runs for typed input: inside the session scope when it names one of the
  * program's variables, and in steps when it awaits. Also answers the names the input
- * declares, which from now on are the prompt's.
+ * declares, which from now on are the prompt's. `local` (prdb exec): code run again and again
+ * by a script declares its names for itself, not for the next evaluation (a second
+ * `const state = …` would not compile), so it always runs in steps, its declarations inside.
  */
-function sessionSource(code: string): { source: string; declares: string[] } {
+function sessionSource(
+  code: string,
+  { local = false }: { local?: boolean } = {},
+): { source: string; declares: string[] } {
   let tokens: Token[] | null = null;
   try {
     tokens = tokenize(code);
@@ -2412,7 +2419,8 @@ function sessionSource(code: string): { source: string; declares: string[] } {
   let scoped = false;
   let declares: string[] = [];
   if (tokens !== null) {
-    declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !sessionRole.promptDeclaredNames.has(name));
+    if (!local)
+      declares = [...topLevelDeclarations(tokens).keys()].filter((name) => !sessionRole.promptDeclaredNames.has(name));
     for (const name of declares) sessionRole.promptDeclaredNames.add(name);
     const names = referencedNames(tokens);
     for (const kind of ['quick', 'full'] as const) {
@@ -2427,8 +2435,8 @@ function sessionSource(code: string): { source: string; declares: string[] } {
     }
     for (const name of names) if (inSessionScope(name)) scoped = true;
   }
-  if (code.includes('await')) {
-    const stepped = steppedSource(code, scoped);
+  if (code.includes('await') || local) {
+    const stepped = steppedSource(code, scoped, local);
     if (stepped !== null) return { source: stepped, declares };
   }
   return { source: scoped ? (scopedSource(code) ?? code) : code, declares };

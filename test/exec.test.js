@@ -74,6 +74,13 @@ test('exec evaluates as the REPL does: the program’s own variables, top-level 
   const awaited = await prdb(['exec', url, 'const a = 2;\nawait new Promise((r) => setTimeout(r, 20));\na * 21']);
   assert.equal(awaited.stderr, '');
   assert.equal(awaited.text, '42\n');
+  // A script run again and again: its declarations are its own, not the next run's (nor the program's).
+  for (const value of [1, 2])
+    assert.equal(
+      (await prdb(['exec', url, `const once = ${value}; let again = await once; again`])).text,
+      `${value}\n`,
+    );
+  assert.equal((await prdb(['exec', url, 'typeof once + typeof again'])).text, 'undefinedundefined\n');
   // Code that reads stdin: `-`.
   assert.equal((await prdb(['exec', url, '-'], { input: 'step > 0 && epochs' })).text, '100\n');
 });
