@@ -5824,8 +5824,8 @@ async function commandExec(args) {
 const EXEC_INTERRUPT_GRACE_MS = 5000;
 /**
  * One evaluation over an exec session: the output to stdout as it comes, acknowledged once
- * written (a slow reader slows the code's output, nothing is dropped), the error to stderr.
- * Resolves with the exit code.
+ * written (for a slow reader the output waits in the target), the error to stderr. Resolves
+ * with the exit code.
  */
 function runExecSession(client, token, code, json, timeoutSeconds) {
     return new Promise((resolve) => {

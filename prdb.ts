@@ -6432,8 +6432,8 @@ const EXEC_INTERRUPT_GRACE_MS = 5000;
 
 /**
  * One evaluation over an exec session: the output to stdout as it comes, acknowledged once
- * written (a slow reader slows the code's output, nothing is dropped), the error to stderr.
- * Resolves with the exit code.
+ * written (for a slow reader the output waits in the target), the error to stderr. Resolves
+ * with the exit code.
  */
 function runExecSession(
   client: WebSocketClient,
