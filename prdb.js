@@ -5603,6 +5603,8 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15000, 30000];
 const TERMINAL_RESTORE = '\x1b[0m\x1b[?25h\x1b[?2004l';
 /** A terminal has no status bar for "busy for N s": it is told once the main thread has been silent this long. */
 const BUSY_NOTICE_MS = 2000;
+/** Ctrl+\ asks for the main thread's stack. */
+const STACK_KEY = 0x1c;
 /** prdb's own lines in the terminal, colored as on the page. */
 const NOTICE_TONES = { dim: '2', warn: '38;2;215;186;125', error: '38;2;241;76;76' };
 /**
@@ -5682,8 +5684,14 @@ function attachTerminal(address, first, done) {
             client.send(JSON.stringify({ type: 'resize', cols: stdout.columns, rows: stdout.rows }));
     }
     function onKeys(keys) {
+        // Ctrl+\ is the page's Stack button: where the main thread is (as a JVM's thread dump on
+        // Ctrl+\). Readline binds nothing to it.
+        if (connected && keys.includes(STACK_KEY)) {
+            client.send(JSON.stringify({ type: 'stack' }));
+            keys = Buffer.from(keys.filter((byte) => byte !== STACK_KEY));
+        }
         if (connected)
-            return client.send(keys);
+            return keys.length > 0 ? client.send(keys) : undefined;
         // Nothing reaches the REPL while the connection is down: Enter retries now, Ctrl+C or Ctrl+D leaves.
         if (keys.includes(0x03) || keys.includes(0x04))
             return leave(EXIT_CONNECTION_FAILED, `Left. The session waits in process ${pid} a while (reattachTimeout), then ends; the process goes on.`);
@@ -5787,12 +5795,14 @@ function attachTerminal(address, first, done) {
                 return notice(`prdb: ${String(message.message)}`, 'error');
             case 'notice':
                 return notice(String(message.text ?? ''), 'warn');
+            case 'stack':
+                return notice(`Main thread stack (Ctrl+\\):\n${String(message.text ?? '')}`);
             case 'busy': {
                 const ms = Number(message.ms) || 0;
                 if (ms >= BUSY_NOTICE_MS && !busySaid) {
                     busySaid = true;
                     notice(`The process is busy: its main thread has not answered for ${(ms / 1000).toFixed(1)} s.\n` +
-                        'Keys wait until it frees; Ctrl+C interrupts an evaluation typed here.', 'warn');
+                        'Keys wait until it frees; Ctrl+C interrupts an evaluation typed here, Ctrl+\\ shows where it is.', 'warn');
                 }
                 else if (ms === 0 && busySaid) {
                     busySaid = false;
@@ -5801,7 +5811,7 @@ function attachTerminal(address, first, done) {
                 }
                 return;
             }
-            // Status, stack and types a newer server sends: the page's status bar and buttons have them.
+            // Status and types a newer server sends: the page's status bar has them.
         }
     }
     stdin.setRawMode(true);

@@ -260,19 +260,26 @@ test('attach refuses what it cannot do: no terminal, a wrong token, a bad argume
   assertSane(stty, pane);
 });
 
-test('a busy program is said once in plain words, and the line redrawn when it frees', { skip }, async (t) => {
-  const { target, consoleUrl } = await preparedTarget(t, {}, { env: { FIXTURE_APP_BUSY_MS: '3000' } });
-  const pane = terminal(t, [consoleUrl.url]);
-  await pane.waitFor(/^> ?$/m, 'the prompt');
-  pane.type('1 +');
-  target.signal('SIGHUP');
-  await pane.waitFor(/The process is busy: its main thread has not answered for \d\.\d s\./);
-  await target.waitForStdout('fixture: app busy work done');
-  // The half-typed line comes back under the notice, and goes on.
-  await pane.waitFor(/^Keys wait until it frees; Ctrl\+C interrupts an evaluation typed here\.\n> 1 \+/m);
-  pane.type(' 1');
-  pane.keys('Enter');
-  await pane.waitFor(/^2$/m);
-  pane.keys('C-d');
-  assert.equal((await pane.exited()).code, exitCodes.EXIT_OK);
-});
+test(
+  'a busy program is said once in plain words, Ctrl+\\ shows its stack, the line redrawn when it frees',
+  { skip },
+  async (t) => {
+    const { target, consoleUrl } = await preparedTarget(t, {}, { env: { FIXTURE_APP_BUSY_MS: '4000' } });
+    const pane = terminal(t, [consoleUrl.url]);
+    await pane.waitFor(/^> ?$/m, 'the prompt');
+    pane.type('1 +');
+    target.signal('SIGHUP');
+    await pane.waitFor(/The process is busy: its main thread has not answered for \d\.\d s\./);
+    // Ctrl+\ is the page's Stack button: the program's own busy code, by its file.
+    pane.keys('C-\\');
+    await pane.waitFor(/Main thread stack \(Ctrl\+\\\):\n[^]*target\.js/);
+    await target.waitForStdout('fixture: app busy work done');
+    // The half-typed line comes back under the notice, and goes on.
+    await pane.waitFor(/\n> 1 \+\s*$/, 'the line redrawn last');
+    pane.type(' 1');
+    pane.keys('Enter');
+    await pane.waitFor(/^2$/m);
+    pane.keys('C-d');
+    assert.equal((await pane.exited()).code, exitCodes.EXIT_OK);
+  },
+);
