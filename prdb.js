@@ -1171,8 +1171,11 @@ function openSession(running, sessionId, columns, rows) {
         useGlobal: true,
         preview: true,
         historySize: HISTORY_SIZE,
-        // Not a real domain where prdb can do its work: see containSessionErrors.
-        domain: containSessionErrors() ? standInDomain() : undefined,
+        // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
+        ...(replHasDomain(repl)
+            ? // Not a real domain where prdb can do its work: see containSessionErrors.
+                { domain: containSessionErrors() ? standInDomain() : undefined }
+            : { handleError: decorateSessionError }),
     });
     session.server = server;
     for (const name of Reflect.ownKeys(globalThis))
@@ -1190,10 +1193,8 @@ function openSession(running, sessionId, columns, rows) {
     server.eval = function evaluateInSession(code, context, file, callback) {
         evaluate(session, originalEval, code, context, file, callback);
     };
-    // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
-    // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
-    server._domain?.prependListener('error', shortenInterruptedStack);
-    server._domain?.prependListener('error', explainUnreachableName);
+    // The REPL reports a thrown evaluation error through its domain (or handleError, above).
+    server._domain?.prependListener('error', decorateSessionError);
     const displayPrompt = server.displayPrompt;
     server.displayPrompt = function displayPromptInSession(...args) {
         session.redrawPending = false;
@@ -1407,6 +1408,19 @@ function reportSessionError(sessionId, error) {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain() {
     return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: (bound) => bound });
+}
+/** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
+function replHasDomain(repl) {
+    return typeof repl.REPLServer.prototype._handleError !== 'function';
+}
+/**
+ * An error as a session shows it: an interruption's stack is all REPL and prdb plumbing, none of
+ * it the user's, so it is one line; a name prdb could not reach says why.
+ */
+function decorateSessionError(error) {
+    shortenInterruptedStack(error);
+    explainUnreachableName(error);
+    return 'print';
 }
 function ignoreSuspend() { }
 function shortenInterruptedStack(error) {

@@ -1443,9 +1443,12 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     useGlobal: true,
     preview: true,
     historySize: HISTORY_SIZE,
-    // Not a real domain where prdb can do its work: see containSessionErrors.
-    domain: containSessionErrors() ? standInDomain() : undefined,
-  } as Parameters<typeof repl.start>[0] & { historySize: number; domain: object });
+    // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
+    ...(replHasDomain(repl)
+      ? // Not a real domain where prdb can do its work: see containSessionErrors.
+        { domain: containSessionErrors() ? standInDomain() : undefined }
+      : { handleError: decorateSessionError }),
+  } as Parameters<typeof repl.start>[0] & { historySize: number });
   session.server = server;
   for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
   const history = (server as unknown as { history: string[] }).history;
@@ -1459,10 +1462,8 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   (server as { eval: ReplEval }).eval = function evaluateInSession(code, context, file, callback) {
     evaluate(session, originalEval, code, context, file, callback);
   };
-  // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
-  // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
-  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
-  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', explainUnreachableName);
+  // The REPL reports a thrown evaluation error through its domain (or handleError, above).
+  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', decorateSessionError);
   const displayPrompt = server.displayPrompt;
   server.displayPrompt = function displayPromptInSession(
     this: REPLServer,
@@ -1714,6 +1715,21 @@ function reportSessionError(sessionId: string, error: unknown): void {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain(): NodeJS.EventEmitter & { bind<Bound>(bound: Bound): Bound } {
   return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: <Bound>(bound: Bound): Bound => bound });
+}
+
+/** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
+function replHasDomain(repl: typeof import('node:repl')): boolean {
+  return typeof (repl.REPLServer.prototype as { _handleError?: unknown })._handleError !== 'function';
+}
+
+/**
+ * An error as a session shows it: an interruption's stack is all REPL and prdb plumbing, none of
+ * it the user's, so it is one line; a name prdb could not reach says why.
+ */
+function decorateSessionError(error: unknown): 'print' {
+  shortenInterruptedStack(error);
+  explainUnreachableName(error);
+  return 'print';
 }
 
 function ignoreSuspend(): void {}

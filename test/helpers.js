@@ -211,7 +211,7 @@ export async function connect(
       session.type(`${line}\r`);
       const from = session.mark;
       await session.waitForOutput(/\n> $/, { from, deadlineMs });
-      return stripAnsi(session.output.slice(from));
+      return screenSince(session.output, from);
     },
   };
   socket.on('message', (data, isBinary) => {
@@ -253,6 +253,49 @@ export function stripAnsi(text) {
     .replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '')
     .replace(/\x1b[()][A-Z0-9]/g, '')
     .replace(/\r/g, '');
+}
+
+/**
+ * What a terminal shows of the output from offset `from` on, as text: the REPL of Node 26
+ * redraws the line (and the lines of a multi-line input) at each key, to color it, which
+ * stripAnsi would show as many copies. Enough of a terminal for what the REPL draws: CR, LF,
+ * cursor moves and erases; colors dropped. Starts a few lines above `from`, where a redraw of a
+ * multi-line input may begin.
+ */
+export function screenSince(output, from) {
+  let start = from;
+  for (let lines = 0; lines < 50 && start > 0; lines++) start = output.lastIndexOf('\n', start - 1);
+  start = Math.max(0, start + 1);
+  const screen = [''];
+  let row = 0;
+  let column = 0;
+  const draw = (text) => {
+    const tokens = /\x1b\[([0-9;?]*)[ -\/]*([@-~])|\x1b[()][A-Z0-9]|\r|\n|[^\x1b\r\n]+/g;
+    for (const [token, parameter, command] of text.matchAll(tokens)) {
+      const count = Number.parseInt(parameter, 10) || 1;
+      while (screen.length <= row) screen.push('');
+      if (token === '\r') column = 0;
+      else if (token === '\n') [row, column] = [row + 1, 0];
+      else if (command === 'A') row = Math.max(0, row - count);
+      else if (command === 'B') row += count;
+      else if (command === 'C') column += count;
+      else if (command === 'D') column = Math.max(0, column - count);
+      else if (command === 'G') column = count - 1;
+      else if ((command === 'J' || command === 'K') && !parameter) {
+        screen[row] = screen[row].slice(0, column);
+        if (command === 'J') screen.length = row + 1;
+      } else if (command === undefined && !token.startsWith('\x1b')) {
+        const line = screen[row].padEnd(column);
+        screen[row] = line.slice(0, column) + token + line.slice(column + token.length);
+        column += token.length;
+      }
+    }
+    while (screen.length <= row) screen.push('');
+  };
+  draw(output.slice(start, from));
+  const [markRow, markColumn] = [row, column];
+  draw(output.slice(from));
+  return [screen[markRow].padEnd(markColumn).slice(markColumn), ...screen.slice(markRow + 1)].join('\n');
 }
 
 /** A process's state letter and parent, from /proc; null once it is gone. */
