@@ -174,10 +174,21 @@ const EXIT_CONNECTION_FAILED = 9;
 // Public API
 // ---------------------------------------------------------------------------------------------
 /**
+ * One prdb per process, however many copies are loaded: prdb.cjs by a `--require` or a CommonJS
+ * module and prdb.js by an `import`, or two installed versions, would otherwise be two handlers
+ * of one signal, two servers, and names exposed to sessions that are not the running ones. The
+ * first copy to load takes this key; the API of any later copy is that first copy's.
+ */
+const PROCESS_WIDE_KEY = Symbol.for('prdb');
+/** The copy of prdb that serves this process, when it is another file than this one. */
+let firstCopy = null;
+/**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing
  * prdb calls it once with the defaults; call it again to change them.
  */
 export function setSignalHandler(options = {}) {
+    if (firstCopy !== null)
+        return firstCopy.setSignalHandler(options);
     const settings = validateOptions(options);
     const signal = options.signal ?? DEFAULT_SIGNAL;
     targetRole.settings = settings;
@@ -195,6 +206,8 @@ export function setSignalHandler(options = {}) {
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler() {
+    if (firstCopy !== null)
+        return firstCopy.removeSignalHandler();
     if (targetRole.signal !== null)
         releaseSignal(targetRole.signal);
     targetRole.signal = null;
@@ -204,6 +217,8 @@ export function removeSignalHandler() {
  * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
  */
 export function start(options) {
+    if (firstCopy !== null)
+        return firstCopy.start(options);
     if (options !== undefined)
         targetRole.settings = validateOptions(options);
     const ready = activate();
@@ -217,6 +232,8 @@ export function start(options) {
 }
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop() {
+    if (firstCopy !== null)
+        return firstCopy.stop();
     const running = targetRole.activation;
     if (running === null)
         return Promise.resolve();
@@ -226,6 +243,8 @@ export function stop() {
     });
 }
 export function expose(nameOrValues, value) {
+    if (firstCopy !== null)
+        return firstCopy.expose(nameOrValues, value);
     if (typeof nameOrValues === 'string') {
         sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
             value,
@@ -245,6 +264,8 @@ export function expose(nameOrValues, value) {
 }
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status() {
+    if (firstCopy !== null)
+        return firstCopy.status();
     return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
@@ -5684,6 +5705,26 @@ function isCommandLine() {
         return false;
     }
 }
+/**
+ * Whether this copy is the process's prdb (see PROCESS_WIDE_KEY): the first to load in the main
+ * thread. A worker thread has signals delivered to none of its listeners, and a program's workers
+ * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
+ */
+function isFirstCopy() {
+    if (!builtin('node:worker_threads').isMainThread)
+        return false;
+    const holder = globalThis;
+    const first = holder[PROCESS_WIDE_KEY];
+    if (first !== undefined) {
+        firstCopy = first;
+        return false;
+    }
+    // Not enumerable: the program's own walks of globalThis do not meet it.
+    Object.defineProperty(holder, PROCESS_WIDE_KEY, {
+        value: { setSignalHandler, removeSignalHandler, start, stop, expose, status },
+    });
+    return true;
+}
 if (isServerChild())
     runServerRole();
 else if (isWatchdog())
@@ -5694,5 +5735,5 @@ else if (isCommandLine()) {
         process.exitCode = EXIT_CODE_THREW;
     });
 }
-else
+else if (isFirstCopy())
     setSignalHandler();

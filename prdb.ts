@@ -312,10 +312,31 @@ type TargetMessage =
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * One prdb per process, however many copies are loaded: prdb.cjs by a `--require` or a CommonJS
+ * module and prdb.js by an `import`, or two installed versions, would otherwise be two handlers
+ * of one signal, two servers, and names exposed to sessions that are not the running ones. The
+ * first copy to load takes this key; the API of any later copy is that first copy's.
+ */
+const PROCESS_WIDE_KEY = Symbol.for('prdb');
+
+type PublicApi = {
+  setSignalHandler: typeof setSignalHandler;
+  removeSignalHandler: typeof removeSignalHandler;
+  start: typeof start;
+  stop: typeof stop;
+  expose(nameOrValues: string | object, value?: unknown): void;
+  status: typeof status;
+};
+
+/** The copy of prdb that serves this process, when it is another file than this one. */
+let firstCopy: PublicApi | null = null;
+
+/**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing
  * prdb calls it once with the defaults; call it again to change them.
  */
 export function setSignalHandler(options: PrdbOptions = {}): void {
+  if (firstCopy !== null) return firstCopy.setSignalHandler(options);
   const settings = validateOptions(options);
   const signal = options.signal ?? DEFAULT_SIGNAL;
   targetRole.settings = settings;
@@ -332,6 +353,7 @@ export function setSignalHandler(options: PrdbOptions = {}): void {
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler(): void {
+  if (firstCopy !== null) return firstCopy.removeSignalHandler();
   if (targetRole.signal !== null) releaseSignal(targetRole.signal);
   targetRole.signal = null;
 }
@@ -341,6 +363,7 @@ export function removeSignalHandler(): void {
  * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
  */
 export function start(options?: PrdbOptions): Promise<string> {
+  if (firstCopy !== null) return firstCopy.start(options);
   if (options !== undefined) targetRole.settings = validateOptions(options);
   const ready = activate();
   // The caller awaits the URL: hold the process open until it is known, and no longer.
@@ -357,6 +380,7 @@ export function start(options?: PrdbOptions): Promise<string> {
 
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop(): Promise<void> {
+  if (firstCopy !== null) return firstCopy.stop();
   const running = targetRole.activation;
   if (running === null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -375,6 +399,7 @@ export function stop(): Promise<void> {
 export function expose(name: string, value: unknown): void;
 export function expose(values: object): void;
 export function expose(nameOrValues: string | object, value?: unknown): void {
+  if (firstCopy !== null) return firstCopy.expose(nameOrValues, value);
   if (typeof nameOrValues === 'string') {
     sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
       value,
@@ -393,6 +418,7 @@ export function expose(nameOrValues: string | object, value?: unknown): void {
 
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status(): { url: string | null; sessions: number } {
+  if (firstCopy !== null) return firstCopy.status();
   return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 
@@ -6309,6 +6335,26 @@ function isCommandLine(): boolean {
   }
 }
 
+/**
+ * Whether this copy is the process's prdb (see PROCESS_WIDE_KEY): the first to load in the main
+ * thread. A worker thread has signals delivered to none of its listeners, and a program's workers
+ * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
+ */
+function isFirstCopy(): boolean {
+  if (!builtin('node:worker_threads').isMainThread) return false;
+  const holder = globalThis as unknown as Record<symbol, PublicApi | undefined>;
+  const first = holder[PROCESS_WIDE_KEY];
+  if (first !== undefined) {
+    firstCopy = first;
+    return false;
+  }
+  // Not enumerable: the program's own walks of globalThis do not meet it.
+  Object.defineProperty(holder, PROCESS_WIDE_KEY, {
+    value: { setSignalHandler, removeSignalHandler, start, stop, expose, status } satisfies PublicApi,
+  });
+  return true;
+}
+
 if (isServerChild()) runServerRole();
 else if (isWatchdog()) runWatchdogRole();
 else if (isCommandLine()) {
@@ -6319,4 +6365,4 @@ else if (isCommandLine()) {
       process.exitCode = EXIT_CODE_THREW;
     },
   );
-} else setSignalHandler();
+} else if (isFirstCopy()) setSignalHandler();

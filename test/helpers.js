@@ -64,10 +64,11 @@ export async function startTarget(
     args = [],
     execArgv = [],
     node = process.execPath,
+    cwd = root,
   } = {},
 ) {
   const child = spawn(node, [...execArgv, script, ...args], {
-    cwd: root,
+    cwd,
     env: {
       ...process.env,
       PRDB_ENTRY: entry,
