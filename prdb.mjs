@@ -119,6 +119,8 @@ const OUTPUT_BATCH_MS = 4;
 const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
 /** Recent output the server keeps per session, replayed to a page that reattaches. */
 const REPLAY_BYTES = 2 * 1024 * 1024;
+/** How often the child checks that its target still lives, for runtimes whose channel may not say. */
+const ORPHAN_CHECK_MS = 1000;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -976,6 +978,7 @@ function startServerChild(settings) {
         targetPid: process.pid,
         targetTitle: process.title,
         nodeVersion: process.version,
+        inspectorMissing: inspectorMissing(),
     };
     sendToChild(running, start);
     // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -996,14 +999,15 @@ function preloadSessionModules() {
     builtin('node:console');
 }
 function setChildReferenced(running, referenced) {
+    // Bun's channel has neither: there, the child alone holds the process open or not.
     const channel = running.child.channel;
     if (referenced) {
         running.child.ref();
-        channel?.ref();
+        channel?.ref?.();
     }
     else {
         running.child.unref();
-        channel?.unref();
+        channel?.unref?.();
     }
 }
 function sendToChild(running, message) {
@@ -2107,6 +2111,9 @@ function lookUpModuleScope(kind) {
     return scope;
 }
 function openModuleScope() {
+    const missing = inspectorMissing();
+    if (missing !== null)
+        throw new Error(`${missing}: have the program expose() the names you need`);
     const inspector = new (builtin('node:inspector').Session)();
     inspector.connect();
     const marker = evaluationMarker();
@@ -3829,6 +3836,9 @@ function importNames(tokens, index, names) {
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
 function startWatchdog(address, secret) {
+    // The child knows, and says so to the pages.
+    if (inspectorMissing() !== null)
+        return null;
     try {
         const { Worker } = builtin('node:worker_threads');
         const worker = new Worker(new URL(import.meta.url), {
@@ -4056,6 +4066,10 @@ function runServerRole() {
     });
     // The target exited or was killed: tell the pages, clean up, and go.
     process.on('disconnect', () => shutdownServer('target-exit'));
+    // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
+    // killed): the child then belongs to another parent, which it checks for itself.
+    const targetPid = process.ppid;
+    setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
     // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
     // target decides (its SIGINT listener may keep it alive); the child follows through the
     // channel, and so cleans up: dying here, it would leave the URL file behind.
@@ -4354,7 +4368,8 @@ function serverReady(state, httpServer, fallbackPort) {
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
         watchdog: state.watchdogAddress,
     });
-    scheduleWatchdogCheck(state);
+    if (state.start.inspectorMissing === null)
+        scheduleWatchdogCheck(state);
 }
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
 function rsaKeyBits(key) {
@@ -4686,6 +4701,8 @@ function sendHello(state, connection, session, { resumed, resumeRefused }) {
     });
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+    if (state.start.inspectorMissing !== null)
+        sendJson(connection, { type: 'notice', text: watchdogMissingNotice(state) });
 }
 /**
  * A page takes up a live session: the screen as it was (the replay of recent output), then
@@ -5069,6 +5086,8 @@ const PAUSE_ATTEMPTS = 2;
 function askWatchdog(state, connection, request, attempt = 1) {
     const requestId = ++state.watchdogRequests;
     state.watchdogWaiting.set(requestId, { connection, request, attempt });
+    if (state.start.inspectorMissing !== null)
+        return onWatchdogAnswer(state, { type: request.type, requestId, text: watchdogMissingNotice(state) });
     const line = `${JSON.stringify({ ...request, requestId })}\n`;
     if (state.watchdogSocket !== null) {
         state.watchdogSocket.write(line);
@@ -5169,6 +5188,10 @@ function onWatchdogConnection(socket) {
             checkWatchdog(state);
         });
     });
+}
+function watchdogMissingNotice(state) {
+    return (`prdb: ${state.start.inspectorMissing}: while the program is busy, Stack and Ctrl+C cannot reach it, and ` +
+        "the program's module-scope variables are not found by name (have the program expose() them).");
 }
 const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps ' +
     'trying to start it again.';
@@ -5441,6 +5464,15 @@ async function commandExec(args) {
 /** Built-ins load on first use: importing prdb must cost (almost) nothing until the signal. */
 function builtin(name) {
     return process.getBuiltinModule(name);
+}
+/**
+ * What this runtime lacks for the watchdog and the module-scope lookup, or null on Node: Bun's and
+ * Deno's node:inspector reach no main thread from a worker and answer no call at once.
+ */
+function inspectorMissing() {
+    const { bun, deno } = process.versions;
+    const runtime = bun !== undefined ? `Bun ${bun}` : deno !== undefined ? `Deno ${deno}` : null;
+    return runtime && `${runtime} has no node:inspector session on the main thread for prdb (Node has)`;
 }
 function ownFilePath() {
     return builtin('node:url').fileURLToPath(import.meta.url);

@@ -135,6 +135,8 @@ const OUTPUT_BATCH_MS = 4;
 const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
 /** Recent output the server keeps per session, replayed to a page that reattaches. */
 const REPLAY_BYTES = 2 * 1024 * 1024;
+/** How often the child checks that its target still lives, for runtimes whose channel may not say. */
+const ORPHAN_CHECK_MS = 1000;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -271,6 +273,8 @@ type StartMessage = {
   targetPid: number;
   targetTitle: string;
   nodeVersion: string;
+  /** Why this runtime has no watchdog (see inspectorMissing), or null. */
+  inspectorMissing: string | null;
 };
 
 /**
@@ -1182,6 +1186,7 @@ function startServerChild(settings: ServerSettings): Activation {
     targetPid: process.pid,
     targetTitle: process.title,
     nodeVersion: process.version,
+    inspectorMissing: inspectorMissing(),
   };
   sendToChild(running, start);
   // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -1204,13 +1209,14 @@ function preloadSessionModules(): void {
 }
 
 function setChildReferenced(running: Activation, referenced: boolean): void {
-  const channel = running.child.channel as unknown as { ref(): void; unref(): void } | undefined;
+  // Bun's channel has neither: there, the child alone holds the process open or not.
+  const channel = running.child.channel as unknown as { ref?(): void; unref?(): void } | undefined;
   if (referenced) {
     running.child.ref();
-    channel?.ref();
+    channel?.ref?.();
   } else {
     running.child.unref();
-    channel?.unref();
+    channel?.unref?.();
   }
 }
 
@@ -2509,6 +2515,8 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
 }
 
 function openModuleScope(): ModuleScope {
+  const missing = inspectorMissing();
+  if (missing !== null) throw new Error(`${missing}: have the program expose() the names you need`);
   const inspector = new (builtin('node:inspector').Session)();
   inspector.connect();
   const marker = evaluationMarker();
@@ -4225,6 +4233,8 @@ function importNames(tokens: Token[], index: number, names: Map<string, number>)
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
 function startWatchdog(address: WatchdogAddress, secret: string): Worker | null {
+  // The child knows, and says so to the pages.
+  if (inspectorMissing() !== null) return null;
   try {
     const { Worker } = builtin('node:worker_threads');
     const worker = new Worker(new URL(import.meta.url), {
@@ -4605,6 +4615,10 @@ function runServerRole(): void {
   });
   // The target exited or was killed: tell the pages, clean up, and go.
   process.on('disconnect', () => shutdownServer('target-exit'));
+  // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
+  // killed): the child then belongs to another parent, which it checks for itself.
+  const targetPid = process.ppid;
+  setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
   // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
   // target decides (its SIGINT listener may keep it alive); the child follows through the
   // channel, and so cleans up: dying here, it would leave the URL file behind.
@@ -4902,7 +4916,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
     watchdog: state.watchdogAddress as WatchdogAddress,
   });
-  scheduleWatchdogCheck(state);
+  if (state.start.inspectorMissing === null) scheduleWatchdogCheck(state);
 }
 
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
@@ -5244,6 +5258,8 @@ function sendHello(
     scrollback: state.settings.scrollback,
   });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+  if (state.start.inspectorMissing !== null)
+    sendJson(connection, { type: 'notice', text: watchdogMissingNotice(state) });
 }
 
 /**
@@ -5621,6 +5637,8 @@ const PAUSE_ATTEMPTS = 2;
 function askWatchdog(state: ServerState, connection: Connection, request: WatchdogQuestion, attempt = 1): void {
   const requestId = ++state.watchdogRequests;
   state.watchdogWaiting.set(requestId, { connection, request, attempt });
+  if (state.start.inspectorMissing !== null)
+    return onWatchdogAnswer(state, { type: request.type, requestId, text: watchdogMissingNotice(state) });
   const line = `${JSON.stringify({ ...request, requestId })}\n`;
   if (state.watchdogSocket !== null) {
     state.watchdogSocket.write(line);
@@ -5715,6 +5733,13 @@ function onWatchdogConnection(socket: Socket): void {
       checkWatchdog(state);
     });
   });
+}
+
+function watchdogMissingNotice(state: ServerState): string {
+  return (
+    `prdb: ${state.start.inspectorMissing}: while the program is busy, Stack and Ctrl+C cannot reach it, and ` +
+    "the program's module-scope variables are not found by name (have the program expose() them)."
+  );
 }
 
 const WATCHDOG_DOWN_NOTICE =
@@ -6032,6 +6057,16 @@ function builtin<Name extends keyof BuiltinModules>(name: Name): BuiltinModules[
   return (process as unknown as { getBuiltinModule(id: string): unknown }).getBuiltinModule(
     name,
   ) as BuiltinModules[Name];
+}
+
+/**
+ * What this runtime lacks for the watchdog and the module-scope lookup, or null on Node: Bun's and
+ * Deno's node:inspector reach no main thread from a worker and answer no call at once.
+ */
+function inspectorMissing(): string | null {
+  const { bun, deno } = process.versions as { bun?: string; deno?: string };
+  const runtime = bun !== undefined ? `Bun ${bun}` : deno !== undefined ? `Deno ${deno}` : null;
+  return runtime && `${runtime} has no node:inspector session on the main thread for prdb (Node has)`;
 }
 
 function ownFilePath(): string {
