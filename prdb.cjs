@@ -1257,7 +1257,7 @@ function evaluate(session, originalEval, code, context, file, callback) {
     if (session.outputQueue.hasPending)
         flushOutput(session);
     let finished = false;
-    const { source, declares } = sessionSource(code);
+    const { source, declares, stepped } = sessionSource(code);
     const finish = (error, result) => {
         if (finished)
             return;
@@ -1274,8 +1274,14 @@ function evaluate(session, originalEval, code, context, file, callback) {
     // the watchdog tells this session's code from any other by these names.
     session.scriptNames.add(file);
     sessionRole.scriptSessions.set(file, session.sessionId);
+    // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
+    const settle = stepped && !replAwaits()
+        ? (error, result) => error !== null
+            ? finish(error)
+            : result.then((stepResult) => finish(null, stepResult.value), finish)
+        : finish;
     runGuarded(session, function evaluateInSessionContext() {
-        originalEval.call(session.server, source, context, file, finish);
+        originalEval.call(session.server, source, context, file, settle);
     });
 }
 /**
@@ -1434,6 +1440,10 @@ function reportSessionError(sessionId, error) {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain() {
     return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: (bound) => bound });
+}
+/** Node's and Bun's REPLs run input with a top-level await; Deno's takes await for a name. */
+function replAwaits() {
+    return process.versions.deno === undefined;
 }
 /** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
 function replHasDomain(repl) {
@@ -1703,7 +1713,8 @@ function steppedSource(code, scoped) {
     // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
     const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
     const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-    const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)).value\n`;
+    const driven = `${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)`;
+    const source = replAwaits() ? `${hoisted}(await ${driven}).value\n` : `${hoisted}${driven}\n`;
     try {
         new (builtin('node:vm').Script)(`(async () => {${source}})`);
     }
@@ -1931,9 +1942,9 @@ function sessionSource(code) {
     if (code.includes('await')) {
         const stepped = steppedSource(code, scoped);
         if (stepped !== null)
-            return { source: stepped, declares };
+            return { source: stepped, declares, stepped: true };
     }
-    return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+    return { source: scoped ? (scopedSource(code) ?? code) : code, declares, stepped: false };
 }
 /**
  * Whether the input names something unknown that a lookup of this kind could find: the first

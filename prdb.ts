@@ -1548,7 +1548,7 @@ function evaluate(
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
   if (session.outputQueue.hasPending) flushOutput(session);
   let finished = false;
-  const { source, declares } = sessionSource(code);
+  const { source, declares, stepped } = sessionSource(code);
   const finish = (error: Error | null, result?: unknown): void => {
     if (finished) return;
     finished = true;
@@ -1562,8 +1562,16 @@ function evaluate(
   // the watchdog tells this session's code from any other by these names.
   session.scriptNames.add(file);
   sessionRole.scriptSessions.set(file, session.sessionId);
+  // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
+  const settle: typeof finish =
+    stepped && !replAwaits()
+      ? (error, result) =>
+          error !== null
+            ? finish(error)
+            : (result as Promise<{ value: unknown }>).then((stepResult) => finish(null, stepResult.value), finish)
+      : finish;
   runGuarded(session, function evaluateInSessionContext() {
-    originalEval.call(session.server, source, context as never, file, finish);
+    originalEval.call(session.server, source, context as never, file, settle);
   });
 }
 
@@ -1747,6 +1755,11 @@ function reportSessionError(sessionId: string, error: unknown): void {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain(): NodeJS.EventEmitter & { bind<Bound>(bound: Bound): Bound } {
   return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: <Bound>(bound: Bound): Bound => bound });
+}
+
+/** Node's and Bun's REPLs run input with a top-level await; Deno's takes await for a name. */
+function replAwaits(): boolean {
+  return (process.versions as { deno?: string }).deno === undefined;
 }
 
 /** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
@@ -2031,7 +2044,8 @@ function steppedSource(code: string, scoped: boolean): string | null {
   // `var a;` into `a = undefined` before the typed code runs; behind `if (0)` it only declares.
   const hoisted = rewritten.hoisted.replace(/^var /, 'if (0) var ');
   const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-  const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)).value\n`;
+  const driven = `${EVALUATION_MARKER_SOURCE}.drive(function* () {${body}\n}, this)`;
+  const source = replAwaits() ? `${hoisted}(await ${driven}).value\n` : `${hoisted}${driven}\n`;
   try {
     new (builtin('node:vm').Script)(`(async () => {${source}})`);
   } catch {
@@ -2304,7 +2318,7 @@ function assignScopeName(name: string, value: unknown): boolean {
  * program's variables, and in steps when it awaits. Also answers the names the input
  * declares, which from now on are the prompt's.
  */
-function sessionSource(code: string): { source: string; declares: string[] } {
+function sessionSource(code: string): { source: string; declares: string[]; stepped: boolean } {
   let tokens: Token[] | null = null;
   try {
     tokens = tokenize(code);
@@ -2331,9 +2345,9 @@ function sessionSource(code: string): { source: string; declares: string[] } {
   }
   if (code.includes('await')) {
     const stepped = steppedSource(code, scoped);
-    if (stepped !== null) return { source: stepped, declares };
+    if (stepped !== null) return { source: stepped, declares, stepped: true };
   }
-  return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+  return { source: scoped ? (scopedSource(code) ?? code) : code, declares, stepped: false };
 }
 
 /**
