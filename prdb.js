@@ -1200,7 +1200,7 @@ function openSession(running, sessionId, columns, rows) {
         ...(replHasDomain(repl)
             ? // Not a real domain where prdb can do its work: see containSessionErrors.
                 { domain: containSessionErrors() ? standInDomain() : undefined }
-            : { handleError: decorateSessionError }),
+            : { handleError: (error) => handleSessionError(session, error) }),
     });
     session.server = server;
     for (const name of Reflect.ownKeys(globalThis))
@@ -1447,6 +1447,13 @@ function replAwaits() {
 /** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
 function replHasDomain(repl) {
     return typeof repl.REPLServer.prototype._handleError !== 'function';
+}
+/** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
+function handleSessionError(session, error) {
+    if (!session.ended)
+        return decorateSessionError(error);
+    reportSessionError(session.sessionId, error);
+    return 'ignore';
 }
 /**
  * An error as a session shows it: an interruption's stack is all REPL and prdb plumbing, none of

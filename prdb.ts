@@ -1479,7 +1479,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
     ...(replHasDomain(repl)
       ? // Not a real domain where prdb can do its work: see containSessionErrors.
         { domain: containSessionErrors() ? standInDomain() : undefined }
-      : { handleError: decorateSessionError }),
+      : { handleError: (error: unknown) => handleSessionError(session, error) }),
   } as Parameters<typeof repl.start>[0] & { historySize: number });
   session.server = server;
   for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
@@ -1765,6 +1765,13 @@ function replAwaits(): boolean {
 /** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
 function replHasDomain(repl: typeof import('node:repl')): boolean {
   return typeof (repl.REPLServer.prototype as { _handleError?: unknown })._handleError !== 'function';
+}
+
+/** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
+function handleSessionError(session: ReplSession, error: unknown): 'print' | 'ignore' {
+  if (!session.ended) return decorateSessionError(error);
+  reportSessionError(session.sessionId, error);
+  return 'ignore';
 }
 
 /**

@@ -138,7 +138,7 @@ test('a preload in NODE_OPTIONS arms the program and each of its child processes
   const directory = project(t, 'module', {
     'app.js': `import { Worker } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
-// A worker of the program's own: the preload runs in it too, and must arm nothing there.
+// A worker of the program's own: a --require preload runs in it too, and must arm nothing there.
 new Worker("process.stderr.write('fixture: worker listeners=' + process.listenerCount('SIGUSR1') + '\\\\n')", { eval: true });
 // A child process of the program's own: NODE_OPTIONS reaches it, and it has its own console.
 const child = spawn(process.execPath, ['child.js'], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -153,7 +153,7 @@ process.stderr.write('fixture: child ready pid=' + process.pid + '\\n');
     script: 'app.js',
     cwd: directory,
     options: null,
-    env: { COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')} --import ./prdb.js` },
+    env: { COUNT_RUNS_LOG: log, NODE_OPTIONS: `--require ${fixture('count-runs.cjs')} --require ./prdb.cjs` },
   });
   await target.waitForStderr(/fixture: worker listeners=(\d+)\n/);
   assert.match(target.stderr, /fixture: worker listeners=0\n/);
