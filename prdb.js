@@ -1171,6 +1171,7 @@ function openSession(running, sessionId, columns, rows) {
     session.context = new SessionContext(session);
     session.scriptNames = new Set();
     session.evaluating = false;
+    session.endSynchronousEvaluation = null;
     session.redrawPending = false;
     session.outputQueue = new OutputQueue({
         windowBytes: OUTPUT_WINDOW_BYTES,
@@ -1257,16 +1258,25 @@ function evaluate(session, originalEval, code, context, file, callback) {
         flushOutput(session);
     let finished = false;
     const { source, declares, stepped } = sessionSource(code);
-    const finish = (error, result) => {
+    const end = (error) => {
         if (finished)
-            return;
+            return false;
         finished = true;
         session.evaluating = false;
         // Input that did not compile declared nothing.
         if (error instanceof SyntaxError)
             for (const name of declares)
                 sessionRole.promptDeclaredNames.delete(name);
+        return true;
+    };
+    const finish = (error, result) => {
+        if (!end(error))
+            return;
         explainUnreachableName(error);
+        // Shown nowhere once the session has ended; Node 26's REPL would give it to handleSessionError,
+        // which takes the errors of an ended session for code left running and reports them on stderr.
+        if (session.ended && error !== null)
+            return;
         callback(error, result);
     };
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
@@ -1280,7 +1290,13 @@ function evaluate(session, originalEval, code, context, file, callback) {
             : result.then((stepResult) => finish(null, stepResult.value), finish)
         : finish;
     runGuarded(session, function evaluateInSessionContext() {
-        originalEval.call(session.server, source, context, file, settle);
+        session.endSynchronousEvaluation = end;
+        try {
+            originalEval.call(session.server, source, context, file, settle);
+        }
+        finally {
+            session.endSynchronousEvaluation = null;
+        }
     });
 }
 /**
@@ -1450,9 +1466,12 @@ function replHasDomain(repl) {
 }
 /** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
 function handleSessionError(session, error) {
+    const typed = session.endSynchronousEvaluation?.(error) ?? false;
     if (!session.ended)
         return decorateSessionError(error);
-    reportSessionError(session.sessionId, error);
+    // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
+    if (!typed)
+        reportSessionError(session.sessionId, error);
     return 'ignore';
 }
 /**

@@ -1294,6 +1294,11 @@ type ReplSession = {
   /** The names of the scripts the REPL compiled for this session (REPL1, REPL7, …). */
   scriptNames: Set<string>;
   evaluating: boolean;
+  /**
+   * While the REPL runs an input synchronously: ends that evaluation when Node 26's REPL gives its
+   * error to handleSessionError without calling back. Answers whether there was one to end.
+   */
+  endSynchronousEvaluation: ((error: unknown) => boolean) | null;
   redrawPending: boolean;
   /** Output on its way to the page, within the page's credit. */
   outputQueue: OutputQueue;
@@ -1450,6 +1455,7 @@ function openSession(running: Activation, sessionId: string, columns: number, ro
   session.context = new SessionContext(session);
   session.scriptNames = new Set();
   session.evaluating = false;
+  session.endSynchronousEvaluation = null;
   session.redrawPending = false;
   session.outputQueue = new OutputQueue({
     windowBytes: OUTPUT_WINDOW_BYTES,
@@ -1549,13 +1555,20 @@ function evaluate(
   if (session.outputQueue.hasPending) flushOutput(session);
   let finished = false;
   const { source, declares, stepped } = sessionSource(code);
-  const finish = (error: Error | null, result?: unknown): void => {
-    if (finished) return;
+  const end = (error: unknown): boolean => {
+    if (finished) return false;
     finished = true;
     session.evaluating = false;
     // Input that did not compile declared nothing.
     if (error instanceof SyntaxError) for (const name of declares) sessionRole.promptDeclaredNames.delete(name);
+    return true;
+  };
+  const finish = (error: Error | null, result?: unknown): void => {
+    if (!end(error)) return;
     explainUnreachableName(error);
+    // Shown nowhere once the session has ended; Node 26's REPL would give it to handleSessionError,
+    // which takes the errors of an ended session for code left running and reports them on stderr.
+    if (session.ended && error !== null) return;
     callback(error, result);
   };
   // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
@@ -1571,7 +1584,12 @@ function evaluate(
             : (result as Promise<{ value: unknown }>).then((stepResult) => finish(null, stepResult.value), finish)
       : finish;
   runGuarded(session, function evaluateInSessionContext() {
-    originalEval.call(session.server, source, context as never, file, settle);
+    session.endSynchronousEvaluation = end;
+    try {
+      originalEval.call(session.server, source, context as never, file, settle);
+    } finally {
+      session.endSynchronousEvaluation = null;
+    }
   });
 }
 
@@ -1769,8 +1787,10 @@ function replHasDomain(repl: typeof import('node:repl')): boolean {
 
 /** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
 function handleSessionError(session: ReplSession, error: unknown): 'print' | 'ignore' {
+  const typed = session.endSynchronousEvaluation?.(error) ?? false;
   if (!session.ended) return decorateSessionError(error);
-  reportSessionError(session.sessionId, error);
+  // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
+  if (!typed) reportSessionError(session.sessionId, error);
   return 'ignore';
 }
 
