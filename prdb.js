@@ -119,6 +119,8 @@ const OUTPUT_BATCH_MS = 4;
 const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
 /** Recent output the server keeps per session, replayed to a page that reattaches. */
 const REPLAY_BYTES = 2 * 1024 * 1024;
+/** How often the child checks that its target still lives, for runtimes whose channel may not say. */
+const ORPHAN_CHECK_MS = 1000;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -174,10 +176,21 @@ const EXIT_CONNECTION_FAILED = 9;
 // Public API
 // ---------------------------------------------------------------------------------------------
 /**
+ * One prdb per process, however many copies are loaded: prdb.cjs by a `--require` or a CommonJS
+ * module and prdb.js by an `import`, or two installed versions, would otherwise be two handlers
+ * of one signal, two servers, and names exposed to sessions that are not the running ones. The
+ * first copy to load takes this key; the API of any later copy is that first copy's.
+ */
+const PROCESS_WIDE_KEY = Symbol.for('prdb');
+/** The copy of prdb that serves this process, when it is another file than this one. */
+let firstCopy = null;
+/**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing
  * prdb calls it once with the defaults; call it again to change them.
  */
 export function setSignalHandler(options = {}) {
+    if (firstCopy !== null)
+        return firstCopy.setSignalHandler(options);
     const settings = validateOptions(options);
     const signal = options.signal ?? DEFAULT_SIGNAL;
     targetRole.settings = settings;
@@ -195,6 +208,8 @@ export function setSignalHandler(options = {}) {
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler() {
+    if (firstCopy !== null)
+        return firstCopy.removeSignalHandler();
     if (targetRole.signal !== null)
         releaseSignal(targetRole.signal);
     targetRole.signal = null;
@@ -204,6 +219,8 @@ export function removeSignalHandler() {
  * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
  */
 export function start(options) {
+    if (firstCopy !== null)
+        return firstCopy.start(options);
     if (options !== undefined)
         targetRole.settings = validateOptions(options);
     const ready = activate();
@@ -217,6 +234,8 @@ export function start(options) {
 }
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop() {
+    if (firstCopy !== null)
+        return firstCopy.stop();
     const running = targetRole.activation;
     if (running === null)
         return Promise.resolve();
@@ -226,6 +245,8 @@ export function stop() {
     });
 }
 export function expose(nameOrValues, value) {
+    if (firstCopy !== null)
+        return firstCopy.expose(nameOrValues, value);
     if (typeof nameOrValues === 'string') {
         sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
             value,
@@ -245,6 +266,8 @@ export function expose(nameOrValues, value) {
 }
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status() {
+    if (firstCopy !== null)
+        return firstCopy.status();
     return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 /** Where prdb writes the URL for process `pid`: a file only its owner can read. */
@@ -958,6 +981,7 @@ function startServerChild(settings) {
         targetPid: process.pid,
         targetTitle: process.title,
         nodeVersion: process.version,
+        inspectorMissing: inspectorMissing(),
     };
     sendToChild(running, start);
     // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -978,14 +1002,15 @@ function preloadSessionModules() {
     builtin('node:console');
 }
 function setChildReferenced(running, referenced) {
+    // Bun's channel has neither: there, the child alone holds the process open or not.
     const channel = running.child.channel;
     if (referenced) {
         running.child.ref();
-        channel?.ref();
+        channel?.ref?.();
     }
     else {
         running.child.unref();
-        channel?.unref();
+        channel?.unref?.();
     }
 }
 function sendToChild(running, message) {
@@ -1160,6 +1185,7 @@ function openSession(running, sessionId, columns, rows, exec) {
     session.context = new SessionContext(session);
     session.scriptNames = new Set();
     session.evaluating = false;
+    session.endSynchronousEvaluation = null;
     session.redrawPending = false;
     // An exec session's output is bounded where it is written (writeExecOutput), never cut here.
     session.outputQueue = new OutputQueue({
@@ -1186,8 +1212,11 @@ function openSession(running, sessionId, columns, rows, exec) {
         useGlobal: true,
         preview: session.exec === null,
         historySize: HISTORY_SIZE,
-        // Not a real domain where prdb can do its work: see containSessionErrors.
-        domain: containSessionErrors() ? standInDomain() : undefined,
+        // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
+        ...(replHasDomain(repl)
+            ? // Not a real domain where prdb can do its work: see containSessionErrors.
+                { domain: containSessionErrors() ? standInDomain() : undefined }
+            : { handleError: (error) => handleSessionError(session, error) }),
     });
     session.server = server;
     for (const name of Reflect.ownKeys(globalThis))
@@ -1205,10 +1234,8 @@ function openSession(running, sessionId, columns, rows, exec) {
     server.eval = function evaluateInSession(code, context, file, callback) {
         evaluate(session, originalEval, code, context, file, callback);
     };
-    // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
-    // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
-    server._domain?.prependListener('error', shortenInterruptedStack);
-    server._domain?.prependListener('error', explainUnreachableName);
+    // The REPL reports a thrown evaluation error through its domain (or handleError, above).
+    server._domain?.prependListener('error', decorateSessionError);
     const displayPrompt = server.displayPrompt;
     server.displayPrompt = function displayPromptInSession(...args) {
         session.redrawPending = false;
@@ -1343,25 +1370,46 @@ function evaluate(session, originalEval, code, context, file, callback) {
     if (session.outputQueue.hasPending)
         flushOutput(session);
     let finished = false;
-    const { source, declares } = sessionSource(code, { local: session.exec !== null });
-    const finish = (error, result) => {
+    const { source, declares, stepped } = sessionSource(code, { local: session.exec !== null });
+    const end = (error) => {
         if (finished)
-            return;
+            return false;
         finished = true;
         session.evaluating = false;
         // Input that did not compile declared nothing.
         if (error instanceof SyntaxError)
             for (const name of declares)
                 sessionRole.promptDeclaredNames.delete(name);
+        return true;
+    };
+    const finish = (error, result) => {
+        if (!end(error))
+            return;
         explainUnreachableName(error);
+        // Shown nowhere once the session has ended; Node 26's REPL would give it to handleSessionError,
+        // which takes the errors of an ended session for code left running and reports them on stderr.
+        if (session.ended && error !== null)
+            return;
         callback(error, result);
     };
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
     // the watchdog tells this session's code from any other by these names.
     session.scriptNames.add(file);
     sessionRole.scriptSessions.set(file, session.sessionId);
+    // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
+    const settle = stepped && !replAwaits()
+        ? (error, result) => error !== null
+            ? finish(error)
+            : result.then((stepResult) => finish(null, stepResult.value), finish)
+        : finish;
     runGuarded(session, function evaluateInSessionContext() {
-        originalEval.call(session.server, source, context, file, finish);
+        session.endSynchronousEvaluation = end;
+        try {
+            originalEval.call(session.server, source, context, file, settle);
+        }
+        finally {
+            session.endSynchronousEvaluation = null;
+        }
     });
 }
 /**
@@ -1520,6 +1568,33 @@ function reportSessionError(sessionId, error) {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain() {
     return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: (bound) => bound });
+}
+/** Node's and Bun's REPLs run input with a top-level await; Deno's takes await for a name. */
+function replAwaits() {
+    return process.versions.deno === undefined;
+}
+/** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
+function replHasDomain(repl) {
+    return typeof repl.REPLServer.prototype._handleError !== 'function';
+}
+/** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
+function handleSessionError(session, error) {
+    const typed = session.endSynchronousEvaluation?.(error) ?? false;
+    if (!session.ended)
+        return decorateSessionError(error);
+    // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
+    if (!typed)
+        reportSessionError(session.sessionId, error);
+    return 'ignore';
+}
+/**
+ * An error as a session shows it: an interruption's stack is all REPL and prdb plumbing, none of
+ * it the user's, so it is one line; a name prdb could not reach says why.
+ */
+function decorateSessionError(error) {
+    shortenInterruptedStack(error);
+    explainUnreachableName(error);
+    return 'print';
 }
 function ignoreSuspend() { }
 function shortenInterruptedStack(error) {
@@ -1797,7 +1872,8 @@ function steppedSource(code, scoped, local = false) {
     const hoisted = local ? '' : rewritten.hoisted.replace(/^var /, 'if (0) var ');
     const inner = local ? rewritten.hoisted : '';
     const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-    const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${inner}${body}\n}, this)).value\n`;
+    const driven = `${EVALUATION_MARKER_SOURCE}.drive(function* () {${inner}${body}\n}, this)`;
+    const source = replAwaits() ? `${hoisted}(await ${driven}).value\n` : `${hoisted}${driven}\n`;
     try {
         new (builtin('node:vm').Script)(`(async () => {${source}})`);
     }
@@ -2028,9 +2104,9 @@ function sessionSource(code, { local = false } = {}) {
     if (code.includes('await') || local) {
         const stepped = steppedSource(code, scoped, local);
         if (stepped !== null)
-            return { source: stepped, declares };
+            return { source: stepped, declares, stepped: true };
     }
-    return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+    return { source: scoped ? (scopedSource(code) ?? code) : code, declares, stepped: false };
 }
 /**
  * Whether the input names something unknown that a lookup of this kind could find: the first
@@ -2209,6 +2285,9 @@ function lookUpModuleScope(kind) {
     return scope;
 }
 function openModuleScope() {
+    const missing = inspectorMissing();
+    if (missing !== null)
+        throw new Error(`${missing}: have the program expose() the names you need`);
     const inspector = new (builtin('node:inspector').Session)();
     inspector.connect();
     const marker = evaluationMarker();
@@ -3931,6 +4010,9 @@ function importNames(tokens, index, names) {
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
 function startWatchdog(address, secret) {
+    // The child knows, and says so to the pages.
+    if (inspectorMissing() !== null)
+        return null;
     try {
         const { Worker } = builtin('node:worker_threads');
         const worker = new Worker(new URL(import.meta.url), {
@@ -4158,6 +4240,10 @@ function runServerRole() {
     });
     // The target exited or was killed: tell the pages, clean up, and go.
     process.on('disconnect', () => shutdownServer('target-exit'));
+    // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
+    // killed): the child then belongs to another parent, which it checks for itself.
+    const targetPid = process.ppid;
+    setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
     // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
     // target decides (its SIGINT listener may keep it alive); the child follows through the
     // channel, and so cleans up: dying here, it would leave the URL file behind.
@@ -4458,7 +4544,8 @@ function serverReady(state, httpServer, fallbackPort) {
         notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
         watchdog: state.watchdogAddress,
     });
-    scheduleWatchdogCheck(state);
+    if (state.start.inspectorMissing === null)
+        scheduleWatchdogCheck(state);
 }
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
 function rsaKeyBits(key) {
@@ -4816,6 +4903,8 @@ function sendHello(state, connection, session, { resumed, resumeRefused, outputF
     });
     if (state.watchdogDownReported)
         sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+    if (state.start.inspectorMissing !== null)
+        sendJson(connection, { type: 'notice', text: watchdogMissingNotice(state) });
 }
 /**
  * A page takes up a live session: the screen as it was (the replay of recent output), then
@@ -5218,6 +5307,8 @@ const PAUSE_ATTEMPTS = 2;
 function askWatchdog(state, connection, request, attempt = 1) {
     const requestId = ++state.watchdogRequests;
     state.watchdogWaiting.set(requestId, { connection, request, attempt });
+    if (state.start.inspectorMissing !== null)
+        return onWatchdogAnswer(state, { type: request.type, requestId, text: watchdogMissingNotice(state) });
     const line = `${JSON.stringify({ ...request, requestId })}\n`;
     if (state.watchdogSocket !== null) {
         state.watchdogSocket.write(line);
@@ -5318,6 +5409,10 @@ function onWatchdogConnection(socket) {
             checkWatchdog(state);
         });
     });
+}
+function watchdogMissingNotice(state) {
+    return (`prdb: ${state.start.inspectorMissing}: while the program is busy, Stack and Ctrl+C cannot reach it, and ` +
+        "the program's module-scope variables are not found by name (have the program expose() them).");
 }
 const WATCHDOG_DOWN_NOTICE = 'prdb: the watchdog thread is not running: while the program is busy, Stack and Ctrl+C cannot reach it. prdb keeps ' +
     'trying to start it again.';
@@ -6097,6 +6192,15 @@ async function consoleUrlFor(pid, options = {}) {
 function builtin(name) {
     return process.getBuiltinModule(name);
 }
+/**
+ * What this runtime lacks for the watchdog and the module-scope lookup, or null on Node: Bun's and
+ * Deno's node:inspector reach no main thread from a worker and answer no call at once.
+ */
+function inspectorMissing() {
+    const { bun, deno } = process.versions;
+    const runtime = bun !== undefined ? `Bun ${bun}` : deno !== undefined ? `Deno ${deno}` : null;
+    return runtime && `${runtime} has no node:inspector session on the main thread for prdb (Node has)`;
+}
 function ownFilePath() {
     return builtin('node:url').fileURLToPath(import.meta.url);
 }
@@ -6360,6 +6464,26 @@ function isCommandLine() {
         return false;
     }
 }
+/**
+ * Whether this copy is the process's prdb (see PROCESS_WIDE_KEY): the first to load in the main
+ * thread. A worker thread has signals delivered to none of its listeners, and a program's workers
+ * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
+ */
+function isFirstCopy() {
+    if (!builtin('node:worker_threads').isMainThread)
+        return false;
+    const holder = globalThis;
+    const first = holder[PROCESS_WIDE_KEY];
+    if (first !== undefined) {
+        firstCopy = first;
+        return false;
+    }
+    // Not enumerable: the program's own walks of globalThis do not meet it.
+    Object.defineProperty(holder, PROCESS_WIDE_KEY, {
+        value: { setSignalHandler, removeSignalHandler, start, stop, expose, status },
+    });
+    return true;
+}
 if (isServerChild())
     runServerRole();
 else if (isWatchdog())
@@ -6370,5 +6494,5 @@ else if (isCommandLine()) {
         process.exitCode = EXIT_CODE_THREW;
     });
 }
-else
+else if (isFirstCopy())
     setSignalHandler();

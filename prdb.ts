@@ -135,6 +135,8 @@ const OUTPUT_BATCH_MS = 4;
 const DEFAULT_REATTACH_TIMEOUT_MS = 5 * 60_000;
 /** Recent output the server keeps per session, replayed to a page that reattaches. */
 const REPLAY_BYTES = 2 * 1024 * 1024;
+/** How often the child checks that its target still lives, for runtimes whose channel may not say. */
+const ORPHAN_CHECK_MS = 1000;
 /** How often the child checks that the target's event loop still turns, while a page is open. */
 const HEARTBEAT_INTERVAL_MS = 250;
 /** A target that has not answered a heartbeat for this long is reported busy. */
@@ -271,6 +273,8 @@ type StartMessage = {
   targetPid: number;
   targetTitle: string;
   nodeVersion: string;
+  /** Why this runtime has no watchdog (see inspectorMissing), or null. */
+  inspectorMissing: string | null;
 };
 
 /**
@@ -323,10 +327,31 @@ type TargetMessage =
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * One prdb per process, however many copies are loaded: prdb.cjs by a `--require` or a CommonJS
+ * module and prdb.js by an `import`, or two installed versions, would otherwise be two handlers
+ * of one signal, two servers, and names exposed to sessions that are not the running ones. The
+ * first copy to load takes this key; the API of any later copy is that first copy's.
+ */
+const PROCESS_WIDE_KEY = Symbol.for('prdb');
+
+type PublicApi = {
+  setSignalHandler: typeof setSignalHandler;
+  removeSignalHandler: typeof removeSignalHandler;
+  start: typeof start;
+  stop: typeof stop;
+  expose(nameOrValues: string | object, value?: unknown): void;
+  status: typeof status;
+};
+
+/** The copy of prdb that serves this process, when it is another file than this one. */
+let firstCopy: PublicApi | null = null;
+
+/**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing
  * prdb calls it once with the defaults; call it again to change them.
  */
 export function setSignalHandler(options: PrdbOptions = {}): void {
+  if (firstCopy !== null) return firstCopy.setSignalHandler(options);
   const settings = validateOptions(options);
   const signal = options.signal ?? DEFAULT_SIGNAL;
   targetRole.settings = settings;
@@ -343,6 +368,7 @@ export function setSignalHandler(options: PrdbOptions = {}): void {
  * then does what it does without prdb, and never kills the process: see onReleasedSignal.
  */
 export function removeSignalHandler(): void {
+  if (firstCopy !== null) return firstCopy.removeSignalHandler();
   if (targetRole.signal !== null) releaseSignal(targetRole.signal);
   targetRole.signal = null;
 }
@@ -352,6 +378,7 @@ export function removeSignalHandler(): void {
  * server and URL if it runs already). Options given here replace those of `setSignalHandler`.
  */
 export function start(options?: PrdbOptions): Promise<string> {
+  if (firstCopy !== null) return firstCopy.start(options);
   if (options !== undefined) targetRole.settings = validateOptions(options);
   const ready = activate();
   // The caller awaits the URL: hold the process open until it is known, and no longer.
@@ -368,6 +395,7 @@ export function start(options?: PrdbOptions): Promise<string> {
 
 /** Stops the console server and ends its sessions; the target carries on. */
 export function stop(): Promise<void> {
+  if (firstCopy !== null) return firstCopy.stop();
   const running = targetRole.activation;
   if (running === null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -386,6 +414,7 @@ export function stop(): Promise<void> {
 export function expose(name: string, value: unknown): void;
 export function expose(values: object): void;
 export function expose(nameOrValues: string | object, value?: unknown): void {
+  if (firstCopy !== null) return firstCopy.expose(nameOrValues, value);
   if (typeof nameOrValues === 'string') {
     sessionRole.exposedNames.set(checkedIdentifier(nameOrValues), {
       value,
@@ -404,6 +433,7 @@ export function expose(nameOrValues: string | object, value?: unknown): void {
 
 /** Whether the console runs, at which URL, and how many sessions are open in this process. */
 export function status(): { url: string | null; sessions: number } {
+  if (firstCopy !== null) return firstCopy.status();
   return { url: targetRole.activation?.url ?? null, sessions: sessionRole.sessions.size };
 }
 
@@ -1170,6 +1200,7 @@ function startServerChild(settings: ServerSettings): Activation {
     targetPid: process.pid,
     targetTitle: process.title,
     nodeVersion: process.version,
+    inspectorMissing: inspectorMissing(),
   };
   sendToChild(running, start);
   // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -1192,13 +1223,14 @@ function preloadSessionModules(): void {
 }
 
 function setChildReferenced(running: Activation, referenced: boolean): void {
-  const channel = running.child.channel as unknown as { ref(): void; unref(): void } | undefined;
+  // Bun's channel has neither: there, the child alone holds the process open or not.
+  const channel = running.child.channel as unknown as { ref?(): void; unref?(): void } | undefined;
   if (referenced) {
     running.child.ref();
-    channel?.ref();
+    channel?.ref?.();
   } else {
     running.child.unref();
-    channel?.unref();
+    channel?.unref?.();
   }
 }
 
@@ -1276,6 +1308,11 @@ type ReplSession = {
   /** The names of the scripts the REPL compiled for this session (REPL1, REPL7, …). */
   scriptNames: Set<string>;
   evaluating: boolean;
+  /**
+   * While the REPL runs an input synchronously: ends that evaluation when Node 26's REPL gives its
+   * error to handleSessionError without calling back. Answers whether there was one to end.
+   */
+  endSynchronousEvaluation: ((error: unknown) => boolean) | null;
   redrawPending: boolean;
   /** Output on its way to the page, within the page's credit. */
   outputQueue: OutputQueue;
@@ -1455,6 +1492,7 @@ function openSession(
   session.context = new SessionContext(session);
   session.scriptNames = new Set();
   session.evaluating = false;
+  session.endSynchronousEvaluation = null;
   session.redrawPending = false;
   // An exec session's output is bounded where it is written (writeExecOutput), never cut here.
   session.outputQueue = new OutputQueue(
@@ -1484,9 +1522,12 @@ function openSession(
     useGlobal: true,
     preview: session.exec === null,
     historySize: HISTORY_SIZE,
-    // Not a real domain where prdb can do its work: see containSessionErrors.
-    domain: containSessionErrors() ? standInDomain() : undefined,
-  } as Parameters<typeof repl.start>[0] & { historySize: number; domain: object });
+    // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
+    ...(replHasDomain(repl)
+      ? // Not a real domain where prdb can do its work: see containSessionErrors.
+        { domain: containSessionErrors() ? standInDomain() : undefined }
+      : { handleError: (error: unknown) => handleSessionError(session, error) }),
+  } as Parameters<typeof repl.start>[0] & { historySize: number });
   session.server = server;
   for (const name of Reflect.ownKeys(globalThis)) if (!globalsBefore.has(name)) sessionRole.replGlobals.add(name);
   const history = (server as unknown as { history: string[] }).history;
@@ -1500,10 +1541,8 @@ function openSession(
   (server as { eval: ReplEval }).eval = function evaluateInSession(code, context, file, callback) {
     evaluate(session, originalEval, code, context, file, callback);
   };
-  // The REPL reports a thrown evaluation error through its domain; an interruption's stack is
-  // all REPL and prdb plumbing, none of it the user's, so it is shown as one line.
-  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', shortenInterruptedStack);
-  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', explainUnreachableName);
+  // The REPL reports a thrown evaluation error through its domain (or handleError, above).
+  (server as unknown as { _domain?: NodeJS.EventEmitter })._domain?.prependListener('error', decorateSessionError);
   const displayPrompt = server.displayPrompt;
   server.displayPrompt = function displayPromptInSession(
     this: REPLServer,
@@ -1643,22 +1682,42 @@ function evaluate(
   // The typed line's echo goes out now: the evaluation may block the thread for a long time.
   if (session.outputQueue.hasPending) flushOutput(session);
   let finished = false;
-  const { source, declares } = sessionSource(code, { local: session.exec !== null });
-  const finish = (error: Error | null, result?: unknown): void => {
-    if (finished) return;
+  const { source, declares, stepped } = sessionSource(code, { local: session.exec !== null });
+  const end = (error: unknown): boolean => {
+    if (finished) return false;
     finished = true;
     session.evaluating = false;
     // Input that did not compile declared nothing.
     if (error instanceof SyntaxError) for (const name of declares) sessionRole.promptDeclaredNames.delete(name);
+    return true;
+  };
+  const finish = (error: Error | null, result?: unknown): void => {
+    if (!end(error)) return;
     explainUnreachableName(error);
+    // Shown nowhere once the session has ended; Node 26's REPL would give it to handleSessionError,
+    // which takes the errors of an ended session for code left running and reports them on stderr.
+    if (session.ended && error !== null) return;
     callback(error, result);
   };
   // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
   // the watchdog tells this session's code from any other by these names.
   session.scriptNames.add(file);
   sessionRole.scriptSessions.set(file, session.sessionId);
+  // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
+  const settle: typeof finish =
+    stepped && !replAwaits()
+      ? (error, result) =>
+          error !== null
+            ? finish(error)
+            : (result as Promise<{ value: unknown }>).then((stepResult) => finish(null, stepResult.value), finish)
+      : finish;
   runGuarded(session, function evaluateInSessionContext() {
-    originalEval.call(session.server, source, context as never, file, finish);
+    session.endSynchronousEvaluation = end;
+    try {
+      originalEval.call(session.server, source, context as never, file, settle);
+    } finally {
+      session.endSynchronousEvaluation = null;
+    }
   });
 }
 
@@ -1842,6 +1901,35 @@ function reportSessionError(sessionId: string, error: unknown): void {
 /** What prdb's REPLs get for a domain: an event emitter for the REPL's own error display, that binds nothing. */
 function standInDomain(): NodeJS.EventEmitter & { bind<Bound>(bound: Bound): Bound } {
   return Object.assign(new (builtin('node:events').EventEmitter)(), { bind: <Bound>(bound: Bound): Bound => bound });
+}
+
+/** Node's and Bun's REPLs run input with a top-level await; Deno's takes await for a name. */
+function replAwaits(): boolean {
+  return (process.versions as { deno?: string }).deno === undefined;
+}
+
+/** Node 20 to 24 give every REPL a domain; Node 26 has none, and an error handler instead. */
+function replHasDomain(repl: typeof import('node:repl')): boolean {
+  return typeof (repl.REPLServer.prototype as { _handleError?: unknown })._handleError !== 'function';
+}
+
+/** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
+function handleSessionError(session: ReplSession, error: unknown): 'print' | 'ignore' {
+  const typed = session.endSynchronousEvaluation?.(error) ?? false;
+  if (!session.ended) return decorateSessionError(error);
+  // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
+  if (!typed) reportSessionError(session.sessionId, error);
+  return 'ignore';
+}
+
+/**
+ * An error as a session shows it: an interruption's stack is all REPL and prdb plumbing, none of
+ * it the user's, so it is one line; a name prdb could not reach says why.
+ */
+function decorateSessionError(error: unknown): 'print' {
+  shortenInterruptedStack(error);
+  explainUnreachableName(error);
+  return 'print';
 }
 
 function ignoreSuspend(): void {}
@@ -2131,7 +2219,8 @@ function steppedSource(code: string, scoped: boolean, local = false): string | n
   const hoisted = local ? '' : rewritten.hoisted.replace(/^var /, 'if (0) var ');
   const inner = local ? rewritten.hoisted : '';
   const body = scoped ? `with (${SCOPE_EXPRESSION}) {${rewritten.body}\n}` : rewritten.body;
-  const source = `${hoisted}(await ${EVALUATION_MARKER_SOURCE}.drive(function* () {${inner}${body}\n}, this)).value\n`;
+  const driven = `${EVALUATION_MARKER_SOURCE}.drive(function* () {${inner}${body}\n}, this)`;
+  const source = replAwaits() ? `${hoisted}(await ${driven}).value\n` : `${hoisted}${driven}\n`;
   try {
     new (builtin('node:vm').Script)(`(async () => {${source}})`);
   } catch {
@@ -2409,7 +2498,7 @@ function assignScopeName(name: string, value: unknown): boolean {
 function sessionSource(
   code: string,
   { local = false }: { local?: boolean } = {},
-): { source: string; declares: string[] } {
+): { source: string; declares: string[]; stepped: boolean } {
   let tokens: Token[] | null = null;
   try {
     tokens = tokenize(code);
@@ -2437,9 +2526,9 @@ function sessionSource(
   }
   if (code.includes('await') || local) {
     const stepped = steppedSource(code, scoped, local);
-    if (stepped !== null) return { source: stepped, declares };
+    if (stepped !== null) return { source: stepped, declares, stepped: true };
   }
-  return { source: scoped ? (scopedSource(code) ?? code) : code, declares };
+  return { source: scoped ? (scopedSource(code) ?? code) : code, declares, stepped: false };
 }
 
 /**
@@ -2621,6 +2710,8 @@ function lookUpModuleScope(kind: 'quick' | 'full'): ModuleScope {
 }
 
 function openModuleScope(): ModuleScope {
+  const missing = inspectorMissing();
+  if (missing !== null) throw new Error(`${missing}: have the program expose() the names you need`);
   const inspector = new (builtin('node:inspector').Session)();
   inspector.connect();
   const marker = evaluationMarker();
@@ -4337,6 +4428,8 @@ function importNames(tokens: Token[], index: number, names: Map<string, number>)
  * when asked (a stack, an interrupt), and never keeps the process alive.
  */
 function startWatchdog(address: WatchdogAddress, secret: string): Worker | null {
+  // The child knows, and says so to the pages.
+  if (inspectorMissing() !== null) return null;
   try {
     const { Worker } = builtin('node:worker_threads');
     const worker = new Worker(new URL(import.meta.url), {
@@ -4724,6 +4817,10 @@ function runServerRole(): void {
   });
   // The target exited or was killed: tell the pages, clean up, and go.
   process.on('disconnect', () => shutdownServer('target-exit'));
+  // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
+  // killed): the child then belongs to another parent, which it checks for itself.
+  const targetPid = process.ppid;
+  setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
   // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
   // target decides (its SIGINT listener may keep it alive); the child follows through the
   // channel, and so cleans up: dying here, it would leave the URL file behind.
@@ -5022,7 +5119,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     notice: notices.map((line) => line.replace(/^prdb: /, '')).join('\nprdb: '),
     watchdog: state.watchdogAddress as WatchdogAddress,
   });
-  scheduleWatchdogCheck(state);
+  if (state.start.inspectorMissing === null) scheduleWatchdogCheck(state);
 }
 
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
@@ -5390,6 +5487,8 @@ function sendHello(
     maxMessageSize: state.settings.maxMessageSize,
   });
   if (state.watchdogDownReported) sendJson(connection, { type: 'notice', text: WATCHDOG_DOWN_NOTICE });
+  if (state.start.inspectorMissing !== null)
+    sendJson(connection, { type: 'notice', text: watchdogMissingNotice(state) });
 }
 
 /**
@@ -5784,6 +5883,8 @@ const PAUSE_ATTEMPTS = 2;
 function askWatchdog(state: ServerState, connection: Connection, request: WatchdogQuestion, attempt = 1): void {
   const requestId = ++state.watchdogRequests;
   state.watchdogWaiting.set(requestId, { connection, request, attempt });
+  if (state.start.inspectorMissing !== null)
+    return onWatchdogAnswer(state, { type: request.type, requestId, text: watchdogMissingNotice(state) });
   const line = `${JSON.stringify({ ...request, requestId })}\n`;
   if (state.watchdogSocket !== null) {
     state.watchdogSocket.write(line);
@@ -5878,6 +5979,13 @@ function onWatchdogConnection(socket: Socket): void {
       checkWatchdog(state);
     });
   });
+}
+
+function watchdogMissingNotice(state: ServerState): string {
+  return (
+    `prdb: ${state.start.inspectorMissing}: while the program is busy, Stack and Ctrl+C cannot reach it, and ` +
+    "the program's module-scope variables are not found by name (have the program expose() them)."
+  );
 }
 
 const WATCHDOG_DOWN_NOTICE =
@@ -6762,6 +6870,16 @@ function builtin<Name extends keyof BuiltinModules>(name: Name): BuiltinModules[
   ) as BuiltinModules[Name];
 }
 
+/**
+ * What this runtime lacks for the watchdog and the module-scope lookup, or null on Node: Bun's and
+ * Deno's node:inspector reach no main thread from a worker and answer no call at once.
+ */
+function inspectorMissing(): string | null {
+  const { bun, deno } = process.versions as { bun?: string; deno?: string };
+  const runtime = bun !== undefined ? `Bun ${bun}` : deno !== undefined ? `Deno ${deno}` : null;
+  return runtime && `${runtime} has no node:inspector session on the main thread for prdb (Node has)`;
+}
+
 function ownFilePath(): string {
   return builtin('node:url').fileURLToPath(import.meta.url);
 }
@@ -7063,6 +7181,26 @@ function isCommandLine(): boolean {
   }
 }
 
+/**
+ * Whether this copy is the process's prdb (see PROCESS_WIDE_KEY): the first to load in the main
+ * thread. A worker thread has signals delivered to none of its listeners, and a program's workers
+ * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
+ */
+function isFirstCopy(): boolean {
+  if (!builtin('node:worker_threads').isMainThread) return false;
+  const holder = globalThis as unknown as Record<symbol, PublicApi | undefined>;
+  const first = holder[PROCESS_WIDE_KEY];
+  if (first !== undefined) {
+    firstCopy = first;
+    return false;
+  }
+  // Not enumerable: the program's own walks of globalThis do not meet it.
+  Object.defineProperty(holder, PROCESS_WIDE_KEY, {
+    value: { setSignalHandler, removeSignalHandler, start, stop, expose, status } satisfies PublicApi,
+  });
+  return true;
+}
+
 if (isServerChild()) runServerRole();
 else if (isWatchdog()) runWatchdogRole();
 else if (isCommandLine()) {
@@ -7073,4 +7211,4 @@ else if (isCommandLine()) {
       process.exitCode = EXIT_CODE_THREW;
     },
   );
-} else setSignalHandler();
+} else if (isFirstCopy()) setSignalHandler();

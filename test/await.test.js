@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startTarget, connect, entry, fixture, stripAnsi } from './helpers.js';
+import { startTarget, connect, entry, fixture, screenSince, stripAnsi } from './helpers.js';
 
 const { rewriteTopLevelAwait, steppedSource } = (await import(entry)).internalsForTests;
 
@@ -274,7 +274,7 @@ async function inSession(session, lines, deadlineMs) {
     const from = session.mark;
     session.type(`${line}\r`);
     await session.waitForOutput(PROMPT_AFTER_ECHO, { from, deadlineMs });
-    const text = stripAnsi(session.output.slice(from));
+    const text = screenSince(session.output, from);
     outputs.push(normalize(text.slice(text.indexOf('\n') + 1)));
   }
   return outputs;

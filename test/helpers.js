@@ -64,10 +64,11 @@ export async function startTarget(
     args = [],
     execArgv = [],
     node = process.execPath,
+    cwd = root,
   } = {},
 ) {
   const child = spawn(node, [...execArgv, script, ...args], {
-    cwd: root,
+    cwd,
     env: {
       ...process.env,
       PRDB_ENTRY: entry,
@@ -165,6 +166,7 @@ export async function connect(
   socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token, resume })));
   const session = {
     socket,
+    columns,
     output: '',
     outputBytes: 0,
     messages: [],
@@ -174,6 +176,8 @@ export async function connect(
       socket.send(Buffer.from(text));
     },
     send(message) {
+      if (message.type === 'resize' && Number.isInteger(message.cols) && message.cols > 0 && message.cols <= 10_000)
+        session.columns = message.cols;
       socket.send(JSON.stringify(message));
     },
     /** Resolves when the output since `from` (default: since the last mark) matches. */
@@ -211,7 +215,7 @@ export async function connect(
       session.type(`${line}\r`);
       const from = session.mark;
       await session.waitForOutput(/\n> $/, { from, deadlineMs });
-      return stripAnsi(session.output.slice(from));
+      return screenSince(session.output, from, session.columns);
     },
   };
   socket.on('message', (data, isBinary) => {
@@ -253,6 +257,67 @@ export function stripAnsi(text) {
     .replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '')
     .replace(/\x1b[()][A-Z0-9]/g, '')
     .replace(/\r/g, '');
+}
+
+/**
+ * What a terminal of `columns` shows of the output from offset `from` on, as text: the REPL of
+ * Node 26 redraws the line (and the lines of a multi-line input) at each key, to color it, which
+ * stripAnsi would show as many copies. Enough of a terminal for what the REPL draws: CR, LF,
+ * cursor moves, erases and the wrap of long lines (joined again in the text); colors dropped.
+ * Starts a few lines above `from`, where a redraw of a multi-line input may begin.
+ */
+export function screenSince(output, from, columns = 80) {
+  let start = from;
+  for (let lines = 0; lines < 50 && start > 0; lines++) start = output.lastIndexOf('\n', start - 1);
+  start = Math.max(0, start + 1);
+  const screen = [''];
+  /** Rows that continue the row above: the terminal wrapped a long line there. */
+  const wrapped = new Set();
+  let row = 0;
+  let column = 0;
+  const draw = (text) => {
+    const tokens = /\x1b\[([0-9;?]*)[ -\/]*([@-~])|\x1b[()][A-Z0-9]|\r|\n|[^\x1b\r\n]+/g;
+    for (const [token, parameter, command] of text.matchAll(tokens)) {
+      const count = Number.parseInt(parameter, 10) || 1;
+      while (screen.length <= row) screen.push('');
+      if (token === '\r') column = 0;
+      else if (token === '\n') [row, column] = [row + 1, 0];
+      else if (command === 'A') row = Math.max(0, row - count);
+      else if (command === 'B') row += count;
+      else if (command === 'C') column = Math.min(columns - 1, column + count);
+      else if (command === 'D') column = Math.max(0, Math.min(column, columns - 1) - count);
+      else if (command === 'G') column = Math.min(columns, count) - 1;
+      else if ((command === 'J' || command === 'K') && !parameter) {
+        screen[row] = screen[row].slice(0, column);
+        if (command === 'J') {
+          screen.length = row + 1;
+          for (const each of wrapped) if (each > row) wrapped.delete(each);
+        }
+      } else if (command === undefined && !token.startsWith('\x1b')) {
+        for (let offset = 0; offset < token.length;) {
+          // A character past the last column goes to the start of the next row.
+          if (column >= columns) {
+            [row, column] = [row + 1, 0];
+            while (screen.length <= row) screen.push('');
+            wrapped.add(row);
+          }
+          const piece = token.slice(offset, offset + columns - column);
+          const line = screen[row].padEnd(column);
+          screen[row] = line.slice(0, column) + piece + line.slice(column + piece.length);
+          column += piece.length;
+          offset += piece.length;
+        }
+      }
+    }
+    while (screen.length <= row) screen.push('');
+  };
+  draw(output.slice(start, from));
+  const [markRow, markColumn] = [row, column];
+  draw(output.slice(from));
+  let text = screen[markRow].padEnd(markColumn).slice(markColumn);
+  for (let index = markRow + 1; index < screen.length; index++)
+    text += (wrapped.has(index) ? '' : '\n') + screen[index];
+  return text;
 }
 
 /** A process's state letter and parent, from /proc; null once it is gone. */

@@ -76,6 +76,22 @@ test('errors thrown later by code typed in a session print in the session and ne
   assert.equal(target.exit, null);
 });
 
+test('after an input that threw, output while the prompt is idle still redraws the line being typed', async (t) => {
+  // Node 26's REPL shows a thrown input's error without calling back: the evaluation must end all the same.
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  assert.match(
+    await session.evaluate('setTimeout(() => console.log("late line"), 300); throw new Error("typed")'),
+    /Uncaught Error: typed/,
+  );
+  session.markOutput();
+  session.type('12');
+  await session.waitForOutput(/late line\n> 12/);
+  session.type('3\r');
+  await session.waitForOutput(/\n123\n> $/);
+  assert.equal(target.stderr.includes('kept from crashing'), false);
+});
+
 /** The program-error fixture, run to its end by its own error; `session` opens (and leaves open) a console first. */
 async function programError(t, { withPrdb, session: openSession = false, env = {} }) {
   const target = await startTarget(t, {

@@ -1151,6 +1151,8 @@ describe('security', { concurrency: 4, timeout: 45_000 }, () => {
     await sleep(200);
     assert.equal(session.closed, null, `the session was closed: ${JSON.stringify(session.closed)}`);
     assert.ok(isAlive(consoleUrl.childPid), 'the server child died');
+    // A width the test knows again (the raw resizes above went past the helper), for reading the screen.
+    session.send({ type: 'resize', cols: 80, rows: 24 });
     assert.equal(await probe(session), stateBefore, 'the target state changed');
     assert.match(await session.evaluate('typeof globalThis.pwned'), /'undefined'/);
     assert.match(await session.evaluate('({}).polluted'), /undefined/);
