@@ -6222,7 +6222,7 @@ function wireWebSocketClient(socket: Socket, rest: Buffer, maxMessageSize: numbe
 // Command line: `prdb <pid>`, `prdb list`, `prdb attach`, `prdb exec`
 // ---------------------------------------------------------------------------------------------
 
-const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   print (or open) the console URL of a process
+const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   print (or open) a process's console URL
        prdb list [--json]                              the processes of this user with a console
        prdb attach <pid|url>                           the console in this terminal
        prdb exec <pid|url> '<code>' [--json]           run code once, print its output and result
