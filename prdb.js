@@ -5469,7 +5469,11 @@ function parseTimeout(text) {
  * Throws a CommandLineError with the exit code of what went wrong.
  */
 async function consoleUrlFor(pid, options = {}) {
-    const say = options.say ?? (() => { });
+    const progress = waitingLine();
+    const say = (line) => {
+        progress.clear();
+        options.say?.(line);
+    };
     const timeoutMs = (options.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000;
     if (process.platform === 'win32')
         throw new CommandLineError('prdb: Windows has no SIGUSR1: call start() from a trigger of your own', EXIT_SIGNAL_UNAVAILABLE);
@@ -5491,7 +5495,6 @@ async function consoleUrlFor(pid, options = {}) {
     checkSignalDisposition(pid, facts);
     const signalledAt = Date.now();
     process.kill(pid, 'SIGUSR1');
-    const progress = waitingLine(say, signalledAt);
     let entered = false;
     let busySaid = false;
     try {
@@ -5508,10 +5511,13 @@ async function consoleUrlFor(pid, options = {}) {
             const address = entered ? null : inspectorSocketOf(pid, before, facts);
             // Without /proc nothing says when Node listens: its port is tried until it answers.
             if (address !== null && (before !== null || elapsed > POLL_MS)) {
-                progress.clear();
                 try {
                     await enterThroughInspector(pid, address, facts, true, say);
                     entered = true;
+                    if (mainThreadState(pid) === 'busy') {
+                        busySaid = true;
+                        say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
+                    }
                 }
                 catch (error) {
                     if (before !== null || !describeError(error).includes('ECONNREFUSED'))
@@ -5538,7 +5544,8 @@ async function consoleUrlFor(pid, options = {}) {
                         'appears then. Waiting' +
                         (timeoutMs > 0 ? ` up to ${formatDuration(timeoutMs)} (--timeout)` : '') +
                         '; Ctrl+C stops waiting (the console still starts when it frees).');
-                progress.start();
+                if (options.say !== undefined)
+                    progress.start(signalledAt);
             }
             if (timeoutMs > 0 && elapsed > timeoutMs)
                 throw new CommandLineError(`prdb: pid ${pid} did not answer in ${formatDuration(timeoutMs)}: its main thread is ` +
@@ -6114,16 +6121,15 @@ function inspectorClient(client) {
     };
 }
 /** On a terminal, the seconds spent waiting, on one line redrawn in place; elsewhere nothing. */
-function waitingLine(say, since) {
+function waitingLine() {
     let timer = null;
-    const tty = process.stderr.isTTY === true && say !== undefined;
-    const draw = () => {
-        process.stderr.write(`\r\x1b[2Kprdb: waiting for the main thread: ${Math.round((Date.now() - since) / 1000)} s`);
-    };
     return {
-        start() {
-            if (!tty || timer !== null)
+        start(since) {
+            if (process.stderr.isTTY !== true || timer !== null)
                 return;
+            const draw = () => {
+                process.stderr.write(`\r\x1b[2Kprdb: waiting for the main thread: ${Math.round((Date.now() - since) / 1000)} s`);
+            };
             draw();
             timer = setInterval(draw, 1000);
         },

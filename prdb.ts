@@ -6040,7 +6040,11 @@ async function consoleUrlFor(
   pid: number,
   options: { timeoutSeconds?: number; say?: (line: string) => void } = {},
 ): Promise<string> {
-  const say = options.say ?? (() => {});
+  const progress = waitingLine();
+  const say = (line: string): void => {
+    progress.clear();
+    options.say?.(line);
+  };
   const timeoutMs = (options.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000;
   if (process.platform === 'win32')
     throw new CommandLineError(
@@ -6066,7 +6070,6 @@ async function consoleUrlFor(
   checkSignalDisposition(pid, facts);
   const signalledAt = Date.now();
   process.kill(pid, 'SIGUSR1');
-  const progress = waitingLine(say, signalledAt);
   let entered = false;
   let busySaid = false;
   try {
@@ -6082,10 +6085,13 @@ async function consoleUrlFor(
       const address = entered ? null : inspectorSocketOf(pid, before, facts);
       // Without /proc nothing says when Node listens: its port is tried until it answers.
       if (address !== null && (before !== null || elapsed > POLL_MS)) {
-        progress.clear();
         try {
           await enterThroughInspector(pid, address, facts, true, say);
           entered = true;
+          if (mainThreadState(pid) === 'busy') {
+            busySaid = true;
+            say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
+          }
         } catch (error) {
           if (before !== null || !describeError(error).includes('ECONNREFUSED')) throw error;
         }
@@ -6118,7 +6124,7 @@ async function consoleUrlFor(
                 (timeoutMs > 0 ? ` up to ${formatDuration(timeoutMs)} (--timeout)` : '') +
                 '; Ctrl+C stops waiting (the console still starts when it frees).',
         );
-        progress.start();
+        if (options.say !== undefined) progress.start(signalledAt);
       }
       if (timeoutMs > 0 && elapsed > timeoutMs)
         throw new CommandLineError(
@@ -6739,15 +6745,16 @@ function inspectorClient(client: WebSocketClient): {
 }
 
 /** On a terminal, the seconds spent waiting, on one line redrawn in place; elsewhere nothing. */
-function waitingLine(say: (line: string) => void, since: number): { start(): void; clear(): void } {
+function waitingLine(): { start(since: number): void; clear(): void } {
   let timer: ReturnType<typeof setInterval> | null = null;
-  const tty = process.stderr.isTTY === true && say !== undefined;
-  const draw = (): void => {
-    process.stderr.write(`\r\x1b[2Kprdb: waiting for the main thread: ${Math.round((Date.now() - since) / 1000)} s`);
-  };
   return {
-    start() {
-      if (!tty || timer !== null) return;
+    start(since) {
+      if (process.stderr.isTTY !== true || timer !== null) return;
+      const draw = (): void => {
+        process.stderr.write(
+          `\r\x1b[2Kprdb: waiting for the main thread: ${Math.round((Date.now() - since) / 1000)} s`,
+        );
+      };
       draw();
       timer = setInterval(draw, 1000);
     },

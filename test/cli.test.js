@@ -197,3 +197,155 @@ test('a process of another user: refused both ways, with what to do', async (t) 
   assert.doesNotMatch(target.stderr, /prdb: console/);
   await assertAlive(target);
 });
+
+test('a busy process with prdb: the CLI says so, waits, and prints the URL when the main thread frees', async (t) => {
+  const target = await startTarget(t, { options: { port: 0 }, env: { FIXTURE_APP_BUSY_MS: '3000' } });
+  target.signal('SIGHUP');
+  await pollUntil(
+    () => fs.readFileSync(`/proc/${target.pid}/stat`, 'utf8').split(') ')[1][0] === 'R',
+    'the main thread running',
+  );
+  const run = runCli(t, [String(target.pid)]);
+  await waitUntil(run.child.stderr, 'data', () => /main thread is busy/.test(run.stderr), 'the busy notice');
+  assert.match(
+    run.stderr,
+    /running JavaScript without yielding to its event loop\): a process with prdb handles the signal when it yields, and the console appears then\. Waiting up to 30 s \(--timeout\)/,
+  );
+  assert.equal(run.stdout, '', 'no URL while busy');
+  const result = await run.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(target.stdout, /fixture: app busy work done/);
+  assert.equal(result.stdout.trim(), fs.readFileSync(urlFilePath(target.pid), 'utf8').trim());
+  await assertAlive(target);
+});
+
+test('--timeout: a main thread that stays busy ends the wait with its own exit code, and the console still comes', async (t) => {
+  const target = await startTarget(t, { options: { port: 0 }, env: { FIXTURE_APP_BUSY_MS: '4000' } });
+  target.signal('SIGHUP');
+  await pollUntil(
+    () => fs.readFileSync(`/proc/${target.pid}/stat`, 'utf8').split(') ')[1][0] === 'R',
+    'the main thread running',
+  );
+  const started = Date.now();
+  const result = await cliResult(t, [String(target.pid), '--timeout', '2']);
+  assert.equal(result.code, codes.EXIT_TIMEOUT, result.stderr);
+  assert.ok(Date.now() - started < 3500, 'it gave up at the timeout');
+  assert.match(
+    result.stderr,
+    /did not answer in 2 s: its main thread is still busy\. The signal is pending: a process with prdb starts its console when the main thread frees/,
+  );
+  await target.waitForStderr(/prdb: console for pid \d+ at /);
+  await assertAlive(target);
+});
+
+test('a busy process without prdb: in through the inspector at once (it interrupts JavaScript), the URL before it frees, the inspector closed again after', async (t) => {
+  const target = await unprepared(t, 'unprepared.cjs', { env: { FIXTURE_BUSY_MS: '4000' } });
+  await target.waitForStderr('fixture: busy');
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.doesNotMatch(target.stderr, /fixture: free/, 'the URL came while the main thread was still busy');
+  assert.match(result.stderr, /main thread is busy: its console starts, and answers once the main thread frees/);
+  const url = parseConsoleUrl(result.stdout.trim());
+  // Node opens its inspector again once the loop frees (the signal's wakeup was queued there): prdb closes it again.
+  await target.waitForStderr('fixture: free');
+  await target.waitForStderr(/Debugger listening[^]*Debugger listening/);
+  await pollUntil(() => listeningPorts(target.pid).length === 0, 'the inspector closed once more');
+  await assertConsoleWorks(t, url.url, 'appState.ticks > 0', /true/);
+  await assertAlive(target);
+});
+
+test('on a terminal, the wait shows the seconds going by (tmux)', async (t) => {
+  const target = await startTarget(t, { options: { port: 0 }, env: { FIXTURE_APP_BUSY_MS: '4000' } });
+  target.signal('SIGHUP');
+  await pollUntil(
+    () => fs.readFileSync(`/proc/${target.pid}/stat`, 'utf8').split(') ')[1][0] === 'R',
+    'the main thread running',
+  );
+  const sessionName = `prdb-cli-${process.pid}`;
+  const command = [process.execPath, ...typeFlags, cli, String(target.pid)].map((part) => `'${part}'`).join(' ');
+  execFileSync('tmux', [
+    'new-session',
+    '-d',
+    '-s',
+    sessionName,
+    '-x',
+    '200',
+    '-y',
+    '20',
+    `${command}; echo exit=$?; sleep 30`,
+  ]);
+  t.after(() => execFileSync('tmux', ['kill-session', '-t', sessionName], { stdio: 'ignore' }));
+  const screen = () => execFileSync('tmux', ['capture-pane', '-p', '-t', sessionName], { encoding: 'utf8' });
+  await pollUntil(() => /waiting for the main thread: [2-9] s/.test(screen()), 'the elapsed seconds on the terminal');
+  await pollUntil(() => /exit=0/.test(screen()), 'the URL after the wait');
+  assert.match(screen(), /http:\/\/127\.0\.0\.1:\d+\/#\S{43}/);
+  assert.doesNotMatch(screen(), /waiting for the main thread/, 'the waiting line was cleared');
+  await assertAlive(target);
+});
+
+test('the inspector port is taken by another process: it is told, and nothing is sent to the port’s holder', async (t) => {
+  const connections = [];
+  const squatter = net.createServer((socket) => {
+    connections.push(socket);
+    socket.on('data', () => {});
+  });
+  await new Promise((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of connections) socket.destroy();
+    squatter.close();
+  });
+  const port = squatter.address().port;
+  const target = await unprepared(t, 'unprepared.cjs', { execArgv: [`--inspect-port=${port}`] });
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, codes.EXIT_INSPECTOR_PORT_TAKEN, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `has not loaded prdb, and Node could not open its inspector: port ${port} \\(127\\.0\\.0\\.1\\) is taken by another program`,
+    ),
+  );
+  assert.equal(connections.length, 0, 'the holder of the port got no connection');
+  await assertAlive(target);
+});
+
+test('attack: an inspector on the port that lies about its pid gets nothing but the question', async (t) => {
+  const target = await unprepared(t, 'fake-inspector.cjs');
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, codes.EXIT_INSPECTOR_PORT_TAKEN, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `answers for pid ${target.pid + 1}, not ${target.pid}: another process holds that port; prdb sent it nothing more`,
+    ),
+  );
+  await target.waitForStdout('fixture: asked');
+  assert.deepEqual(target.stdout.match(/fixture: asked .*/g), ['fixture: asked "process.pid"']);
+  assert.equal(result.stdout, '');
+});
+
+test('a program that owns SIGUSR1 (its own listener), and one whose SIGUSR1 would kill it (reset), are told apart and left alive', async (t) => {
+  const owner = await unprepared(t, 'unprepared.cjs', { env: { FIXTURE_OWN_SIGUSR1: '1' } });
+  const owned = await cliResult(t, [String(owner.pid)]);
+  assert.equal(owned.code, codes.EXIT_SIGNAL_UNAVAILABLE, owned.stderr);
+  assert.match(
+    owned.stderr,
+    /handled SIGUSR1 without starting a console or Node's inspector: the program uses SIGUSR1 for itself/,
+  );
+  assert.match(owner.stdout, /fixture: own SIGUSR1 listener ran/);
+  await assertAlive(owner);
+  const reset = await unprepared(t, 'unprepared.cjs', { env: { FIXTURE_RESET_SIGUSR1: '1' } });
+  const refused = await cliResult(t, [String(reset.pid)]);
+  assert.equal(refused.code, codes.EXIT_SIGNAL_UNAVAILABLE, refused.stderr);
+  assert.match(refused.stderr, /has no handler for SIGUSR1 .*: the signal would kill it, so prdb sends nothing/);
+  await assertAlive(reset);
+});
+
+test('--disable-sigusr1: refused before any signal, and said why', async (t) => {
+  if (!process.allowedNodeEnvironmentFlags.has('--disable-sigusr1'))
+    return t.skip(`Node ${process.version} has no --disable-sigusr1`);
+  const target = await unprepared(t, 'unprepared.cjs', { execArgv: ['--disable-sigusr1'] });
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, codes.EXIT_SIGNAL_UNAVAILABLE, result.stderr);
+  assert.match(result.stderr, /runs with --disable-sigusr1: neither prdb nor Node can be reached by the signal/);
+  await assertAlive(target);
+});
