@@ -951,8 +951,10 @@ function startServerChild(settings) {
         closeAllSessions();
         running.watchdog?.terminate().catch(() => { });
         // Only the file the child did write: never a path in a directory that was refused.
-        if (running.urlFile !== null)
+        if (running.urlFile !== null) {
             removeFileQuietly(running.urlFile);
+            removeFileQuietly(openPageFile(running.urlFile));
+        }
         // A killed child removes nothing; its socket must not outlive the target either.
         if (running.url !== null && settings.socketPath !== null)
             removeStaleSocket(settings.socketPath);
@@ -5216,8 +5218,10 @@ function shutdownServer(reason) {
             sendJson(connection, { type: 'server-stop', reason: 'stopped' });
         closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
     }
-    if (state.settings.urlFile !== null)
+    if (state.settings.urlFile !== null) {
         removeFileQuietly(state.settings.urlFile);
+        removeFileQuietly(openPageFile(state.settings.urlFile));
+    }
     if (state.settings.socketPath !== null && state.httpServer !== null)
         removeFileQuietly(state.settings.socketPath);
     state.httpServer?.close();
@@ -5757,7 +5761,7 @@ function runningConsoles() {
 function forgetConsoleFiles(directory, pid) {
     const path = builtin('node:path');
     removeFileQuietly(path.join(directory, `${pid}.url`));
-    removeFileQuietly(path.join(directory, `${pid}.open.html`));
+    removeFileQuietly(openPageFile(path.join(directory, `${pid}.url`)));
     removeStaleSocket(path.join(directory, `${pid}.watchdog`));
 }
 function processTitle(pid) {
@@ -6147,8 +6151,7 @@ function waitingLine() {
  * (`ps`), the file only by its owner. It lies beside the URL file and goes with it.
  */
 function openInBrowser(pid, url) {
-    const path = builtin('node:path');
-    const page = path.join(path.dirname(urlFilePath(pid)), `${pid}.open.html`);
+    const page = openPageFile(urlFilePath(pid));
     const target = JSON.stringify(url).replace(/</g, '\\u003c');
     writeOwnerOnlyFile(page, `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
         `<title>prdb</title><meta http-equiv="refresh" content="0;url=${escapeHtml(url)}">` +
@@ -6167,6 +6170,10 @@ function openInBrowser(pid, url) {
     catch (error) {
         process.stderr.write(`prdb: could not open a browser (${command}: ${describeError(error)}); the URL is above\n`);
     }
+}
+/** The page `--open` gives the browser: beside the URL file, removed with it. */
+function openPageFile(urlFile) {
+    return urlFile.replace(/\.url$/, '.open.html');
 }
 /** $BROWSER as xdg-open and Python's webbrowser read it (the first of a list), else the system's opener. */
 function browserCommand() {

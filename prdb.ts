@@ -1154,7 +1154,10 @@ function startServerChild(settings: ServerSettings): Activation {
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
     // Only the file the child did write: never a path in a directory that was refused.
-    if (running.urlFile !== null) removeFileQuietly(running.urlFile);
+    if (running.urlFile !== null) {
+      removeFileQuietly(running.urlFile);
+      removeFileQuietly(openPageFile(running.urlFile));
+    }
     // A killed child removes nothing; its socket must not outlive the target either.
     if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
     if (typeof running.watchdogAddress === 'string') removeStaleSocket(running.watchdogAddress);
@@ -5757,7 +5760,10 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
     else if (reason === 'server-stop') sendJson(connection, { type: 'server-stop', reason: 'stopped' });
     closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
   }
-  if (state.settings.urlFile !== null) removeFileQuietly(state.settings.urlFile);
+  if (state.settings.urlFile !== null) {
+    removeFileQuietly(state.settings.urlFile);
+    removeFileQuietly(openPageFile(state.settings.urlFile));
+  }
   if (state.settings.socketPath !== null && state.httpServer !== null) removeFileQuietly(state.settings.socketPath);
   state.httpServer?.close();
   state.watchdogServer?.close();
@@ -6351,7 +6357,7 @@ function runningConsoles(): Array<{ pid: number; title: string; url: string }> {
 function forgetConsoleFiles(directory: string, pid: number): void {
   const path = builtin('node:path');
   removeFileQuietly(path.join(directory, `${pid}.url`));
-  removeFileQuietly(path.join(directory, `${pid}.open.html`));
+  removeFileQuietly(openPageFile(path.join(directory, `${pid}.url`)));
   removeStaleSocket(path.join(directory, `${pid}.watchdog`));
 }
 
@@ -6772,8 +6778,7 @@ function waitingLine(): { start(since: number): void; clear(): void } {
  * (`ps`), the file only by its owner. It lies beside the URL file and goes with it.
  */
 function openInBrowser(pid: number, url: string): void {
-  const path = builtin('node:path');
-  const page = path.join(path.dirname(urlFilePath(pid)), `${pid}.open.html`);
+  const page = openPageFile(urlFilePath(pid));
   const target = JSON.stringify(url).replace(/</g, '\\u003c');
   writeOwnerOnlyFile(
     page,
@@ -6795,6 +6800,11 @@ function openInBrowser(pid: number, url: string): void {
   } catch (error) {
     process.stderr.write(`prdb: could not open a browser (${command}: ${describeError(error)}); the URL is above\n`);
   }
+}
+
+/** The page `--open` gives the browser: beside the URL file, removed with it. */
+function openPageFile(urlFile: string): string {
+  return urlFile.replace(/\.url$/, '.open.html');
 }
 
 /** $BROWSER as xdg-open and Python's webbrowser read it (the first of a list), else the system's opener. */

@@ -349,3 +349,106 @@ test('--disable-sigusr1: refused before any signal, and said why', async (t) => 
   assert.match(result.stderr, /runs with --disable-sigusr1: neither prdb nor Node can be reached by the signal/);
   await assertAlive(target);
 });
+
+test('--open: the browser gets an owner-only page that forwards to the URL; no command line shows the token', async (t) => {
+  const target = await startTarget(t, { options: { port: 0 } });
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'prdb-browser-'));
+  t.after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  // A stand-in browser: records its own command line as the kernel shows it to everyone, and what it was given.
+  const browser = path.join(scratch, 'browser.sh');
+  fs.writeFileSync(
+    browser,
+    `#!/bin/sh\ntr '\\0' ' ' < /proc/$$/cmdline > ${scratch}/cmdline\ncat "$1" > ${scratch}/page.html\necho done > ${scratch}/done\n`,
+    { mode: 0o755 },
+  );
+  const result = await cliResult(t, [String(target.pid), '--open'], { env: { BROWSER: browser } });
+  assert.equal(result.code, 0, result.stderr);
+  const url = result.stdout.trim();
+  const { token } = parseConsoleUrl(url);
+  await pollUntil(() => fs.existsSync(path.join(scratch, 'done')), 'the browser to run');
+  const commandLine = fs.readFileSync(path.join(scratch, 'cmdline'), 'utf8');
+  assert.doesNotMatch(commandLine, new RegExp(token), 'the token is on no command line');
+  const pageFile = commandLine.trim().split(' ').pop();
+  assert.equal(pageFile, path.join(path.dirname(urlFilePath(target.pid)), `${target.pid}.open.html`));
+  assert.equal(fs.statSync(pageFile).mode & 0o777, 0o600, 'only its owner reads the page');
+  const page = fs.readFileSync(path.join(scratch, 'page.html'), 'utf8');
+  assert.ok(page.includes(`location.replace(${JSON.stringify(url)})`), page);
+  assert.ok(page.includes(`content="0;url=${url}"`), page);
+  // A browser that cannot start: the URL is still printed, and it says so.
+  const missing = await cliResult(t, [String(target.pid), '--open'], { env: { BROWSER: path.join(scratch, 'none') } });
+  assert.equal(missing.stdout.trim(), url);
+  assert.match(missing.stderr, /could not open a browser .*ENOENT.*; the URL is above/);
+  await assertAlive(target);
+  await pollUntil(() => !fs.existsSync(pageFile), 'the page file removed with the URL file');
+});
+
+test('prdb list: this user’s consoles with pid, title and URL; stale files of dead processes are removed', async (t) => {
+  const first = await startTarget(t, { options: { port: 0 } });
+  const second = await unprepared(t, 'unprepared.mjs');
+  const urls = new Map();
+  for (const target of [first, second]) urls.set(target.pid, (await cliResult(t, [String(target.pid)])).stdout.trim());
+  // A dead process's file, as a SIGKILL of target and server together leaves it.
+  const gone = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => gone.on('exit', resolve));
+  const staleFile = urlFilePath(gone.pid);
+  fs.writeFileSync(staleFile, `http://127.0.0.1:1/#${'A'.repeat(43)}\n`, { mode: 0o600 });
+  // A file of this user that is no URL file is left alone and not listed.
+  const strange = path.join(path.dirname(staleFile), `${second.pid + 100000}.txt`);
+  fs.writeFileSync(strange, 'x', { mode: 0o600 });
+  t.after(() => fs.rmSync(strange, { force: true }));
+  const json = await cliResult(t, ['list', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const listed = JSON.parse(json.stdout);
+  for (const [pid, url] of urls) {
+    const entry = listed.find((item) => item.pid === pid);
+    assert.ok(entry, `pid ${pid} listed`);
+    assert.equal(entry.url, url);
+  }
+  assert.match(listed.find((item) => item.pid === second.pid).title, /unprepared\.mjs/);
+  assert.ok(!listed.some((item) => item.pid === gone.pid), 'a dead process is not listed');
+  assert.ok(!fs.existsSync(staleFile), 'its stale file is removed');
+  assert.ok(fs.existsSync(strange));
+  const text = await cliResult(t, ['list']);
+  assert.match(text.stdout, /^PID +URL +TITLE\n/);
+  assert.match(
+    text.stdout,
+    new RegExp(`^${first.pid} +${urls.get(first.pid).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +\\S*node`, 'm'),
+  );
+  await assertAlive(first);
+  await assertAlive(second);
+  const after = JSON.parse((await cliResult(t, ['list', '--json'])).stdout);
+  assert.ok(!after.some((item) => urls.has(item.pid)), 'consoles of processes that ended are gone');
+});
+
+test('a program whose prdb moved to another signal: in through the inspector, its own prdb woken, no second copy loaded', async (t) => {
+  const target = await startTarget(t, {
+    script: fixture('signals.js'),
+    options: null,
+    execArgv: ['--inspect-port=0'],
+    env: { FIXTURE_STEPS: 'move:SIGUSR2' },
+  });
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /woke the prdb it had loaded \(on SIGUSR2\) and started its console, and closed the inspector again/,
+  );
+  assert.equal(result.stdout.trim(), fs.readFileSync(urlFilePath(target.pid), 'utf8').trim());
+  assert.deepEqual(listeningPorts(target.pid), []);
+  await assertAlive(target);
+});
+
+test('a program started with --inspect: through its open inspector, without a signal, and the inspector stays open', async (t) => {
+  const target = await unprepared(t, 'unprepared.cjs', { execArgv: ['--inspect=127.0.0.1:0'] });
+  const before = listeningPorts(target.pid);
+  assert.equal(before.length, 1);
+  const result = await cliResult(t, [String(target.pid)]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /inspector was open \(127\.0\.0\.1:\d+, checked it is pid \d+'s\): loaded \S+ into it and started the console; the inspector stays open/,
+  );
+  assert.deepEqual(listeningPorts(target.pid), before);
+  await assertConsoleWorks(t, result.stdout.trim(), 'appState.kind', /'commonjs'/);
+  await assertAlive(target);
+});
