@@ -181,11 +181,15 @@ test('a process of another user: refused both ways, with what to do', async (t) 
     ['-u', 'prdb-other', '--', publicNode, '-e', 'setInterval(() => {}, 1000); console.error("fixture: ready")'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  t.after(() => theirs.kill('SIGKILL'));
-  await waitUntil(theirs.stderr, 'data', () => true, 'the other user’s process');
-  const theirPid = Number(
-    execFileSync('pgrep', ['-u', 'prdb-other', '-P', String(theirs.pid)], { encoding: 'utf8' }).trim() || theirs.pid,
-  );
+  let theirStderr = '';
+  theirs.stderr.setEncoding('utf8').on('data', (text) => (theirStderr += text));
+  await waitUntil(theirs.stderr, 'data', () => theirStderr.includes('fixture: ready'), 'the other user’s process');
+  // runuser waits for its child: the child is the other user's process.
+  const theirPid = Number(execFileSync('pgrep', ['-u', 'prdb-other', '-P', String(theirs.pid)], { encoding: 'utf8' }));
+  t.after(async () => {
+    process.kill(theirPid, 'SIGKILL');
+    await new Promise((resolve) => (theirs.exitCode === null ? theirs.on('exit', resolve) : resolve()));
+  });
   const asRoot = await cliResult(t, [String(theirPid)]);
   assert.equal(asRoot.code, codes.EXIT_NOT_PERMITTED, asRoot.stderr);
   assert.match(asRoot.stderr, /belongs to another user \(uid \d+\): run prdb as that user/);
