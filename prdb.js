@@ -178,6 +178,8 @@ const DEFAULT_COMMAND_TIMEOUT_SECONDS = 30;
  * or spent the signal on something else.
  */
 const SIGNAL_ANSWER_MS = 1500;
+/** A server child that has not written its URL file this long after the signal, its target idle, writes none. */
+const NO_URL_FILE_MS = 5000;
 /** How often the command line looks at /proc and for the URL file while it waits. */
 const POLL_MS = 20;
 /** An inspector answers in milliseconds, even while the main thread runs JavaScript (it interrupts it). */
@@ -5369,7 +5371,7 @@ function wireWebSocketClient(socket, rest, maxMessageSize) {
 // ---------------------------------------------------------------------------------------------
 // Command line: `prdb <pid>`, `prdb list`, `prdb attach`, `prdb exec`
 // ---------------------------------------------------------------------------------------------
-const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   print (or open) the console URL of a process
+const COMMAND_LINE_USAGE = `Usage: prdb <pid> [--open] [--timeout <seconds>]   print (or open) a process's console URL
        prdb list [--json]                              the processes of this user with a console
        prdb attach <pid|url>                           the console in this terminal
        prdb exec <pid|url> '<code>' [--json]           run code once, print its output and result
@@ -5539,6 +5541,10 @@ async function consoleUrlFor(pid, options = {}) {
                     'prdb on another signal, send that one (`kill -USR2 ' +
                     `${pid}\`) and read the URL with \`prdb list\`.`, EXIT_SIGNAL_UNAVAILABLE);
             }
+            if (elapsed > NO_URL_FILE_MS && state === 'idle' && hasServerChild(pid))
+                throw new CommandLineError(`prdb: pid ${pid}'s prdb runs a console but no URL file appeared: its program turned the file off ` +
+                    '(urlFile: false), or writes it under another TMPDIR. Its URL is on its stderr, or where start() ' +
+                    'returned it.', EXIT_CONNECTION_FAILED);
             if (!busySaid && elapsed > SIGNAL_ANSWER_MS && state !== 'idle') {
                 busySaid = true;
                 say(entered
@@ -5966,7 +5972,10 @@ async function enterThroughInspector(pid, address, facts, openedBySignal, say) {
     if (path === null || path === undefined)
         throw new CommandLineError(`prdb: the inspector at ${where} lists no Node target`, EXIT_CONNECTION_FAILED);
     // Always the address whose owner was checked, whatever host the answer names.
-    const client = await openWebSocket(`ws://${where}${path}`, { timeoutMs: INSPECTOR_ANSWER_MS }).catch((error) => {
+    const client = await openWebSocket(`ws://${where}${path}`, {
+        timeoutMs: INSPECTOR_ANSWER_MS,
+        maxMessageSize: 1024 * 1024,
+    }).catch((error) => {
         throw new CommandLineError(`prdb: could not connect to the inspector at ${where}: ${describeError(error)}`, EXIT_CONNECTION_FAILED);
     });
     const inspector = inspectorClient(client);
@@ -5985,7 +5994,7 @@ async function enterThroughInspector(pid, address, facts, openedBySignal, say) {
         if (openedBySignal) {
             // Sent, not awaited: the answer never comes, the session closes with the port.
             inspector.send('Runtime.evaluate', { expression: "process.getBuiltinModule('node:inspector').close()" });
-            await inspector.closed;
+            await Promise.race([inspector.closed, new Promise((resolve) => setTimeout(resolve, INSPECTOR_ANSWER_MS))]);
             say(`pid ${pid} had not loaded prdb: opened Node's inspector (SIGUSR1, ${where}, checked it is pid ${pid}'s), ` +
                 `${how}, and closed the inspector again (open ${Date.now() - openedAt} ms from prdb's first request)`);
         }
@@ -6419,6 +6428,7 @@ export const internalsForTests = {
     clientHandshakeRequest,
     handshakeResponseError,
     openWebSocket,
+    consoleUrlFor,
     chooseEncoding,
     rewriteTopLevelAwait,
     steppedSource,
