@@ -178,8 +178,10 @@ const DEFAULT_COMMAND_TIMEOUT_SECONDS = 30;
  * or spent the signal on something else.
  */
 const SIGNAL_ANSWER_MS = 1500;
-/** A server child that has not written its URL file this long after the signal, its target idle, writes none. */
+/** A server child that has not written its URL file this long, its target idle all along, writes none. */
 const NO_URL_FILE_MS = 5000;
+/** How far back the command line looks to tell a busy main thread from an idle one. */
+const THREAD_WINDOW_MS = 500;
 /** How often the command line looks at /proc and for the URL file while it waits. */
 const POLL_MS = 20;
 /** An inspector answers in milliseconds, even while the main thread runs JavaScript (it interrupts it). */
@@ -5501,8 +5503,11 @@ async function consoleUrlFor(pid, options = {}) {
     checkSignalDisposition(pid, facts);
     const signalledAt = Date.now();
     process.kill(pid, 'SIGUSR1');
+    const mainThreadState = mainThreadWatcher(pid);
     let entered = false;
     let busySaid = false;
+    /** Since when a server child runs and the main thread is idle, with no URL file yet. */
+    let serverIdleSince = null;
     try {
         for (;;) {
             const url = liveUrl(pid, facts, signalledAt);
@@ -5520,7 +5525,7 @@ async function consoleUrlFor(pid, options = {}) {
                 try {
                     await enterThroughInspector(pid, address, facts, true, say);
                     entered = true;
-                    if (mainThreadState(pid) === 'busy') {
+                    if (mainThreadState() === 'busy') {
                         busySaid = true;
                         say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
                     }
@@ -5530,7 +5535,7 @@ async function consoleUrlFor(pid, options = {}) {
                         throw error;
                 }
             }
-            const state = mainThreadState(pid);
+            const state = mainThreadState();
             if (!entered && elapsed > SIGNAL_ANSWER_MS && !hasServerChild(pid) && state === 'idle') {
                 const holder = inspectorPortHolder(pid, facts);
                 if (holder !== null)
@@ -5541,7 +5546,11 @@ async function consoleUrlFor(pid, options = {}) {
                     'prdb on another signal, send that one (`kill -USR2 ' +
                     `${pid}\`) and read the URL with \`prdb list\`.`, EXIT_SIGNAL_UNAVAILABLE);
             }
-            if (elapsed > NO_URL_FILE_MS && state === 'idle' && hasServerChild(pid))
+            if (state !== 'idle' || !hasServerChild(pid))
+                serverIdleSince = null;
+            else
+                serverIdleSince ??= Date.now();
+            if (serverIdleSince !== null && Date.now() - serverIdleSince > NO_URL_FILE_MS)
                 throw new CommandLineError(`prdb: pid ${pid}'s prdb runs a console but no URL file appeared: its program turned the file off ` +
                     '(urlFile: false), or writes it under another TMPDIR. Its URL is on its stderr, or where start() ' +
                     'returned it.', EXIT_CONNECTION_FAILED);
@@ -5914,29 +5923,46 @@ function inspectorPortHolder(pid, facts) {
         return null;
     return `port ${port} (${host}) is taken by another program (another user's, or another Node inspector)`;
 }
-/** Whether the main thread waits in its event loop (idle), runs (busy), or waits elsewhere (blocked). */
-function mainThreadState(pid) {
+/**
+ * Whether the main thread waits in its event loop (idle), runs (busy), or waits elsewhere
+ * (blocked), judged over the last half second: one look catches a thread between two waits,
+ * or runnable and waiting for a CPU on a loaded machine.
+ */
+function mainThreadWatcher(pid) {
     const fs = builtin('node:fs');
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        if (state === 'R')
-            return 'busy';
-        let channel = '';
+    const looks = [];
+    return () => {
         try {
-            channel = fs.readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8');
+            const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            // utime and stime, in clock ticks (10 ms).
+            const cpu = (Number(fields[11]) + Number(fields[12])) * 10;
+            let channel = '';
+            try {
+                channel = fs.readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8');
+            }
+            catch {
+                // Some kernels hide it.
+            }
+            const now = Date.now();
+            looks.push({ at: now, cpu, channel });
+            while (looks.length > 2 && (looks[1]?.at ?? now) <= now - THREAD_WINDOW_MS)
+                looks.shift();
+            const first = looks[0];
+            const span = now - first.at;
+            if (span >= THREAD_WINDOW_MS / 2 && (cpu - first.cpu) / span > 0.7)
+                return 'busy';
+            // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
+            if (looks.some((look) => /epoll|ep_poll/.test(look.channel)))
+                return 'idle';
+            if (looks.some((look) => look.channel !== '' && look.channel !== '0'))
+                return 'blocked';
+            return span >= THREAD_WINDOW_MS / 2 ? 'blocked' : 'unknown';
         }
         catch {
-            // Some kernels hide it.
+            return 'unknown';
         }
-        // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
-        if (/epoll|ep_poll/.test(channel))
-            return 'idle';
-        return channel === '' || channel === '0' ? 'unknown' : 'blocked';
-    }
-    catch {
-        return 'unknown';
-    }
+    };
 }
 /** The server child that prdb forks on the signal: prdb is starting there. */
 function hasServerChild(pid) {
