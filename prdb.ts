@@ -6078,9 +6078,11 @@ async function consoleUrlFor(
     return await waitForUrlFile(pid, facts, Date.now(), timeoutMs);
   }
   checkSignalDisposition(pid, facts);
+  const mainThreadState = mainThreadWatcher(pid);
+  // A first look before the signal, so that the thread's state is known soon after.
+  mainThreadState();
   const signalledAt = Date.now();
   process.kill(pid, 'SIGUSR1');
-  const mainThreadState = mainThreadWatcher(pid);
   let entered = false;
   let busySaid = false;
   /** Since when a server child runs and the main thread is idle, with no URL file yet. */
@@ -6543,7 +6545,7 @@ function mainThreadWatcher(pid: number): () => 'idle' | 'busy' | 'blocked' | 'un
       while (looks.length > 2 && (looks[1]?.at ?? now) <= now - THREAD_WINDOW_MS) looks.shift();
       const first = looks[0] as { at: number; cpu: number };
       const span = now - first.at;
-      if (span >= THREAD_WINDOW_MS / 2 && (cpu - first.cpu) / span > 0.7) return 'busy';
+      if (span >= THREAD_WINDOW_MS / 5 && (cpu - first.cpu) / span > 0.7) return 'busy';
       // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
       if (looks.some((look) => /epoll|ep_poll/.test(look.channel))) return 'idle';
       if (looks.some((look) => look.channel !== '' && look.channel !== '0')) return 'blocked';
