@@ -5927,8 +5927,8 @@ function inspectorPortHolder(pid, facts) {
 }
 /**
  * Whether the main thread waits in its event loop (idle), runs (busy), or waits elsewhere
- * (blocked), judged over the last half second: one look catches a thread between two waits,
- * or runnable and waiting for a CPU on a loaded machine.
+ * (blocked), judged over the last half second: one look can catch an idle thread between two
+ * waits, and a spinning one shows as runnable, whatever share of a loaded CPU it gets.
  */
 function mainThreadWatcher(pid) {
     const fs = builtin('node:fs');
@@ -5936,9 +5936,7 @@ function mainThreadWatcher(pid) {
     return () => {
         try {
             const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-            // utime and stime, in clock ticks (10 ms).
-            const cpu = (Number(fields[11]) + Number(fields[12])) * 10;
+            const running = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R';
             let channel = '';
             try {
                 channel = fs.readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8');
@@ -5947,19 +5945,17 @@ function mainThreadWatcher(pid) {
                 // Some kernels hide it.
             }
             const now = Date.now();
-            looks.push({ at: now, cpu, channel });
-            while (looks.length > 2 && (looks[1]?.at ?? now) <= now - THREAD_WINDOW_MS)
+            looks.push({ at: now, running, channel });
+            while (looks.length > 1 && (looks[0]?.at ?? now) < now - THREAD_WINDOW_MS)
                 looks.shift();
-            const first = looks[0];
-            const span = now - first.at;
-            if (span >= THREAD_WINDOW_MS / 5 && (cpu - first.cpu) / span > 0.7)
-                return 'busy';
             // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
             if (looks.some((look) => /epoll|ep_poll/.test(look.channel)))
                 return 'idle';
-            if (looks.some((look) => look.channel !== '' && look.channel !== '0'))
+            if (looks.filter((look) => look.running).length * 2 >= looks.length)
+                return 'busy';
+            if (looks.some((look) => !look.running && look.channel !== '' && look.channel !== '0'))
                 return 'blocked';
-            return span >= THREAD_WINDOW_MS / 2 ? 'blocked' : 'unknown';
+            return 'unknown';
         }
         catch {
             return 'unknown';
