@@ -193,6 +193,27 @@ const EXIT_INSPECTOR_PORT_TAKEN = 7;
 const EXIT_SIGNAL_UNAVAILABLE = 8;
 const EXIT_CONNECTION_FAILED = 9;
 
+/** How long `prdb <pid>` waits for a console by default; a busy main thread may take longer (--timeout). */
+const DEFAULT_COMMAND_TIMEOUT_SECONDS = 30;
+/**
+ * An idle process with prdb forks its server child within milliseconds of the signal, and Node
+ * opens its inspector within about 100 ms: past this, a process that shows neither is busy,
+ * or spent the signal on something else.
+ */
+const SIGNAL_ANSWER_MS = 1500;
+/** A server child that has not written its URL file this long, its target idle all along, writes none. */
+const NO_URL_FILE_MS = 5000;
+/** How far back the command line looks to tell a busy main thread from an idle one. */
+const THREAD_WINDOW_MS = 500;
+/** How often the command line looks at /proc and for the URL file while it waits. */
+const POLL_MS = 20;
+/** An inspector answers in milliseconds, even while the main thread runs JavaScript (it interrupts it). */
+const INSPECTOR_ANSWER_MS = 5000;
+/** File times and a process's start time (in clock ticks) are compared with this much leeway. */
+const CLOCK_SLACK_MS = 1000;
+/** What a URL file holds: one console URL with its token (32 random bytes, base64url). */
+const CONSOLE_URL_PATTERN = /^https?:\/\/[^\s/#]+\/#[A-Za-z0-9_-]{43}$/;
+
 // ---------------------------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------------------------
@@ -1181,7 +1202,10 @@ function startServerChild(settings: ServerSettings): Activation {
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
     // Only the file the child did write: never a path in a directory that was refused.
-    if (running.urlFile !== null) removeFileQuietly(running.urlFile);
+    if (running.urlFile !== null) {
+      removeFileQuietly(running.urlFile);
+      removeFileQuietly(openPageFile(running.urlFile));
+    }
     // A killed child removes nothing; its socket must not outlive the target either.
     if (running.url !== null && settings.socketPath !== null) removeStaleSocket(settings.socketPath);
     if (typeof running.watchdogAddress === 'string') removeStaleSocket(running.watchdogAddress);
@@ -6053,7 +6077,10 @@ function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
     else if (reason === 'server-stop') sendJson(connection, { type: 'server-stop', reason: 'stopped' });
     closeConnection(connection, CLOSE_GOING_AWAY, reason ?? 'stopping');
   }
-  if (state.settings.urlFile !== null) removeFileQuietly(state.settings.urlFile);
+  if (state.settings.urlFile !== null) {
+    removeFileQuietly(state.settings.urlFile);
+    removeFileQuietly(openPageFile(state.settings.urlFile));
+  }
   if (state.settings.socketPath !== null && state.httpServer !== null) removeFileQuietly(state.settings.socketPath);
   state.httpServer?.close();
   state.watchdogServer?.close();
@@ -6262,12 +6289,882 @@ async function runCommandLine(args: string[]): Promise<number> {
   }
 }
 
+/** `prdb <pid> [--open] [--timeout <seconds>]`: the URL on stdout, what it did on stderr. */
 async function commandOpen(args: string[]): Promise<number> {
-  throw new CommandLineError(`prdb: \`prdb <pid>\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+  const { positional, flags, values } = parseCommandArguments(args, ['open'], ['timeout']);
+  if (positional.length !== 1)
+    throw new CommandLineError(`prdb: expected one process id\n${COMMAND_LINE_USAGE}`, EXIT_USAGE);
+  const pid = parsePid(positional[0]);
+  const timeoutSeconds = parseTimeout(values.get('timeout'));
+  const url = await consoleUrlFor(pid, { timeoutSeconds, say: (line) => process.stderr.write(`prdb: ${line}\n`) });
+  process.stdout.write(`${url}\n`);
+  if (flags.has('open')) openInBrowser(pid, url);
+  return EXIT_OK;
 }
 
+/** `prdb list [--json]`: this user's processes whose console runs, from their URL files. */
 async function commandList(args: string[]): Promise<number> {
-  throw new CommandLineError(`prdb: \`prdb list\` is not built yet (${args.join(' ')})`, EXIT_USAGE);
+  const { positional, flags } = parseCommandArguments(args, ['json'], []);
+  if (positional.length > 0)
+    throw new CommandLineError(
+      `prdb: unknown argument ${JSON.stringify(positional[0])}\n${COMMAND_LINE_USAGE}`,
+      EXIT_USAGE,
+    );
+  const json = flags.has('json');
+  const consoles = runningConsoles();
+  if (json) process.stdout.write(`${JSON.stringify(consoles, null, 2)}\n`);
+  else if (consoles.length === 0) process.stderr.write('prdb: no process of this user has a console running\n');
+  else {
+    const width = Math.max(3, ...consoles.map((entry) => String(entry.pid).length));
+    process.stdout.write(`${'PID'.padEnd(width)}  URL  TITLE\n`);
+    for (const entry of consoles)
+      process.stdout.write(`${String(entry.pid).padEnd(width)}  ${entry.url}  ${entry.title}\n`);
+  }
+  return EXIT_OK;
+}
+
+function parsePid(text: string | undefined): number {
+  const pid = Number(text);
+  // 0 and negative numbers would signal whole process groups; the kernel's pids end below 2^22.
+  if (!/^\d+$/.test(text ?? '') || pid < 2 || pid >= 2 ** 22 || pid === process.pid)
+    throw new CommandLineError(`prdb: expected a process id, got ${JSON.stringify(text)}`, EXIT_USAGE);
+  return pid;
+}
+
+/** `--timeout <seconds>`: undefined when not given; 0 means no limit. */
+function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 2 ** 31 / 1000)
+    throw new CommandLineError(
+      `prdb: expected --timeout to be a number of seconds (0 for no limit), got ${JSON.stringify(text)}`,
+      EXIT_USAGE,
+    );
+  return seconds;
+}
+
+/** What the command line learns of a process before it sends it anything, from /proc (Linux) or `ps`. */
+type ProcessFacts = {
+  uid: number | null;
+  executable: string | null;
+  /** argv and NODE_OPTIONS: where --inspect-port or --disable-sigusr1 would be. */
+  flags: string[];
+  /** The target's os.tmpdir(), where its server writes the URL file; null if unknown. */
+  temporaryDirectory: string | null;
+  /** Milliseconds since the epoch, or null if unknown. */
+  startedAt: number | null;
+  /** What SIGUSR1 does to it now; null if unknown. */
+  sigusr1: 'caught' | 'ignored' | 'blocked' | 'default' | null;
+  /** The pid it calls itself (another in a container's pid namespace). */
+  ownPid: number;
+};
+
+/**
+ * The console URL of process `pid` (with its token), starting the console if it does not run:
+ * a process that loaded prdb gets its signal; any other Node process is entered through Node's
+ * own inspector, given prdb, and has its inspector closed again. `say` hears what is done.
+ * Throws a CommandLineError with the exit code of what went wrong.
+ */
+async function consoleUrlFor(
+  pid: number,
+  options: { timeoutSeconds?: number; say?: (line: string) => void } = {},
+): Promise<string> {
+  const progress = waitingLine();
+  const say = (line: string): void => {
+    progress.clear();
+    options.say?.(line);
+  };
+  const timeoutMs = (options.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS) * 1000;
+  if (process.platform === 'win32')
+    throw new CommandLineError(
+      'prdb: Windows has no SIGUSR1: call start() from a trigger of your own',
+      EXIT_SIGNAL_UNAVAILABLE,
+    );
+  const facts = processFacts(pid);
+  const running = liveUrl(pid, facts);
+  if (running !== null) {
+    say(`the console of pid ${pid} is running already`);
+    return running;
+  }
+  const before = listeningSockets(pid);
+  const alreadyOpen =
+    before !== null && facts.flags.some((flag) => /^--inspect(-brk|-wait)?(=|$)/.test(flag))
+      ? inspectorSocketOf(pid, [], facts)
+      : null;
+  if (alreadyOpen !== null && alreadyOpen.port !== 0) {
+    // Its inspector is open by the program's own choice: no signal, and it stays open.
+    await enterThroughInspector(pid, alreadyOpen, facts, false, say);
+    return await waitForUrlFile(pid, facts, Date.now(), timeoutMs);
+  }
+  checkSignalDisposition(pid, facts);
+  const mainThreadState = mainThreadWatcher(pid);
+  // A first look before the signal, so that the thread's state is known soon after.
+  mainThreadState();
+  const signalledAt = Date.now();
+  process.kill(pid, 'SIGUSR1');
+  let entered = false;
+  let busySaid = false;
+  /** Since when a server child runs and the main thread is idle, with no URL file yet. */
+  let serverIdleSince: number | null = null;
+  try {
+    for (;;) {
+      const url = liveUrl(pid, facts, signalledAt);
+      if (url !== null) {
+        if (!entered) say(`sent SIGUSR1 to pid ${pid}, which has prdb: its console started`);
+        return url;
+      }
+      if (!isAlive(pid))
+        throw new CommandLineError(`prdb: pid ${pid} exited before its console started`, EXIT_NO_SUCH_PROCESS);
+      const elapsed = Date.now() - signalledAt;
+      const address = entered ? null : inspectorSocketOf(pid, before, facts);
+      // Without /proc nothing says when Node listens: its port is tried until it answers.
+      if (address !== null && (before !== null || elapsed > POLL_MS)) {
+        try {
+          await enterThroughInspector(pid, address, facts, true, say);
+          entered = true;
+          if (mainThreadState() === 'busy') {
+            busySaid = true;
+            say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
+          }
+        } catch (error) {
+          if (before !== null || !describeError(error).includes('ECONNREFUSED')) throw error;
+        }
+      }
+      const state = mainThreadState();
+      if (!entered && elapsed > SIGNAL_ANSWER_MS && !hasServerChild(pid) && state === 'idle') {
+        const holder = inspectorPortHolder(pid, facts);
+        if (holder !== null)
+          throw new CommandLineError(
+            `prdb: pid ${pid} has not loaded prdb, and Node could not open its inspector: ${holder}. ` +
+              'Free that port, or start the program with --inspect-port=0 (any free port) or with prdb imported.',
+            EXIT_INSPECTOR_PORT_TAKEN,
+          );
+        throw new CommandLineError(
+          `prdb: pid ${pid} handled SIGUSR1 without starting a console or Node's inspector: the program uses ` +
+            'SIGUSR1 for itself (log rotation, say), which keeps Node from opening its inspector. If it loaded ' +
+            'prdb on another signal, send that one (`kill -USR2 ' +
+            `${pid}\`) and read the URL with \`prdb list\`.`,
+          EXIT_SIGNAL_UNAVAILABLE,
+        );
+      }
+      if (state !== 'idle' || !hasServerChild(pid)) serverIdleSince = null;
+      else serverIdleSince ??= Date.now();
+      if (serverIdleSince !== null && Date.now() - serverIdleSince > NO_URL_FILE_MS)
+        throw new CommandLineError(
+          `prdb: pid ${pid}'s prdb runs a console but no URL file appeared: its program turned the file off ` +
+            '(urlFile: false), or writes it under another TMPDIR. Its URL is on its stderr, or where start() ' +
+            'returned it.',
+          EXIT_CONNECTION_FAILED,
+        );
+      if (!busySaid && elapsed > SIGNAL_ANSWER_MS && state !== 'idle') {
+        busySaid = true;
+        say(
+          entered
+            ? `pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`
+            : `pid ${pid}'s main thread is busy (${state === 'busy' ? 'running JavaScript' : 'blocked'} without ` +
+                'yielding to its event loop): a process with prdb handles the signal when it yields, and the console ' +
+                'appears then. Waiting' +
+                (timeoutMs > 0 ? ` up to ${formatDuration(timeoutMs)} (--timeout)` : '') +
+                '; Ctrl+C stops waiting (the console still starts when it frees).',
+        );
+        if (options.say !== undefined) progress.start(signalledAt);
+      }
+      if (timeoutMs > 0 && elapsed > timeoutMs)
+        throw new CommandLineError(
+          `prdb: pid ${pid} did not answer in ${formatDuration(timeoutMs)}: its main thread is ` +
+            `${state === 'idle' ? 'idle now' : 'still busy'}. The signal is pending: a process with prdb starts its ` +
+            `console when the main thread frees (then \`prdb ${pid}\` or \`prdb list\` gives the URL).`,
+          EXIT_TIMEOUT,
+        );
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    progress.clear();
+  }
+}
+
+/** Refuses, with the reason and its exit code, a pid that is gone, another user's, or not Node. */
+/** After an entry through an inspector that stays open: the file, or a timeout. */
+async function waitForUrlFile(pid: number, facts: ProcessFacts, since: number, timeoutMs: number): Promise<string> {
+  for (;;) {
+    const url = liveUrl(pid, facts, since);
+    if (url !== null) return url;
+    if (timeoutMs > 0 && Date.now() - since > timeoutMs)
+      throw new CommandLineError(
+        `prdb: pid ${pid}'s console did not start in ${formatDuration(timeoutMs)} (see its stderr)`,
+        EXIT_TIMEOUT,
+      );
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function processFacts(pid: number): ProcessFacts {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM')
+      throw new CommandLineError(
+        `prdb: pid ${pid} belongs to another user: run prdb as that user (its console runs as them)`,
+        EXIT_NOT_PERMITTED,
+      );
+    throw new CommandLineError(`prdb: no process with pid ${pid}`, EXIT_NO_SUCH_PROCESS);
+  }
+  const facts = builtin('node:fs').existsSync('/proc/self/stat') ? procFacts(pid) : psFacts(pid);
+  const ownUid = typeof process.getuid === 'function' ? process.getuid() : null;
+  if (facts.uid !== null && ownUid !== null && facts.uid !== ownUid)
+    // Root could signal it, but the console would run as that user, its URL file in their directory.
+    throw new CommandLineError(
+      `prdb: pid ${pid} belongs to another user (uid ${facts.uid}): run prdb as that user ` +
+        `(\`sudo -u '#${facts.uid}' prdb ${pid}\`)`,
+      EXIT_NOT_PERMITTED,
+    );
+  const name = facts.executable === null ? null : builtin('node:path').basename(facts.executable);
+  if (name === null || !/^(node|nodejs)[\d.]*$/i.test(name))
+    throw new CommandLineError(
+      `prdb: pid ${pid} is not a Node.js process (it runs ${facts.executable ?? 'something unknown'}); ` +
+        'prdb sends nothing to it (SIGUSR1 kills most programs)',
+      EXIT_NOT_NODE,
+    );
+  return facts;
+}
+
+function procFacts(pid: number): ProcessFacts {
+  const fs = builtin('node:fs');
+  const read = (name: string): string | null => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/${name}`, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const stat = read('stat');
+  const fields = stat === null ? [] : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (stat === null || fields[0] === 'Z' || fields[0] === 'X')
+    throw new CommandLineError(`prdb: no process with pid ${pid} (it has exited)`, EXIT_NO_SUCH_PROCESS);
+  const status = read('status') ?? '';
+  const field = (name: string): string | null => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? null;
+  const uid = Number(field('Uid')?.split(/\s+/)[1] ?? NaN);
+  let executable: string | null = null;
+  try {
+    executable = fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    // Not ours to read: the uid says why.
+  }
+  const environment = new Map<string, string>();
+  for (const entry of (read('environ') ?? '').split('\0')) {
+    const equals = entry.indexOf('=');
+    if (equals > 0) environment.set(entry.slice(0, equals), entry.slice(equals + 1));
+  }
+  const commandLine = (read('cmdline') ?? '').split('\0').filter((arg) => arg !== '');
+  const flags = [...commandLine.slice(1), ...(environment.get('NODE_OPTIONS') ?? '').split(/\s+/)];
+  const temporaryDirectory = (
+    environment.get('TMPDIR') ||
+    environment.get('TMP') ||
+    environment.get('TEMP') ||
+    '/tmp'
+  ).replace(/(.)\/+$/, '$1');
+  const bootTime = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1] ?? NaN);
+  // Clock ticks since boot; USER_HZ is 100 on every Linux architecture Node runs on.
+  const startedAt = (bootTime + Number(fields[19]) / 100) * 1000;
+  const signalBit = 1n << BigInt(builtin('node:os').constants.signals.SIGUSR1 - 1);
+  const has = (name: string): boolean => (BigInt(`0x${field(name) ?? '0'}`) & signalBit) !== 0n;
+  const sigusr1 = has('SigCgt') ? 'caught' : has('SigIgn') ? 'ignored' : has('SigBlk') ? 'blocked' : 'default';
+  const ownPid = Number(field('NSpid')?.split(/\s+/).pop() ?? pid);
+  return {
+    uid: Number.isInteger(uid) ? uid : null,
+    executable,
+    flags,
+    temporaryDirectory,
+    startedAt: Number.isFinite(startedAt) ? startedAt : null,
+    sigusr1,
+    ownPid: Number.isInteger(ownPid) ? ownPid : pid,
+  };
+}
+
+/** Without /proc (macOS, BSD): `ps` says whose it is and what it runs; the rest is unknown. */
+function psFacts(pid: number): ProcessFacts {
+  let output = '';
+  try {
+    output = builtin('node:child_process').execFileSync('ps', ['-o', 'uid=,comm=', '-p', String(pid)], {
+      encoding: 'utf8',
+    });
+  } catch {
+    throw new CommandLineError(`prdb: no process with pid ${pid}`, EXIT_NO_SUCH_PROCESS);
+  }
+  const match = /^\s*(\d+)\s+(.*?)\s*$/m.exec(output);
+  return {
+    uid: match ? Number(match[1]) : null,
+    executable: match?.[2] ?? null,
+    flags: [],
+    temporaryDirectory: null,
+    startedAt: null,
+    sigusr1: null,
+    ownPid: pid,
+  };
+}
+
+/** SIGUSR1 kills a Node process whose handler was reset, and waits forever with --disable-sigusr1. */
+function checkSignalDisposition(pid: number, facts: ProcessFacts): void {
+  const disabled = facts.flags.includes('--disable-sigusr1');
+  if (facts.sigusr1 === 'caught' || facts.sigusr1 === null) return;
+  if (disabled || facts.sigusr1 === 'blocked' || facts.sigusr1 === 'ignored')
+    throw new CommandLineError(
+      `prdb: pid ${pid} ${disabled ? 'runs with --disable-sigusr1' : `has SIGUSR1 ${facts.sigusr1}`}: ` +
+        'neither prdb nor Node can be reached by the signal. Start it without that flag, or call ' +
+        "prdb's start() from a trigger of the program's own.",
+      EXIT_SIGNAL_UNAVAILABLE,
+    );
+  throw new CommandLineError(
+    `prdb: pid ${pid} has no handler for SIGUSR1 (its program removed the last listener, which resets the ` +
+      'signal to its default action): the signal would kill it, so prdb sends nothing',
+    EXIT_SIGNAL_UNAVAILABLE,
+  );
+}
+
+/** The URL of pid's running console, from its owner-only file, if the file is this process's own. */
+function liveUrl(pid: number, facts: ProcessFacts, writtenSince = 0): string | null {
+  const directories = new Set([facts.temporaryDirectory, builtin('node:os').tmpdir()]);
+  for (const directory of directories) {
+    if (directory === null) continue;
+    const path = builtin('node:path');
+    const file = path.join(directory, path.basename(path.dirname(urlFilePath(pid))), `${pid}.url`);
+    const found = readUrlFile(file, Math.max(writtenSince - CLOCK_SLACK_MS, (facts.startedAt ?? 0) - CLOCK_SLACK_MS));
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * The URL in `file` if it is this user's alone (0600 in a 0700 directory, not a link), holds
+ * one console URL, and was written at `notBefore` or later (a file older than its process is
+ * another process's, of the same pid, that was killed before it could remove it).
+ */
+function readUrlFile(file: string, notBefore: number): string | null {
+  const fs = builtin('node:fs');
+  try {
+    const directory = fs.lstatSync(builtin('node:path').dirname(file));
+    const stats = fs.lstatSync(file);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : null;
+    if (!directory.isDirectory() || (directory.mode & 0o077) !== 0 || !stats.isFile() || (stats.mode & 0o077) !== 0)
+      return null;
+    if (uid !== null && (directory.uid !== uid || stats.uid !== uid)) return null;
+    if (stats.mtimeMs < notBefore) return null;
+    const url = fs.readFileSync(file, 'utf8').trim();
+    return CONSOLE_URL_PATTERN.test(url) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `prdb list`: the URL files of this user's live processes; those of dead processes are removed. */
+function runningConsoles(): Array<{ pid: number; title: string; url: string }> {
+  const fs = builtin('node:fs');
+  const path = builtin('node:path');
+  const directory = path.dirname(urlFilePath(0));
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const consoles: Array<{ pid: number; title: string; url: string }> = [];
+  for (const name of names) {
+    const match = /^(\d+)\.url$/.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    const file = path.join(directory, name);
+    let facts: ProcessFacts | null = null;
+    try {
+      facts = processFacts(pid);
+    } catch {
+      // Gone, or no longer this user's Node process: the pid was reused.
+    }
+    const url = facts === null ? null : readUrlFile(file, (facts.startedAt ?? 0) - CLOCK_SLACK_MS);
+    if (url === null) {
+      if (facts === null || readUrlFile(file, 0) !== null) forgetConsoleFiles(directory, pid);
+      continue;
+    }
+    consoles.push({ pid, title: processTitle(pid), url });
+  }
+  return consoles.sort((a, b) => a.pid - b.pid);
+}
+
+/** A dead process's files: only in this user's private directory, and only sockets among them as such. */
+function forgetConsoleFiles(directory: string, pid: number): void {
+  const path = builtin('node:path');
+  removeFileQuietly(path.join(directory, `${pid}.url`));
+  removeFileQuietly(openPageFile(path.join(directory, `${pid}.url`)));
+  removeStaleSocket(path.join(directory, `${pid}.watchdog`));
+}
+
+function processTitle(pid: number): string {
+  try {
+    return builtin('node:fs').readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    try {
+      return builtin('node:child_process')
+        .execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' })
+        .trim();
+    } catch {
+      return '';
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = builtin('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+  } catch {
+    return !builtin('node:fs').existsSync('/proc/self/stat');
+  }
+}
+
+/** A TCP socket in LISTEN state: its port and the address it is bound to (IPv4 or IPv6 text). */
+type ListeningSocket = { port: number; address: string; inode: string };
+
+/** The TCP sockets `pid` listens on (its own, by their inodes among its descriptors); null without /proc. */
+function listeningSockets(pid: number): ListeningSocket[] | null {
+  const fs = builtin('node:fs');
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+  } catch {
+    return null;
+  }
+  return tcpListeners(pid).filter((socket) => inodes.has(socket.inode));
+}
+
+/** Every TCP listener in `pid`'s network namespace, whoever owns it. */
+function tcpListeners(pid: number): ListeningSocket[] {
+  const sockets: ListeningSocket[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    let text = '';
+    try {
+      text = builtin('node:fs').readFileSync(`/proc/${pid}/net/${table}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== '0A' || fields[1] === undefined || fields[9] === undefined) continue;
+      const [hexAddress = '', hexPort = ''] = fields[1].split(':');
+      sockets.push({ port: parseInt(hexPort, 16), address: procAddress(hexAddress), inode: fields[9] });
+    }
+  }
+  return sockets;
+}
+
+/** /proc/net/tcp's addresses: 32-bit words in host order (little-endian on every Linux Node runs on). */
+function procAddress(hex: string): string {
+  const bytes = Buffer.from(hex, 'hex');
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) bytes.subarray(offset, offset + 4).reverse();
+  if (bytes.length === 4) return [...bytes].join('.');
+  if (bytes.subarray(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return [...bytes.subarray(12)].join('.');
+  const groups: string[] = [];
+  for (let offset = 0; offset < 16; offset += 2) groups.push(bytes.readUInt16BE(offset).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** Where Node opens its inspector on SIGUSR1: --inspect-port / --inspect=[host:]port, else 127.0.0.1:9229. */
+function inspectorAddress(facts: ProcessFacts): { host: string; port: number } {
+  let host = '127.0.0.1';
+  let port = 9229;
+  for (let index = 0; index < facts.flags.length; index++) {
+    const flag = facts.flags[index] ?? '';
+    const match = /^--(?:inspect(?:-brk|-wait)?|inspect-port|debug-port)(?:=(.*))?$/.exec(flag);
+    if (match === null) continue;
+    let value = match[1];
+    if (value === undefined && /port$/.test(flag)) value = facts.flags[++index];
+    if (value === undefined) continue;
+    const hostPort = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(value);
+    if (hostPort === null) {
+      host = value;
+      continue;
+    }
+    if (hostPort[1]) host = hostPort[1];
+    port = Number(hostPort[2]);
+  }
+  return { host, port };
+}
+
+/**
+ * The inspector socket of `pid` at the port Node uses (any new one with --inspect-port=0):
+ * one of its own descriptors, so that whoever else listens on that port is never spoken to.
+ * Without /proc, the port from its flags; the pid check that follows says whose it is.
+ */
+function inspectorSocketOf(
+  pid: number,
+  before: ListeningSocket[] | null,
+  facts: ProcessFacts,
+): { host: string; port: number } | null {
+  const expected = inspectorAddress(facts);
+  if (before === null) return expected;
+  const sockets = listeningSockets(pid) ?? [];
+  const fresh = sockets.filter((socket) => !before.some((old) => old.inode === socket.inode));
+  const socket =
+    sockets.find((candidate) => candidate.port === expected.port && candidate.port !== 0) ??
+    (expected.port === 0 ? fresh[0] : undefined);
+  if (socket === undefined) return null;
+  if (socket.address === '0.0.0.0') return { host: '127.0.0.1', port: socket.port };
+  if (socket.address === '::') return { host: '::1', port: socket.port };
+  return { host: socket.address, port: socket.port };
+}
+
+/** Who holds the port Node wanted for `pid`'s inspector, in words, or null if nobody does. */
+function inspectorPortHolder(pid: number, facts: ProcessFacts): string | null {
+  const { host, port } = inspectorAddress(facts);
+  if (port === 0) return null;
+  const own = new Set((listeningSockets(pid) ?? []).map((socket) => socket.inode));
+  const holder = tcpListeners(pid).find((socket) => socket.port === port && !own.has(socket.inode));
+  if (holder === undefined) return null;
+  return `port ${port} (${host}) is taken by another program (another user's, or another Node inspector)`;
+}
+
+/**
+ * Whether the main thread waits in its event loop (idle), runs (busy), or waits elsewhere
+ * (blocked), judged over the last half second: one look can catch an idle thread between two
+ * waits, and a spinning one shows as runnable, whatever share of a loaded CPU it gets.
+ */
+function mainThreadWatcher(pid: number): () => 'idle' | 'busy' | 'blocked' | 'unknown' {
+  const fs = builtin('node:fs');
+  const looks: Array<{ at: number; running: boolean; channel: string }> = [];
+  return () => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+      const running = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R';
+      let channel = '';
+      try {
+        channel = fs.readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8');
+      } catch {
+        // Some kernels hide it.
+      }
+      const now = Date.now();
+      looks.push({ at: now, running, channel });
+      while (looks.length > 1 && (looks[0]?.at ?? now) < now - THREAD_WINDOW_MS) looks.shift();
+      // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
+      if (looks.some((look) => /epoll|ep_poll/.test(look.channel))) return 'idle';
+      if (looks.filter((look) => look.running).length * 2 >= looks.length) return 'busy';
+      if (looks.some((look) => !look.running && look.channel !== '' && look.channel !== '0')) return 'blocked';
+      return 'unknown';
+    } catch {
+      return 'unknown';
+    }
+  };
+}
+
+/** The server child that prdb forks on the signal: prdb is starting there. */
+function hasServerChild(pid: number): boolean {
+  const fs = builtin('node:fs');
+  let children: string[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  } catch {
+    return false;
+  }
+  return children.some((child) => {
+    try {
+      return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(SERVER_ROLE_ARGUMENT);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Enters a Node process through its inspector: checks it is `pid`'s, gives it prdb (or wakes
+ * the prdb it has on another signal) and starts the console, then closes the inspector again
+ * if the signal opened it. The URL is not taken from the inspector's answers: it comes from
+ * the owner-only file that the console's server writes.
+ */
+async function enterThroughInspector(
+  pid: number,
+  address: { host: string; port: number },
+  facts: ProcessFacts,
+  openedBySignal: boolean,
+  say: (line: string) => void,
+): Promise<void> {
+  const openedAt = Date.now();
+  const where = `${formatHost(address.host)}:${address.port}`;
+  const targets = await inspectorTargets(address);
+  const target = targets.find((entry) => entry.type === 'node') ?? targets[0];
+  const path =
+    target === undefined ? null : /^\/[\w-]{1,100}$/.exec(new URL(target.webSocketDebuggerUrl).pathname)?.[0];
+  if (path === null || path === undefined)
+    throw new CommandLineError(`prdb: the inspector at ${where} lists no Node target`, EXIT_CONNECTION_FAILED);
+  // Always the address whose owner was checked, whatever host the answer names.
+  const client = await openWebSocket(`ws://${where}${path}`, {
+    timeoutMs: INSPECTOR_ANSWER_MS,
+    maxMessageSize: 1024 * 1024,
+  }).catch((error) => {
+    throw new CommandLineError(
+      `prdb: could not connect to the inspector at ${where}: ${describeError(error)}`,
+      EXIT_CONNECTION_FAILED,
+    );
+  });
+  const inspector = inspectorClient(client);
+  try {
+    const answeredPid = await inspector.evaluate('process.pid');
+    if (answeredPid !== facts.ownPid)
+      throw new CommandLineError(
+        `prdb: the inspector at ${where} answers for pid ${JSON.stringify(answeredPid)}, not ${pid}: another ` +
+          'process holds that port; prdb sent it nothing more',
+        EXIT_INSPECTOR_PORT_TAKEN,
+      );
+    const file = prdbFileToLoad();
+    const outcome = (await inspector.evaluate(loadPrdbSource(file, openedBySignal))) as {
+      signal?: string;
+      error?: string;
+    } | null;
+    if (outcome?.error !== undefined)
+      throw new CommandLineError(`prdb: could not start prdb in pid ${pid}: ${outcome.error}`, EXIT_CONNECTION_FAILED);
+    const how =
+      outcome?.signal !== undefined
+        ? `woke the prdb it had loaded (on ${outcome.signal}) and started its console`
+        : `loaded ${file} into it and started the console`;
+    if (openedBySignal) {
+      // Sent, not awaited: the answer never comes, the session closes with the port.
+      inspector.send('Runtime.evaluate', { expression: "process.getBuiltinModule('node:inspector').close()" });
+      await Promise.race([inspector.closed, new Promise((resolve) => setTimeout(resolve, INSPECTOR_ANSWER_MS))]);
+      say(
+        `pid ${pid} had not loaded prdb: opened Node's inspector (SIGUSR1, ${where}, checked it is pid ${pid}'s), ` +
+          `${how}, and closed the inspector again (open ${Date.now() - openedAt} ms from prdb's first request)`,
+      );
+    } else
+      say(`pid ${pid}'s inspector was open (${where}, checked it is pid ${pid}'s): ${how}; the inspector stays open`);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Runs in the target, through the inspector: a prdb already there (moved to another signal,
+ * or its handler removed) is used; otherwise prdb's own file is loaded. Node restarts an
+ * inspector closed while the main thread was busy once it frees (SIGUSR1 also queued a
+ * wakeup on the event loop), so it is closed again then.
+ */
+function loadPrdbSource(file: string, closeInspector: boolean): string {
+  return `(() => {
+    const inspector = process.getBuiltinModule('node:inspector');
+    if (${closeInspector}) setImmediate(() => { if (inspector.url() !== undefined) inspector.close(); });
+    try {
+      for (const signal of process.eventNames()) {
+        if (typeof signal !== 'string' || !/^SIG/.test(signal)) continue;
+        const wake = process.listeners(signal).find((listener) => listener.name === 'onActivationSignal');
+        if (wake !== undefined) return (wake(), { signal });
+      }
+      const file = ${JSON.stringify(file)};
+      let prdb;
+      try {
+        prdb = process.getBuiltinModule('node:module').createRequire(file)(file);
+      } catch (error) {
+        if (!/ERR_REQUIRE_(ESM|ASYNC_MODULE)/.test(String(error && error.code))) throw error;
+        // Before require(esm): the main context's own loader, which a bare inspector evaluation lacks.
+        const vm = process.getBuiltinModule('node:vm');
+        const url = process.getBuiltinModule('node:url').pathToFileURL(file).href;
+        new vm.Script('import(' + JSON.stringify(url) + ')', {
+          importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+        }).runInThisContext().then((module) => module.start()).catch(() => {});
+        return {};
+      }
+      prdb.start().catch(() => {});
+      return {};
+    } catch (error) {
+      return { error: String(error && error.message || error) };
+    }
+  })()`;
+}
+
+/** The build to load into a process that has none: CommonJS loads by require on every Node. */
+function prdbFileToLoad(): string {
+  const path = builtin('node:path');
+  const own = ownFilePath();
+  const directory = path.dirname(own);
+  const candidates = ['prdb.cjs', ...(own.endsWith('.ts') ? [] : [path.basename(own)]), 'prdb.js', 'prdb.mjs'];
+  for (const name of candidates) {
+    const file = path.join(directory, name);
+    if (builtin('node:fs').existsSync(file)) return file;
+  }
+  return own;
+}
+
+/** GET /json/list of an inspector: small, quick, or nothing. */
+function inspectorTargets(address: {
+  host: string;
+  port: number;
+}): Promise<Array<{ type?: string; webSocketDebuggerUrl: string }>> {
+  return new Promise((resolve, reject) => {
+    const where = `${formatHost(address.host)}:${address.port}`;
+    const fail = (why: string): void =>
+      reject(new CommandLineError(`prdb: the inspector at ${where} ${why}`, EXIT_CONNECTION_FAILED));
+    const request = builtin('node:http').get(
+      { host: address.host, port: address.port, path: '/json/list', timeout: INSPECTOR_ANSWER_MS },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+          if (body.length > 64 * 1024) request.destroy(new Error('answer too long'));
+        });
+        response.on('end', () => {
+          try {
+            const list = JSON.parse(body) as unknown;
+            if (!Array.isArray(list)) return fail('answered something other than a list of targets');
+            resolve(list.filter((entry) => typeof entry?.webSocketDebuggerUrl === 'string'));
+          } catch {
+            fail('answered something other than JSON');
+          }
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer in time')));
+    request.on('error', (error) => fail(`did not answer: ${describeError(error)}`));
+  });
+}
+
+/** The few Chrome DevTools Protocol calls the command line makes, each bounded in time. */
+function inspectorClient(client: WebSocketClient): {
+  evaluate(expression: string): Promise<unknown>;
+  send(method: string, params: object): void;
+  closed: Promise<void>;
+} {
+  let nextId = 1;
+  const pending = new Map<
+    number,
+    (message: {
+      result?: { result?: { value?: unknown }; exceptionDetails?: unknown };
+      error?: { message?: string };
+    }) => void
+  >();
+  let closedResolve: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (closedResolve = resolve));
+  client.onEvent = (event) => {
+    if (event.type !== 'text') return;
+    try {
+      const message = JSON.parse(event.data);
+      pending.get(message.id)?.(message);
+    } catch {
+      // Not a protocol message: ignored.
+    }
+  };
+  client.onClose = () => {
+    closedResolve();
+    for (const answer of pending.values()) answer({ error: { message: 'the inspector closed the connection' } });
+  };
+  const send = (method: string, params: object): number => {
+    const id = nextId++;
+    client.send(JSON.stringify({ id, method, params }));
+    return id;
+  };
+  return {
+    closed,
+    send,
+    evaluate(expression) {
+      return new Promise((resolve, reject) => {
+        const id = send('Runtime.evaluate', { expression, returnByValue: true });
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new CommandLineError('prdb: the inspector did not answer in time', EXIT_TIMEOUT));
+        }, INSPECTOR_ANSWER_MS);
+        pending.set(id, (message) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          if (message.error !== undefined || message.result?.exceptionDetails !== undefined)
+            reject(
+              new CommandLineError(
+                `prdb: the inspector refused an evaluation: ${message.error?.message ?? 'it threw'}`,
+                EXIT_CONNECTION_FAILED,
+              ),
+            );
+          else resolve(message.result?.result?.value);
+        });
+      });
+    },
+  };
+}
+
+/** On a terminal, the seconds spent waiting, on one line redrawn in place; elsewhere nothing. */
+function waitingLine(): { start(since: number): void; clear(): void } {
+  let timer: ReturnType<typeof setInterval> | null = null;
+  return {
+    start(since) {
+      if (process.stderr.isTTY !== true || timer !== null) return;
+      const draw = (): void => {
+        process.stderr.write(
+          `\r\x1b[2Kprdb: waiting for the main thread: ${Math.round((Date.now() - since) / 1000)} s`,
+        );
+      };
+      draw();
+      timer = setInterval(draw, 1000);
+    },
+    clear() {
+      if (timer === null) return;
+      clearInterval(timer);
+      timer = null;
+      process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+/**
+ * `--open`: the browser gets a file, not the URL: a command line is readable by every user
+ * (`ps`), the file only by its owner. It lies beside the URL file and goes with it.
+ */
+function openInBrowser(pid: number, url: string): void {
+  const page = openPageFile(urlFilePath(pid));
+  const target = JSON.stringify(url).replace(/</g, '\\u003c');
+  writeOwnerOnlyFile(
+    page,
+    `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer">` +
+      `<title>prdb</title><meta http-equiv="refresh" content="0;url=${escapeHtml(url)}">` +
+      `<script>location.replace(${target})</script>\n`,
+  );
+  const [command, ...commandArgs] = browserCommand();
+  if (command === undefined) return;
+  try {
+    const child = builtin('node:child_process').spawn(command, [...commandArgs, page], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.on('error', (error) =>
+      process.stderr.write(`prdb: could not open a browser (${command}: ${describeError(error)}); the URL is above\n`),
+    );
+    child.unref();
+  } catch (error) {
+    process.stderr.write(`prdb: could not open a browser (${command}: ${describeError(error)}); the URL is above\n`);
+  }
+}
+
+/** The page `--open` gives the browser: beside the URL file, removed with it. */
+function openPageFile(urlFile: string): string {
+  return urlFile.replace(/\.url$/, '.open.html');
+}
+
+/** $BROWSER as xdg-open and Python's webbrowser read it (the first of a list), else the system's opener. */
+function browserCommand(): string[] {
+  const chosen = (process.env.BROWSER ?? '').split(builtin('node:path').delimiter).find((entry) => entry.trim() !== '');
+  if (chosen !== undefined) return chosen.trim().split(/\s+/);
+  if (process.platform === 'darwin') return ['open'];
+  if (process.platform === 'win32') return ['cmd', '/c', 'start', '""'];
+  return ['xdg-open'];
 }
 
 async function commandAttach(args: string[]): Promise<number> {
@@ -6279,7 +7176,8 @@ async function commandAttach(args: string[]): Promise<number> {
       'prdb: attach needs a terminal on its stdin and stdout; for scripts and cron, use prdb exec',
       EXIT_USAGE,
     );
-  const address = await consoleAddress(positional[0], parseTimeout(values.get('timeout')));
+  const say = (line: string): void => void process.stderr.write(`prdb: ${line}\n`);
+  const address = await consoleAddress(positional[0], parseTimeout(values.get('timeout')), say);
   const client = await connectConsole(address);
   return new Promise((resolve) => attachTerminal(address, client, resolve));
 }
@@ -6540,9 +7438,11 @@ async function commandExec(args: string[]): Promise<number> {
     );
   const timeoutSeconds = parseTimeout(values.get('timeout'));
   const code = positional[1] === '-' ? await readStandardInput() : positional[1];
+  // Quiet on success: a script's stderr is for the code's errors (what prdb did is `prdb <pid>`'s to say).
   const address = await consoleAddress(positional[0], timeoutSeconds);
   const client = await connectConsole(address);
-  return runExecSession(client, address.token, code, flags.has('json'), timeoutSeconds);
+  // --timeout 0: no limit, as for `prdb <pid>`.
+  return runExecSession(client, address.token, code, flags.has('json'), timeoutSeconds || undefined);
 }
 
 /** After the timeout's Ctrl+C, how long the evaluation has to stop before prdb exec gives up on it. */
@@ -6682,8 +7582,11 @@ function runExecSession(
 type ConsoleAddress = { wsUrl: string; token: string; host: string };
 
 /** A pid (its console URL found as `prdb <pid>` finds it) or a console URL as the process printed it. */
-async function consoleAddress(argument: string, timeoutSeconds: number | undefined): Promise<ConsoleAddress> {
-  const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+async function consoleAddress(
+  argument: string,
+  timeoutSeconds: number | undefined,
+  say?: (line: string) => void,
+): Promise<ConsoleAddress> {
   const text = /^\d+$/.test(argument) ? await consoleUrlFor(Number(argument), { timeoutSeconds, say }) : argument;
   let url: URL;
   try {
@@ -6789,50 +7692,10 @@ function parseCommandArguments(
   return { positional, flags, values };
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 2_000_000)
-    throw new CommandLineError(`prdb: --timeout takes a number of seconds, got ${JSON.stringify(value)}`, EXIT_USAGE);
-  return seconds;
-}
-
 async function readStandardInput(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-// placeholder: replaced at merge by the command line's consoleUrlFor
-async function consoleUrlFor(
-  pid: number,
-  options: { timeoutSeconds?: number; say?: (line: string) => void } = {},
-): Promise<string> {
-  const fs = builtin('node:fs');
-  const read = (): string | null => {
-    try {
-      return fs.readFileSync(urlFilePath(pid), 'utf8').trim() || null;
-    } catch {
-      return null;
-    }
-  };
-  let url = read();
-  if (url !== null) return url;
-  try {
-    process.kill(pid, DEFAULT_SIGNAL);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw code === 'EPERM'
-      ? new CommandLineError(`prdb: process ${pid} belongs to another user`, EXIT_NOT_PERMITTED)
-      : new CommandLineError(`prdb: no process ${pid}`, EXIT_NO_SUCH_PROCESS);
-  }
-  const deadline = Date.now() + (options.timeoutSeconds ?? 10) * 1000;
-  while ((url = read()) === null) {
-    if (Date.now() > deadline)
-      throw new CommandLineError(`prdb: process ${pid} wrote no console URL in time`, EXIT_TIMEOUT);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return url;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -7134,6 +7997,7 @@ export const internalsForTests = {
   clientHandshakeRequest,
   handshakeResponseError,
   openWebSocket,
+  consoleUrlFor,
   chooseEncoding,
   rewriteTopLevelAwait,
   steppedSource,
