@@ -195,12 +195,16 @@ test('a process of another user: refused both ways, with what to do', async (t) 
   assert.match(asRoot.stderr, /belongs to another user \(uid \d+\): run prdb as that user/);
   // And that user, against ours: the kernel says no.
   const target = await startTarget(t, { options: { port: 0 } });
-  const asOther = await cliResult(t, [String(target.pid)], {
-    user: 'prdb-other',
-    node: publicNode,
-    // A node that user can run may not strip types: the kernel's refusal is the same for both builds.
-    script: path.join(root, 'prdb.js'),
-  });
+  // The checkout may sit where only root can read (a clean clone in a 0700 temporary directory):
+  // that user runs a copy in a directory of its own. A node that user can run may not strip
+  // types: the kernel's refusal is the same for every build.
+  const readable = fs.mkdtempSync(path.join(os.tmpdir(), 'prdb-other-'));
+  t.after(() => fs.rmSync(readable, { recursive: true, force: true }));
+  fs.chmodSync(readable, 0o755);
+  const script = path.join(readable, 'prdb.mjs');
+  fs.copyFileSync(path.join(root, 'prdb.mjs'), script);
+  fs.chmodSync(script, 0o644);
+  const asOther = await cliResult(t, [String(target.pid)], { user: 'prdb-other', node: publicNode, script });
   assert.equal(asOther.code, codes.EXIT_NOT_PERMITTED, asOther.stderr);
   assert.match(asOther.stderr, /belongs to another user/);
   assert.doesNotMatch(target.stderr, /prdb: console/);
