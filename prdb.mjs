@@ -7233,7 +7233,11 @@ function isServerChild() {
 /** `node prdb.js …`, `npx prdb …`: this file is the main script (through the bin link, too). */
 function isCommandLine() {
     const script = process.argv[1];
-    if (script === undefined || !builtin('node:worker_threads').isMainThread)
+    // Every program that imports prdb asks this: a look at the name first, so that importing
+    // costs no file system calls (the bin link is named prdb, the files prdb.*).
+    if (script === undefined || !/^prdb(\.[cm]?[jt]s)?$/.test(builtin('node:path').basename(script)))
+        return false;
+    if (!builtin('node:worker_threads').isMainThread)
         return false;
     const { realpathSync } = builtin('node:fs');
     try {
