@@ -1602,6 +1602,11 @@ function replHasDomain(repl) {
 /** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
 function handleSessionError(session, error) {
     const typed = session.endSynchronousEvaluation?.(error) ?? false;
+    // `prdb exec`: the error is the result, as the domain's error gives it on Node 20 to 24 (see runExec).
+    if (session.exec !== null && !session.ended) {
+        finishExec(session, error, undefined);
+        return 'ignore';
+    }
     if (!session.ended)
         return decorateSessionError(error);
     // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
@@ -5805,6 +5810,12 @@ async function consoleUrlFor(pid, options = {}) {
                 try {
                     await enterThroughInspector(pid, address, facts, true, say);
                     entered = true;
+                    // Only looks after the hop count: while Node opened its inspector, a busy thread waited for it.
+                    mainThreadState(true);
+                    for (let look = 0; look < 4; look++) {
+                        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+                        mainThreadState();
+                    }
                     if (mainThreadState() === 'busy') {
                         busySaid = true;
                         say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
@@ -6211,7 +6222,9 @@ function inspectorPortHolder(pid, facts) {
 function mainThreadWatcher(pid) {
     const fs = builtin('node:fs');
     const looks = [];
-    return () => {
+    return (forgetEarlier = false) => {
+        if (forgetEarlier)
+            looks.length = 0;
         try {
             const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
             const running = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R';

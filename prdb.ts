@@ -1940,6 +1940,11 @@ function replHasDomain(repl: typeof import('node:repl')): boolean {
 /** Node 26's REPL reports the errors of its code to its handler, also once the session has ended. */
 function handleSessionError(session: ReplSession, error: unknown): 'print' | 'ignore' {
   const typed = session.endSynchronousEvaluation?.(error) ?? false;
+  // `prdb exec`: the error is the result, as the domain's error gives it on Node 20 to 24 (see runExec).
+  if (session.exec !== null && !session.ended) {
+    finishExec(session, error, undefined);
+    return 'ignore';
+  }
   if (!session.ended) return decorateSessionError(error);
   // The input's own error, in a session that has ended, is shown nowhere: only code left running is reported.
   if (!typed) reportSessionError(session.sessionId, error);
@@ -6422,6 +6427,12 @@ async function consoleUrlFor(
         try {
           await enterThroughInspector(pid, address, facts, true, say);
           entered = true;
+          // Only looks after the hop count: while Node opened its inspector, a busy thread waited for it.
+          mainThreadState(true);
+          for (let look = 0; look < 4; look++) {
+            await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+            mainThreadState();
+          }
           if (mainThreadState() === 'busy') {
             busySaid = true;
             say(`pid ${pid}'s main thread is busy: its console starts, and answers once the main thread frees`);
@@ -6844,10 +6855,11 @@ function inspectorPortHolder(pid: number, facts: ProcessFacts): string | null {
  * (blocked), judged over the last half second: one look can catch an idle thread between two
  * waits, and a spinning one shows as runnable, whatever share of a loaded CPU it gets.
  */
-function mainThreadWatcher(pid: number): () => 'idle' | 'busy' | 'blocked' | 'unknown' {
+function mainThreadWatcher(pid: number): (forgetEarlier?: boolean) => 'idle' | 'busy' | 'blocked' | 'unknown' {
   const fs = builtin('node:fs');
   const looks: Array<{ at: number; running: boolean; channel: string }> = [];
-  return () => {
+  return (forgetEarlier = false) => {
+    if (forgetEarlier) looks.length = 0;
     try {
       const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
       const running = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R';
