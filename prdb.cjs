@@ -1233,7 +1233,7 @@ function openSession(running, sessionId, columns, rows, exec) {
         terminal: true,
         useColors: true,
         useGlobal: true,
-        preview: session.exec === null,
+        preview: session.exec === null && running.settings.preview,
         historySize: HISTORY_SIZE,
         // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
         ...(replHasDomain(repl)
@@ -7007,7 +7007,7 @@ function checkedIdentifier(name) {
 function validateOptions(options) {
     if (typeof options !== 'object' || options === null)
         throw new TypeError('Expected `options` to be an object');
-    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, scrollback = DEFAULT_SCROLLBACK_LINES, urlFile = true, printToken = true, maxOutputBuffer = DEFAULT_MAX_OUTPUT_BUFFER_BYTES, reattachTimeout = DEFAULT_REATTACH_TIMEOUT_MS, historyFile = defaultHistoryFile(), } = options;
+    const { host = DEFAULT_HOST, port, socketPath, signal, allowedHosts = [], tls, maxSessions = DEFAULT_MAX_SESSIONS, idleTimeout = DEFAULT_IDLE_TIMEOUT_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_BYTES, keepaliveInterval = DEFAULT_KEEPALIVE_MS, scrollback = DEFAULT_SCROLLBACK_LINES, urlFile = true, printToken = true, maxOutputBuffer = DEFAULT_MAX_OUTPUT_BUFFER_BYTES, reattachTimeout = DEFAULT_REATTACH_TIMEOUT_MS, historyFile = defaultHistoryFile(), preview = true, } = options;
     const known = new Set([
         'host',
         'port',
@@ -7025,6 +7025,7 @@ function validateOptions(options) {
         'maxOutputBuffer',
         'reattachTimeout',
         'historyFile',
+        'preview',
     ]);
     for (const name of Object.keys(options))
         if (!known.has(name))
@@ -7065,6 +7066,8 @@ function validateOptions(options) {
         throw new TypeError('Expected `reattachTimeout` to be a number of milliseconds (0 for none)');
     if (historyFile !== false && (typeof historyFile !== 'string' || historyFile === ''))
         throw new TypeError('Expected `historyFile` to be a file path, or false for no history file');
+    if (typeof preview !== 'boolean')
+        throw new TypeError('Expected `preview` to be a boolean');
     return {
         host,
         port: port ?? DEFAULT_PORT,
@@ -7082,6 +7085,7 @@ function validateOptions(options) {
         maxOutputBuffer,
         reattachTimeout,
         historyFile: historyFile === false ? null : builtin('node:path').resolve(historyFile),
+        preview,
     };
 }
 function isPem(value) {

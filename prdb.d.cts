@@ -83,6 +83,8 @@ export type PrdbOptions = {
      * (empty for none).
      */
     historyFile?: string | false;
+    /** Show what the typed line evaluates to, grayed, while it is typed (Node's REPL preview). Default `true`. */
+    preview?: boolean;
 };
 /**
  * Installs (or replaces) the handler of `options.signal` that starts the console. Importing

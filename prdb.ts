@@ -264,6 +264,8 @@ export type PrdbOptions = {
    * (empty for none).
    */
   historyFile?: string | false;
+  /** Show what the typed line evaluates to, grayed, while it is typed (Node's REPL preview). Default `true`. */
+  preview?: boolean;
 };
 
 /** Options as the server child receives them: complete, validated, plain data. */
@@ -284,6 +286,7 @@ type ServerSettings = {
   maxOutputBuffer: number;
   reattachTimeout: number;
   historyFile: string | null;
+  preview: boolean;
 };
 
 /** What the target tells the child when it starts it. */
@@ -1544,7 +1547,7 @@ function openSession(
     terminal: true,
     useColors: true,
     useGlobal: true,
-    preview: session.exec === null,
+    preview: session.exec === null && running.settings.preview,
     historySize: HISTORY_SIZE,
     // Node 26's REPL has no domain (it refuses the option) and contains its errors itself.
     ...(replHasDomain(repl)
@@ -7787,6 +7790,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     maxOutputBuffer = DEFAULT_MAX_OUTPUT_BUFFER_BYTES,
     reattachTimeout = DEFAULT_REATTACH_TIMEOUT_MS,
     historyFile = defaultHistoryFile(),
+    preview = true,
   } = options;
   const known = new Set([
     'host',
@@ -7805,6 +7809,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     'maxOutputBuffer',
     'reattachTimeout',
     'historyFile',
+    'preview',
   ]);
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`Unknown option \`${name}\``);
   if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
@@ -7847,6 +7852,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     throw new TypeError('Expected `reattachTimeout` to be a number of milliseconds (0 for none)');
   if (historyFile !== false && (typeof historyFile !== 'string' || historyFile === ''))
     throw new TypeError('Expected `historyFile` to be a file path, or false for no history file');
+  if (typeof preview !== 'boolean') throw new TypeError('Expected `preview` to be a boolean');
   return {
     host,
     port: port ?? DEFAULT_PORT,
@@ -7864,6 +7870,7 @@ function validateOptions(options: PrdbOptions): ServerSettings {
     maxOutputBuffer,
     reattachTimeout,
     historyFile: historyFile === false ? null : builtin('node:path').resolve(historyFile),
+    preview,
   };
 }
 

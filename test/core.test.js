@@ -141,6 +141,17 @@ test('history search with Ctrl+R, and the grey input preview', async (t) => {
   await session.waitForOutput(/\n42\n> $/);
 });
 
+test('preview: false types without the grey preview, and the result still comes', async (t) => {
+  const target = await startTarget(t, { options: { port: 0, preview: false } });
+  const session = await connect(t, await target.activate());
+  session.markOutput();
+  session.type('40 + 2');
+  await session.waitForOutput('40 + 2');
+  session.type('\r');
+  await session.waitForOutput(/\n42\n> $/);
+  assert.doesNotMatch(session.output.slice(session.mark), /\x1b\[90m/, 'no grey preview');
+});
+
 test('console output of session code goes to the session, the app keeps its own', async (t) => {
   const target = await startTarget(t);
   const session = await connect(t, await target.activate());

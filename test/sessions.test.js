@@ -311,7 +311,7 @@ test('history file: owner-only, read by the next process, off with historyFile f
   }
 });
 
-test('option checks: maxOutputBuffer, reattachTimeout, historyFile', async () => {
+test('option checks: maxOutputBuffer, reattachTimeout, historyFile, preview', async () => {
   const prdb = await import(entry);
   assert.throws(
     () => prdb.setSignalHandler({ maxOutputBuffer: 10 }),
@@ -323,6 +323,7 @@ test('option checks: maxOutputBuffer, reattachTimeout, historyFile', async () =>
   );
   assert.throws(() => prdb.setSignalHandler({ historyFile: '' }), /Expected `historyFile` to be a file path, or false/);
   assert.throws(() => prdb.setSignalHandler({ historyFile: true }), /Expected `historyFile`/);
+  assert.throws(() => prdb.setSignalHandler({ preview: 'no' }), /Expected `preview` to be a boolean/);
 });
 
 for (const appHasSigintHandler of [false, true]) {
