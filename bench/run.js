@@ -609,7 +609,7 @@ async function memory() {
       peer: `before them ${mb(heapAfterTen)}`,
       prdb:
         `${signed(heapAfterCycles - heapAfterTen)}, then ${signed(growth)} ` +
-        `(${(growth / CYCLES).toFixed(0)} B per session over the second ${count(CYCLES)})`,
+        `(${growth < 0 ? '−' : ''}${Math.abs(growth / CYCLES).toFixed(0)} B per session over the second ${count(CYCLES)})`,
       goal: 'not grown over the second 1,000 (< 100 B per session)',
       met: met(growth / CYCLES < 100),
     },
