@@ -1,6 +1,6 @@
-// A job that times promise-heavy work of its own on demand (SIGUSR2), for bench/after-session.js
-// and test/lasting.test.js: an `await null` loop, a setImmediate chain, and HTTP requests to
-// itself. It prints one line of JSON: the milliseconds of each.
+// A job that times promise-heavy work of its own on demand (SIGUSR2), for bench/run.js (its
+// lasting section) and test/lasting.test.js: an `await null` loop, a setImmediate chain, and
+// HTTP requests to itself. It prints one line of JSON: the milliseconds of each.
 import http from 'node:http';
 
 const prdb = await import(process.env.PRDB_ENTRY ?? '../prdb.js');
