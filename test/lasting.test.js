@@ -25,7 +25,7 @@ async function awaitLoopMs(target, runs = 5) {
   return times.sort((a, b) => a - b)[runs >> 1];
 }
 
-test('after the last session ends, promise jobs run as fast as before the first (generous bound; see bench/after-session.js)', async (t) => {
+test('after the last session ends, promise jobs run as fast as before the first (generous bound; `npm run bench lasting` measures it)', async (t) => {
   // A million awaits: long enough (tens of ms) that a loaded machine's noise does not decide.
   const target = await startTarget(t, { script: workloadJob, env: { WORKLOADS: 'await', AWAITS: '1000000' } });
   await awaitLoopMs(target, 3);
