@@ -1143,6 +1143,8 @@ function onSessionMessage(running, message) {
         // stepped evaluation, unless told, would go on behind it.
         if (message.data.includes(0x03))
             requestInterrupt(session.sessionId);
+        // What the REPL writes first is the key's echo: it goes at once, however recent the last output.
+        session.lastSendAt = -Infinity;
         session.input.write(message.data);
     }
     else if (message.type === 'interrupt') {
@@ -1265,6 +1267,10 @@ function openSession(running, sessionId, columns, rows, exec) {
     };
     const complete = server.completer;
     server.completer = function completeInSession(line, callback) {
+        // The REPL completes a key's line for its preview right after echoing the key, and then
+        // evaluates the line too (milliseconds, in the same synchronous run): the echo goes first.
+        if (session.outputQueue.hasPending)
+            flushOutput(session);
         complete.call(server, line, (error, result) => callback(error, error === null ? withScopeCompletions(line, result) : result));
     };
     server.defineCommand('scope', {

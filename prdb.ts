@@ -1451,6 +1451,8 @@ function onSessionMessage(running: Activation, message: ChildMessage): void {
     // The REPL answers Ctrl+C during a pending evaluation with an error and a new prompt; the
     // stepped evaluation, unless told, would go on behind it.
     if (message.data.includes(0x03)) requestInterrupt(session.sessionId);
+    // What the REPL writes first is the key's echo: it goes at once, however recent the last output.
+    session.lastSendAt = -Infinity;
     session.input.write(message.data);
   } else if (message.type === 'interrupt') {
     // Handed to the watchdog, which may have found the thread between steps by then: the
@@ -1583,6 +1585,9 @@ function openSession(
     callback: (error: Error | null, result: [string[], string]) => void,
   ) => void;
   (server as unknown as { completer: typeof complete }).completer = function completeInSession(line, callback) {
+    // The REPL completes a key's line for its preview right after echoing the key, and then
+    // evaluates the line too (milliseconds, in the same synchronous run): the echo goes first.
+    if (session.outputQueue.hasPending) flushOutput(session);
     complete.call(server, line, (error, result) =>
       callback(error, error === null ? withScopeCompletions(line, result) : result),
     );
