@@ -118,6 +118,12 @@ const CLOSE_GRACE_MS = 1000;
 const MAX_FRAGMENTS_PER_MESSAGE = 1024;
 /** Bytes of output in flight to the page before the target waits for its acknowledgements. */
 const OUTPUT_WINDOW_BYTES = 1024 * 1024;
+/**
+ * Output leaves the target in messages of at most this size, so that several are in flight
+ * within the window: the page acknowledges a message once it has shown all of it, and a
+ * message as large as the window would leave the pipeline empty while it waits for that.
+ */
+const OUTPUT_MESSAGE_BYTES = 64 * 1024;
 /** Small writes waiting for credit are gathered in blocks of this size. */
 const OUTPUT_BLOCK_BYTES = 16 * 1024;
 /**
@@ -935,8 +941,8 @@ class OutputQueue {
    * What may be sent now, as one buffer (null if nothing, or the window is full): a notice of
    * what was dropped first, since that is where the gap is, then the oldest queued output.
    */
-  take(): Buffer | null {
-    let budget = this.limits.windowBytes - this.inFlightBytes;
+  take(maxBytes = Infinity): Buffer | null {
+    let budget = Math.min(this.limits.windowBytes - this.inFlightBytes, maxBytes);
     if (budget <= 0 || !this.hasPending) return null;
     this.sealBlock();
     const pieces: Buffer[] = [];
@@ -2086,14 +2092,15 @@ function flushBatch(session: ReplSession): void {
   if (session.flushScheduled === 'after-turn') flushOutput(session);
 }
 
-/** Sends what the page's credit allows, as one message. */
+/** Sends what the page's credit allows, in messages of at most OUTPUT_MESSAGE_BYTES. */
 function flushOutput(session: ReplSession): void {
   session.flushScheduled = null;
   if (session.ended) return;
-  const data = session.outputQueue.take();
-  if (data === null) return;
-  session.lastSendAt = performance.now();
-  sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
+  for (let data = session.outputQueue.take(OUTPUT_MESSAGE_BYTES); data !== null;) {
+    session.lastSendAt = performance.now();
+    sendToChild(session.activation, { type: 'output', sessionId: session.sessionId, data });
+    data = session.outputQueue.take(OUTPUT_MESSAGE_BYTES);
+  }
 }
 
 function acknowledgeOutput(session: ReplSession, bytes: number): void {
