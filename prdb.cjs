@@ -119,7 +119,7 @@ const DEFAULT_MAX_OUTPUT_BUFFER_BYTES = 64 * 1024 * 1024;
 /**
  * Output written this soon after the last send waits until a block is full or the event loop
  * turns: a print loop that awaits between lines would otherwise cost one IPC message (and one
- * WebSocket frame) per line. Output after a pause, such as the echo of a key, goes at once.
+ * WebSocket frame) per line. Output after a pause, or after a key (its echo), goes at once.
  */
 const OUTPUT_BATCH_MS = 4;
 /** Long enough for a laptop lid closed over lunch to be short of it: the page reattaches. */
@@ -1731,8 +1731,9 @@ function redrawPrompt(session) {
 }
 /**
  * Every byte for the page passes here, into the session's output queue, and is sent as the
- * page's credit allows (see OutputQueue). A key's echo after a pause goes at once; the writes
- * of a print loop are gathered into one message per turn of the event loop.
+ * page's credit allows (see OutputQueue). Output after a pause, or after a key, goes at the end
+ * of this macrotask (a key's echo sooner still: see completeInSession); the writes of a print
+ * loop are gathered into one message per turn of the event loop.
  */
 function sendOutput(session, chunk) {
     if (session.ended)
