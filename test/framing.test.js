@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { entry } from './helpers.js';
 
 // The build under test: prdb.js, or prdb.ts itself in the pass that runs it directly.
-const { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, isValidCloseCode, acceptKey } = (
+const { MessageReader, WebSocketError, encodeFrame, encodeCloseFrame, unmask, isValidCloseCode, acceptKey } = (
   await import(entry)
 ).internalsForTests;
 import { hex, frame, closePayload, expectedAccept, OP } from './raw-websocket.js';
@@ -539,6 +539,28 @@ test('encodeFrame round trips through MessageReader, masked and not, at every le
     encodeFrame({ opcode: OP.continuation, payload: Buffer.from('mented'), mask: MASK }),
   ];
   assertYields(Buffer.concat(parts), [ping('!'), text('fragmented')]);
+});
+
+test('unmask, a word at a time, equals a byte-wise XOR at every length 0..70, alignment 0..7 and key phase', () => {
+  const key = hex('37 fa 21 3d');
+  for (let length = 0; length <= 70; length++) {
+    for (let alignment = 0; alignment < 8; alignment++) {
+      for (let phase = 0; phase < 4; phase++) {
+        // The payload sits at `alignment` within its memory, with guard bytes on both sides.
+        const memory = new Uint8Array(alignment + length + 8);
+        for (let i = 0; i < memory.length; i++) memory[i] = (i * 131 + length * 7 + 11) & 0xff;
+        const expected = Uint8Array.from(memory);
+        for (let i = 0; i < length; i++) expected[alignment + i] ^= key[(phase + i) & 3];
+        unmask(memory.subarray(alignment, alignment + length), key, phase);
+        assert.deepEqual(memory, expected, `length ${length}, alignment ${alignment}, phase ${phase}`);
+      }
+    }
+  }
+  // Within a Buffer of Node's shared pool, whose own offset is arbitrary.
+  const pooled = Buffer.from('hello, a payload of some length in the pool');
+  const reference = Buffer.from(pooled.map((byte, i) => byte ^ key[(i + 1) & 3]));
+  unmask(pooled, key, 1);
+  assert.deepEqual(pooled, reference);
 });
 
 test('encodeCloseFrame: the code, then the reason, cut to 123 bytes on a code point boundary', () => {

@@ -52,6 +52,25 @@ test('output queue: at most the window is in flight; acknowledgements open it ag
   assert.equal(received, written.slice(140));
 });
 
+test('output queue: take(maxBytes) cuts the window into messages, in order, none over the limit', () => {
+  const queue = new OutputQueue(LIMITS);
+  const written = Array.from({ length: 30 }, (_, i) => `${String(i).padStart(9, '0')}\n`).join('');
+  for (const line of written.split(/(?<=\n)/)) queue.write(Buffer.from(line));
+  const sizes = [];
+  let received = '';
+  for (let data; (data = queue.take(32)) !== null;) {
+    sizes.push(data.length);
+    received += text(data);
+  }
+  assert.deepEqual(sizes, [32, 32, 32, 4], 'the window (100 bytes) in messages of at most 32');
+  queue.acknowledge(100);
+  for (let data; (data = queue.take(32)) !== null; queue.acknowledge(data.length)) {
+    assert.ok(data.length <= 32);
+    received += text(data);
+  }
+  assert.equal(received, written.replaceAll('\n', '\r\n'));
+});
+
 test('output queue: a large write is held by reference, not copied; small ones are gathered', () => {
   const queue = new OutputQueue({ windowBytes: 1 << 20, blockBytes: 16, maxQueuedBytes: 1 << 20 });
   const large = Buffer.from('x'.repeat(64));
@@ -112,6 +131,26 @@ test('replay buffer: keeps the most recent output, whole pieces, and starts at a
   replay.append(Buffer.from('three\r\nfour'));
   assert.equal(replay.truncated, true);
   assert.equal(text(replay.contents()), 'two\r\nthree\r\nfour');
+});
+
+test("a key's echo leaves before its input preview is computed, in a message of its own", async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  // A global's name: its completion evaluates nothing, its preview does (the inspector).
+  session.type('appStat');
+  await session.waitForOutput(/'fixture'/);
+  const frames = [];
+  const collect = (data, isBinary) => isBinary && frames.push(data.toString('utf8'));
+  session.socket.on('message', collect);
+  session.markOutput();
+  session.type('e');
+  // The value ({ ticks: …, name: 'fixture', … }) comes after the key, and after its echo.
+  await session.waitForOutput(/'fixture'/);
+  session.socket.off('message', collect);
+  const echo = frames.findIndex((frame) => stripAnsi(frame).includes('e'));
+  const preview = frames.findIndex((frame) => frame.includes('fixture'));
+  assert.ok(echo !== -1 && preview > echo, `echo in its own message before the preview: ${JSON.stringify(frames)}`);
+  assert.doesNotMatch(frames[echo], /fixture/);
 });
 
 test('a 20 MB string, a 50,000-line console.log and a 200,000-line loop arrive whole and in order', async (t) => {
