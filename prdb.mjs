@@ -1135,7 +1135,7 @@ const sessionRole = {
     consoleOriginals: new Map(),
     consoleRedirects: new Map(),
     replGlobals: new Set(),
-    scriptSessions: new Map(),
+    scriptRuns: [],
     drivenEvaluations: new Set(),
     pendingStep: null,
     stepScript: null,
@@ -1251,7 +1251,6 @@ function openSession(running, sessionId, columns, rows, exec) {
         ignoreErrors: false,
     });
     session.context = new SessionContext(session);
-    session.scriptNames = new Set();
     session.evaluating = false;
     session.endSynchronousEvaluation = null;
     session.redrawPending = false;
@@ -1466,8 +1465,7 @@ function evaluate(session, originalEval, code, context, file, callback) {
     };
     // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
     // the watchdog tells this session's code from any other by these names.
-    session.scriptNames.add(file);
-    sessionRole.scriptSessions.set(file, session.sessionId);
+    recordScript(file, session.sessionId);
     // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
     const settle = stepped && !replAwaits()
         ? (error, result) => error !== null
@@ -1551,16 +1549,40 @@ function evaluationMarker() {
     }
     return marker;
 }
+function recordScript(file, sessionId) {
+    const parts = /^(\D+)(\d+)$/.exec(file);
+    if (parts === null || sessionOfScript(file) === sessionId)
+        return;
+    const number = Number(parts[2]);
+    const latest = lastScriptRun((run) => run.prefix === parts[1]);
+    if (latest?.sessionId === sessionId && latest.last + 1 === number)
+        latest.last = number;
+    else
+        sessionRole.scriptRuns.push({ prefix: parts[1], first: number, last: number, sessionId });
+}
+function sessionOfScript(file) {
+    const parts = /^(\D+)(\d+)$/.exec(file);
+    if (parts === null)
+        return undefined;
+    const number = Number(parts[2]);
+    return lastScriptRun((run) => run.prefix === parts[1] && run.first <= number && number <= run.last)?.sessionId;
+}
+function lastScriptRun(matches) {
+    const runs = sessionRole.scriptRuns;
+    for (let index = runs.length - 1; index >= 0; index--)
+        if (matches(runs[index]))
+            return runs[index];
+    return undefined;
+}
 /**
  * For the watchdog, with the main thread paused: which of the paused frames' scripts are this
  * session's, and whether the thread is inside a synchronous evaluation or step of the session,
  * in the async context that evaluation started in (not in code it called that entered another).
  */
 function describePause(sessionId, scriptUrls) {
-    const names = sessionRole.sessions.get(sessionId)?.scriptNames;
     const marker = globalThis[EVALUATION_MARKER];
     return {
-        sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
+        sessionFrames: scriptUrls.map((url) => sessionOfScript(url) === sessionId),
         inEvaluation: marker !== undefined &&
             marker.sessionId === sessionId &&
             marker.asyncId === builtin('node:async_hooks').executionAsyncId(),
@@ -1622,7 +1644,7 @@ function sessionOfError(error) {
     if (typeof stack !== 'string')
         return null;
     for (const match of stack.matchAll(/\b(?:REPL|prdb-exec-)\d+(?=:\d+:\d+)/g)) {
-        const sessionId = sessionRole.scriptSessions.get(match[0]);
+        const sessionId = sessionOfScript(match[0]);
         if (sessionId !== undefined)
             return sessionId;
     }
@@ -6852,7 +6874,8 @@ function runExecSession(client, token, code, json, timeoutSeconds) {
         };
         // A reader that has read enough (`| head`) closes the pipe: prdb exec stops as a tool killed by SIGPIPE would.
         let stdoutClosed = false;
-        process.stdout.once('error', () => {
+        // `on`, not `once`: writes already queued fail too, each with its own error.
+        process.stdout.on('error', () => {
             stdoutClosed = true;
             finish(128 + (builtin('node:os').constants.signals.SIGPIPE ?? 13));
         });
@@ -6869,7 +6892,8 @@ function runExecSession(client, token, code, json, timeoutSeconds) {
         process.on('SIGINT', onInterrupt);
         client.onEvent = (event) => {
             if (event.type === 'binary') {
-                process.stdout.write(event.data, () => creditor.credit(event.data.length));
+                if (!stdoutClosed)
+                    process.stdout.write(event.data, () => creditor.credit(event.data.length));
                 return;
             }
             if (event.type === 'close')

@@ -1372,8 +1372,6 @@ type ReplSession = {
   console: Console;
   context: SessionContext;
   server: REPLServer;
-  /** The names of the scripts the REPL compiled for this session (REPL1, REPL7, …). */
-  scriptNames: Set<string>;
   evaluating: boolean;
   /**
    * While the REPL runs an input synchronously: ends that evaluation when Node 26's REPL gives its
@@ -1416,8 +1414,12 @@ const sessionRole: {
   consoleRedirects: Map<string, (...args: unknown[]) => unknown>;
   /** Globals the REPL added to globalThis, removed again when the last session ends. */
   replGlobals: Set<string | symbol>;
-  /** The sessions that the REPL's scripts (REPL1, REPL7, …) belong to, also after they ended. */
-  scriptSessions: Map<string, string>;
+  /**
+   * The sessions that the REPL's scripts (REPL1, REPL7, …, prdb-exec-3) belong to, also after they
+   * ended, as runs of consecutive numbers: the REPL numbers every evaluation (also each completion
+   * of `a.b` while typing) from one counter, so a session that types alone adds to one run.
+   */
+  scriptRuns: ScriptRun[];
   /** Top-level-await evaluations being driven, and the step the step script performs next. */
   drivenEvaluations: Set<DrivenEvaluation>;
   pendingStep: { generator: Generator; method: 'next' | 'throw' | 'return'; input: unknown } | null;
@@ -1441,7 +1443,7 @@ const sessionRole: {
   consoleOriginals: new Map(),
   consoleRedirects: new Map(),
   replGlobals: new Set(),
-  scriptSessions: new Map(),
+  scriptRuns: [],
   drivenEvaluations: new Set(),
   pendingStep: null,
   stepScript: null,
@@ -1561,7 +1563,6 @@ function openSession(
     ignoreErrors: false,
   });
   session.context = new SessionContext(session);
-  session.scriptNames = new Set();
   session.evaluating = false;
   session.endSynchronousEvaluation = null;
   session.redrawPending = false;
@@ -1775,8 +1776,7 @@ function evaluate(
   };
   // The REPL names each evaluation's script REPL<n>, from one counter for the whole process:
   // the watchdog tells this session's code from any other by these names.
-  session.scriptNames.add(file);
-  sessionRole.scriptSessions.set(file, session.sessionId);
+  recordScript(file, session.sessionId);
   // A REPL without top-level await (Deno's) gets the stepped evaluation's promise: prdb awaits it.
   const settle: typeof finish =
     stepped && !replAwaits()
@@ -1882,16 +1882,39 @@ function evaluationMarker(): EvaluationMarker {
   return marker;
 }
 
+type ScriptRun = { prefix: string; first: number; last: number; sessionId: string };
+
+function recordScript(file: string, sessionId: string): void {
+  const parts = /^(\D+)(\d+)$/.exec(file);
+  if (parts === null || sessionOfScript(file) === sessionId) return;
+  const number = Number(parts[2]);
+  const latest = lastScriptRun((run) => run.prefix === parts[1]);
+  if (latest?.sessionId === sessionId && latest.last + 1 === number) latest.last = number;
+  else sessionRole.scriptRuns.push({ prefix: parts[1], first: number, last: number, sessionId });
+}
+
+function sessionOfScript(file: string): string | undefined {
+  const parts = /^(\D+)(\d+)$/.exec(file);
+  if (parts === null) return undefined;
+  const number = Number(parts[2]);
+  return lastScriptRun((run) => run.prefix === parts[1] && run.first <= number && number <= run.last)?.sessionId;
+}
+
+function lastScriptRun(matches: (run: ScriptRun) => boolean): ScriptRun | undefined {
+  const runs = sessionRole.scriptRuns;
+  for (let index = runs.length - 1; index >= 0; index--) if (matches(runs[index])) return runs[index];
+  return undefined;
+}
+
 /**
  * For the watchdog, with the main thread paused: which of the paused frames' scripts are this
  * session's, and whether the thread is inside a synchronous evaluation or step of the session,
  * in the async context that evaluation started in (not in code it called that entered another).
  */
 function describePause(sessionId: string, scriptUrls: string[]): PauseDescription {
-  const names = sessionRole.sessions.get(sessionId)?.scriptNames;
   const marker = (globalThis as unknown as Record<symbol, EvaluationMarker | undefined>)[EVALUATION_MARKER];
   return {
-    sessionFrames: scriptUrls.map((url) => names?.has(url) === true),
+    sessionFrames: scriptUrls.map((url) => sessionOfScript(url) === sessionId),
     inEvaluation:
       marker !== undefined &&
       marker.sessionId === sessionId &&
@@ -1954,7 +1977,7 @@ function sessionOfError(error: unknown): string | null {
   }
   if (typeof stack !== 'string') return null;
   for (const match of stack.matchAll(/\b(?:REPL|prdb-exec-)\d+(?=:\d+:\d+)/g)) {
-    const sessionId = sessionRole.scriptSessions.get(match[0]);
+    const sessionId = sessionOfScript(match[0]);
     if (sessionId !== undefined) return sessionId;
   }
   return null;
@@ -7557,7 +7580,8 @@ function runExecSession(
     };
     // A reader that has read enough (`| head`) closes the pipe: prdb exec stops as a tool killed by SIGPIPE would.
     let stdoutClosed = false;
-    process.stdout.once('error', () => {
+    // `on`, not `once`: writes already queued fail too, each with its own error.
+    process.stdout.on('error', () => {
       stdoutClosed = true;
       finish(128 + (builtin('node:os').constants.signals.SIGPIPE ?? 13));
     });
@@ -7573,7 +7597,7 @@ function runExecSession(
     process.on('SIGINT', onInterrupt);
     client.onEvent = (event) => {
       if (event.type === 'binary') {
-        process.stdout.write(event.data, () => creditor.credit(event.data.length));
+        if (!stdoutClosed) process.stdout.write(event.data, () => creditor.credit(event.data.length));
         return;
       }
       if (event.type === 'close') closeCode = event.code ?? undefined;
