@@ -4972,8 +4972,10 @@ function runServerRole(): void {
       report(`internal error in the server: ${describeError(error)}`);
     }
   });
-  // The target exited or was killed: tell the pages, clean up, and go.
+  // The target exited or was killed: tell the pages, clean up, and go. Also when that was while
+  // this module loaded (a Ctrl+C at once): Node emitted 'disconnect' before there was a listener.
   process.on('disconnect', () => shutdownServer('target-exit'));
+  if (!process.connected) shutdownServer('target-exit');
   // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
   // killed): the child then belongs to another parent, which it checks for itself.
   const targetPid = process.ppid;
