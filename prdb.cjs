@@ -1146,6 +1146,8 @@ function preloadSessionModules() {
     builtin('node:repl');
     builtin('node:async_hooks');
     builtin('node:console');
+    // A global that loads perf_hooks on first use, which is the first output of the first session.
+    performance.now();
 }
 function setChildReferenced(running, referenced) {
     // Bun's channel has neither: there, the child alone holds the process open or not.
@@ -4465,40 +4467,13 @@ function onTargetMessage(message) {
     }
 }
 function startServer(start) {
-    const fs = builtin('node:fs');
-    const path = builtin('node:path');
     const settings = start.settings;
-    const htmlPath = path.join(path.dirname(ownFilePath()), 'client.html');
-    let html;
-    try {
-        html = fs.readFileSync(htmlPath);
-    }
-    catch {
-        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
-            `it there.</p>`);
-    }
-    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
-        .exec(html.toString('utf8', 0, 512))?.[1]
-        .trim()
-        .split(/\s+/) ?? [];
-    const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
     server = {
         start,
         settings,
         token: Buffer.from(start.token),
-        html,
+        page: null,
         compressedHtml: { br: null, gzip: null },
-        contentSecurityPolicy: [
-            "default-src 'none'",
-            `script-src ${scriptSources}`,
-            // xterm.js adds <style> elements at run time, which hashes cannot cover.
-            "style-src 'unsafe-inline'",
-            "connect-src 'self'",
-            'img-src data:',
-            "base-uri 'none'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-        ].join('; '),
         sessions: new Map(),
         connections: new Map(),
         unauthenticated: new Map(),
@@ -4735,6 +4710,43 @@ function sendToTarget(message) {
         // The target is gone; 'disconnect' follows.
     }
 }
+/**
+ * client.html (600 KB) and its Content-Security-Policy, read when a page first asks: not before the
+ * child listens, where a page that connected already waits, nor at all for the command line.
+ */
+function page(state) {
+    if (state.page !== null)
+        return state.page;
+    const htmlPath = builtin('node:path').join(builtin('node:path').dirname(ownFilePath()), 'client.html');
+    let html;
+    try {
+        html = builtin('node:fs').readFileSync(htmlPath);
+    }
+    catch {
+        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
+            `it there.</p>`);
+    }
+    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+        .exec(html.toString('utf8', 0, 512))?.[1]
+        .trim()
+        .split(/\s+/) ?? [];
+    const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
+    state.page = {
+        html,
+        contentSecurityPolicy: [
+            "default-src 'none'",
+            `script-src ${scriptSources}`,
+            // xterm.js adds <style> elements at run time, which hashes cannot cover.
+            "style-src 'unsafe-inline'",
+            "connect-src 'self'",
+            'img-src data:',
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ].join('; '),
+    };
+    return state.page;
+}
 /** Every request: the Host allow-list first, then the one page. */
 function onHttpRequest(request, response) {
     const state = server;
@@ -4754,10 +4766,10 @@ function onHttpRequest(request, response) {
         return void respond(response, 405, 'Method Not Allowed');
     }
     const encoding = chooseEncoding(request.headers['accept-encoding']);
-    const body = encoding === 'identity' ? Promise.resolve(state.html) : compressedPage(state, encoding);
+    const body = encoding === 'identity' ? Promise.resolve(page(state).html) : compressedPage(state, encoding);
     body.then((compressed) => {
         if (compressed === null)
-            sendPage(state, request, response, state.html, 'identity');
+            sendPage(state, request, response, page(state).html, 'identity');
         else
             sendPage(state, request, response, compressed, encoding);
     });
@@ -4765,7 +4777,7 @@ function onHttpRequest(request, response) {
 /** The page in `encoding`, compressed once (in the thread pool) by the first request that wants it. */
 function compressedPage(state, encoding) {
     const zlib = builtin('node:zlib');
-    const html = state.html;
+    const html = page(state).html;
     state.compressedHtml[encoding] ??= new Promise((resolve) => {
         const done = (error, result) => resolve(error === null ? result : null);
         if (encoding === 'gzip')
@@ -4789,7 +4801,7 @@ function sendPage(state, request, response, body, encoding) {
         'Content-Length': body.length,
         ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
         Vary: 'Accept-Encoding',
-        'Content-Security-Policy': state.contentSecurityPolicy,
+        'Content-Security-Policy': page(state).contentSecurityPolicy,
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
         'Cache-Control': 'no-store',

@@ -1372,6 +1372,8 @@ function preloadSessionModules(): void {
   builtin('node:repl');
   builtin('node:async_hooks');
   builtin('node:console');
+  // A global that loads perf_hooks on first use, which is the first output of the first session.
+  performance.now();
 }
 
 function setChildReferenced(running: Activation, referenced: boolean): void {
@@ -4920,14 +4922,14 @@ type ServerState = {
   start: StartMessage;
   settings: ServerSettings;
   token: Buffer;
-  html: Buffer;
+  /** client.html and its policy, once a page asked (see page()). */
+  page: { html: Buffer; contentSecurityPolicy: string } | null;
   /**
    * client.html compressed, each once, in the thread pool, when a page first asks for it: not at
    * start, where its CPU (a third of a second) would compete with the target for nothing when
    * only non-browser clients connect.
    */
   compressedHtml: { br: Promise<Buffer | null> | null; gzip: Promise<Buffer | null> | null };
-  contentSecurityPolicy: string;
   /** Every live session, attached or not, by id; and the connection attached to each, if any. */
   sessions: Map<string, ServerSession>;
   connections: Map<string, Connection>;
@@ -5040,42 +5042,13 @@ function onTargetMessage(message: TargetMessage): void {
 }
 
 function startServer(start: StartMessage): void {
-  const fs = builtin('node:fs');
-  const path = builtin('node:path');
   const settings = start.settings;
-  const htmlPath = path.join(path.dirname(ownFilePath()), 'client.html');
-  let html: Buffer;
-  try {
-    html = fs.readFileSync(htmlPath);
-  } catch {
-    html = Buffer.from(
-      `<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
-        `it there.</p>`,
-    );
-  }
-  const hashes =
-    /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
-      .exec(html.toString('utf8', 0, 512))?.[1]
-      .trim()
-      .split(/\s+/) ?? [];
-  const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
   server = {
     start,
     settings,
     token: Buffer.from(start.token),
-    html,
+    page: null,
     compressedHtml: { br: null, gzip: null },
-    contentSecurityPolicy: [
-      "default-src 'none'",
-      `script-src ${scriptSources}`,
-      // xterm.js adds <style> elements at run time, which hashes cannot cover.
-      "style-src 'unsafe-inline'",
-      "connect-src 'self'",
-      'img-src data:',
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
     sessions: new Map(),
     connections: new Map(),
     unauthenticated: new Map(),
@@ -5315,6 +5288,45 @@ function sendToTarget(message: ChildMessage): void {
   }
 }
 
+/**
+ * client.html (600 KB) and its Content-Security-Policy, read when a page first asks: not before the
+ * child listens, where a page that connected already waits, nor at all for the command line.
+ */
+function page(state: ServerState): { html: Buffer; contentSecurityPolicy: string } {
+  if (state.page !== null) return state.page;
+  const htmlPath = builtin('node:path').join(builtin('node:path').dirname(ownFilePath()), 'client.html');
+  let html: Buffer;
+  try {
+    html = builtin('node:fs').readFileSync(htmlPath);
+  } catch {
+    html = Buffer.from(
+      `<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
+        `it there.</p>`,
+    );
+  }
+  const hashes =
+    /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+      .exec(html.toString('utf8', 0, 512))?.[1]
+      .trim()
+      .split(/\s+/) ?? [];
+  const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
+  state.page = {
+    html,
+    contentSecurityPolicy: [
+      "default-src 'none'",
+      `script-src ${scriptSources}`,
+      // xterm.js adds <style> elements at run time, which hashes cannot cover.
+      "style-src 'unsafe-inline'",
+      "connect-src 'self'",
+      'img-src data:',
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  };
+  return state.page;
+}
+
 /** Every request: the Host allow-list first, then the one page. */
 function onHttpRequest(request: IncomingMessage, response: ServerResponse): void {
   const state = server;
@@ -5330,9 +5342,9 @@ function onHttpRequest(request: IncomingMessage, response: ServerResponse): void
     return void respond(response, 405, 'Method Not Allowed');
   }
   const encoding = chooseEncoding(request.headers['accept-encoding']);
-  const body = encoding === 'identity' ? Promise.resolve(state.html) : compressedPage(state, encoding);
+  const body = encoding === 'identity' ? Promise.resolve(page(state).html) : compressedPage(state, encoding);
   body.then((compressed) => {
-    if (compressed === null) sendPage(state, request, response, state.html, 'identity');
+    if (compressed === null) sendPage(state, request, response, page(state).html, 'identity');
     else sendPage(state, request, response, compressed, encoding);
   });
 }
@@ -5340,7 +5352,7 @@ function onHttpRequest(request: IncomingMessage, response: ServerResponse): void
 /** The page in `encoding`, compressed once (in the thread pool) by the first request that wants it. */
 function compressedPage(state: ServerState, encoding: 'br' | 'gzip'): Promise<Buffer | null> {
   const zlib = builtin('node:zlib');
-  const html = state.html;
+  const html = page(state).html;
   state.compressedHtml[encoding] ??= new Promise((resolve) => {
     const done = (error: Error | null, result: Buffer): void => resolve(error === null ? result : null);
     if (encoding === 'gzip') zlib.gzip(html, { level: zlib.constants.Z_BEST_COMPRESSION }, done);
@@ -5369,7 +5381,7 @@ function sendPage(
     'Content-Length': body.length,
     ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
     Vary: 'Accept-Encoding',
-    'Content-Security-Policy': state.contentSecurityPolicy,
+    'Content-Security-Policy': page(state).contentSecurityPolicy,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
