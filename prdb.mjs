@@ -160,6 +160,11 @@ const RESUME_GRACE_MS = 50;
 const PAUSE_GRACE_MS = 300;
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
+/**
+ * The server child's descriptor of the listening socket that the target bound (bindInTarget): the
+ * fork's stdio entry after the IPC channel (3).
+ */
+const INHERITED_LISTENER_FD = 4;
 /** argv marker of the watchdog worker thread. */
 const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
 /** What `prdb --version` prints; a copied prdb.ts has no package.json beside it (a test keeps them equal). */
@@ -952,16 +957,54 @@ function activate() {
     }
 }
 function startServerChild(settings) {
+    const token = randomToken();
+    const bound = bindInTarget(settings);
+    let url = null;
+    let urlFile = null;
+    if (bound !== null) {
+        url = consoleUrl('http', settings.host, bound.port, token);
+        if (bound.port !== settings.port && !settings.portChosen)
+            report(busyPortWarning(settings, bound.port));
+        if (settings.urlFile !== null) {
+            try {
+                writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
+                urlFile = settings.urlFile;
+            }
+            catch (error) {
+                report(`could not write ${settings.urlFile}: ${describeError(error)}`);
+            }
+        }
+        // Before the fork, which copies the target's page tables: some milliseconds per GB of memory.
+        announceUrl({ url, urlFile, printToken: settings.printToken }, false);
+    }
     const { fork } = builtin('node:child_process');
     const selfPath = ownFilePath();
-    const child = fork(selfPath, [SERVER_ROLE_ARGUMENT], {
-        // stderr is shared so that the child's `prdb:` reports reach the same place as ours.
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
-        serialization: 'advanced',
-        execArgv: childExecArgv(selfPath),
-        env: environmentWithoutNodeOptions(),
-    });
+    let child;
+    try {
+        // The child removes the file the target wrote if the target dies before the start message is out.
+        child = fork(selfPath, [SERVER_ROLE_ARGUMENT, ...(bound !== null && urlFile !== null ? [urlFile] : [])], {
+            // stderr is shared so that the child's `prdb:` reports reach the same place as ours.
+            stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...(bound === null ? [] : [bound.handle.fd])],
+            // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
+            serialization: 'advanced',
+            execArgv: childExecArgv(selfPath),
+            env: environmentWithoutNodeOptions(),
+            // A process group of its own: Ctrl+C in the terminal, or its hangup, reach the target alone,
+            // also while the child starts (before its listeners); the child follows its target through
+            // the channel, and cleans up (the URL file that the target wrote, too).
+            detached: process.platform !== 'win32',
+        });
+    }
+    catch (error) {
+        if (urlFile !== null)
+            removeFileQuietly(urlFile);
+        throw error;
+    }
+    finally {
+        // The child has its copy: the target never accepts on the socket (it closes its own before
+        // its event loop looks at it again), a page that connects meanwhile waits for the child.
+        bound?.handle.close();
+    }
     let resolveReady = () => { };
     let rejectReady = () => { };
     const ready = new Promise((resolve, reject) => {
@@ -969,11 +1012,12 @@ function startServerChild(settings) {
         rejectReady = reject;
     });
     ready.catch(() => { });
-    const token = builtin('node:crypto').randomBytes(32).toString('base64url');
+    if (url !== null)
+        resolveReady(url);
     const running = {
         child,
-        url: null,
-        urlFile: null,
+        url,
+        urlFile,
         ready,
         token,
         watchdog: null,
@@ -988,11 +1032,13 @@ function startServerChild(settings) {
     child.on('message', (message) => {
         try {
             if (message.type === 'ready') {
-                running.url = message.url;
-                running.urlFile = message.urlFile;
-                if (message.notice)
-                    report(message.notice);
-                announceUrl(running, false);
+                if (running.url === null) {
+                    running.url = message.url;
+                    running.urlFile = message.urlFile;
+                    if (message.notice)
+                        report(message.notice);
+                    announceUrl(running, false);
+                }
                 running.watchdogAddress = message.watchdog;
                 running.watchdog = startWatchdog(message.watchdog, running.token);
                 resolveReady(message.url);
@@ -1022,7 +1068,7 @@ function startServerChild(settings) {
         process.removeListener('exit', reportExitToChild);
         closeAllSessions();
         running.watchdog?.terminate().catch(() => { });
-        // Only the file the child did write: never a path in a directory that was refused.
+        // Only the file that was written: never a path in a directory that was refused.
         if (running.urlFile !== null) {
             removeFileQuietly(running.urlFile);
             removeFileQuietly(openPageFile(running.urlFile));
@@ -1040,12 +1086,14 @@ function startServerChild(settings) {
     });
     const start = {
         type: 'start',
-        settings,
+        // Where the target listens, the URL file is the one it wrote, if it could.
+        settings: bound === null ? settings : { ...settings, urlFile },
         token,
         targetPid: process.pid,
         targetTitle: process.title,
         nodeVersion: process.version,
         inspectorMissing: inspectorMissing(),
+        listening: bound !== null,
     };
     sendToChild(running, start);
     // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -1056,6 +1104,81 @@ function startServerChild(settings) {
     setImmediate(preloadSessionModules).unref();
     return running;
 }
+/**
+ * The child takes 100 ms or more to start, so where it would listen on a loopback TCP port the
+ * target binds that port itself, at once, and the child inherits the listening socket. Not over
+ * a unix socket, nor with TLS (a key that cannot serve must fail before a URL is out), nor on
+ * another interface (the child warns of that), nor on Bun or Deno (their children do not accept on
+ * an inherited socket), nor on Windows (no `listen({ fd })`). `net.Server` binds a tick later and
+ * loads dns and cluster first, milliseconds before the URL; the handle it is built on binds now.
+ * That is Node's internal API (since 0.x): anything unexpected, and the child binds as before.
+ */
+function bindInTarget(settings) {
+    const net = builtin('node:net');
+    const { bun, deno } = process.versions;
+    const family = net.isIP(settings.host);
+    const createHandle = net._createServerHandle;
+    if (settings.socketPath !== null ||
+        settings.tls !== null ||
+        !isLoopbackAddress(settings.host) ||
+        family === 0 ||
+        bun !== undefined ||
+        deno !== undefined ||
+        process.platform === 'win32' ||
+        typeof createHandle !== 'function')
+        return null;
+    const listenOn = (port) => {
+        const handle = createHandle(settings.host, port, family);
+        if (typeof handle === 'number')
+            return handle;
+        const address = {};
+        try {
+            // Node's own backlog.
+            const error = handle.listen(511) || handle.getsockname(address);
+            if (error === 0 && Number.isInteger(address.port) && handle.fd >= 0)
+                return { handle, port: address.port };
+            handle.close();
+            return error || -1;
+        }
+        catch (error) {
+            handle.close();
+            throw error;
+        }
+    };
+    try {
+        const first = listenOn(settings.port);
+        // The usual port taken: any free one, as the child does, with the same warning.
+        const busy = typeof first === 'number' && builtin('node:util').getSystemErrorName(first) === 'EADDRINUSE';
+        const bound = busy && !settings.portChosen ? listenOn(0) : first;
+        // Anything else (a chosen port in use, no permission): the child tries, and says what is in the way.
+        return typeof bound === 'number' ? null : bound;
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * The URL's secret, 32 random bytes. From the kernel's generator, which node:crypto seeds itself
+ * with, where it is a file: loading node:crypto would hold the URL up by milliseconds.
+ */
+function randomToken() {
+    const fs = builtin('node:fs');
+    const bytes = Buffer.alloc(32);
+    try {
+        const descriptor = fs.openSync('/dev/urandom', 'r');
+        try {
+            if (fs.readSync(descriptor, bytes) === bytes.length)
+                return bytes.toString('base64url');
+        }
+        finally {
+            fs.closeSync(descriptor);
+        }
+    }
+    catch {
+        // Windows, or a sandbox without /dev.
+    }
+    return builtin('node:crypto').randomBytes(32).toString('base64url');
+}
 function reportExitToChild(code) {
     if (targetRole.activation !== null)
         sendToChild(targetRole.activation, { type: 'exiting', code });
@@ -1064,6 +1187,8 @@ function preloadSessionModules() {
     builtin('node:repl');
     builtin('node:async_hooks');
     builtin('node:console');
+    // A global that loads perf_hooks on first use, which is the first output of the first session.
+    performance.now();
 }
 function setChildReferenced(running, referenced) {
     // Bun's channel has neither: there, the child alone holds the process open or not.
@@ -4338,15 +4463,18 @@ function runServerRole() {
             report(`internal error in the server: ${describeError(error)}`);
         }
     });
-    // The target exited or was killed: tell the pages, clean up, and go.
+    // The target exited or was killed: tell the pages, clean up, and go. Also when that was while
+    // this module loaded (a Ctrl+C at once): Node emitted 'disconnect' before there was a listener.
     process.on('disconnect', () => shutdownServer('target-exit'));
+    if (!process.connected)
+        shutdownServer('target-exit');
     // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
     // killed): the child then belongs to another parent, which it checks for itself.
     const targetPid = process.ppid;
     setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
-    // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
-    // target decides (its SIGINT listener may keep it alive); the child follows through the
-    // channel, and so cleans up: dying here, it would leave the URL file behind.
+    // Ctrl+C and a closed terminal reach the whole process group, where the child is in its
+    // target's (Windows). The target decides (its SIGINT listener may keep it alive); the child
+    // follows through the channel, and so cleans up: dying here, it would leave the URL file behind.
     process.on('SIGINT', () => { });
     process.on('SIGHUP', () => { });
     process.on('SIGTERM', () => shutdownServer('server-stop'));
@@ -4411,40 +4539,13 @@ function onTargetMessage(message) {
     }
 }
 function startServer(start) {
-    const fs = builtin('node:fs');
-    const path = builtin('node:path');
     const settings = start.settings;
-    const htmlPath = path.join(path.dirname(ownFilePath()), 'client.html');
-    let html;
-    try {
-        html = fs.readFileSync(htmlPath);
-    }
-    catch {
-        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
-            `it there.</p>`);
-    }
-    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
-        .exec(html.toString('utf8', 0, 512))?.[1]
-        .trim()
-        .split(/\s+/) ?? [];
-    const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
     server = {
         start,
         settings,
         token: Buffer.from(start.token),
-        html,
+        page: null,
         compressedHtml: { br: null, gzip: null },
-        contentSecurityPolicy: [
-            "default-src 'none'",
-            `script-src ${scriptSources}`,
-            // xterm.js adds <style> elements at run time, which hashes cannot cover.
-            "style-src 'unsafe-inline'",
-            "connect-src 'self'",
-            'img-src data:',
-            "base-uri 'none'",
-            "form-action 'none'",
-            "frame-ancestors 'none'",
-        ].join('; '),
         sessions: new Map(),
         connections: new Map(),
         unauthenticated: new Map(),
@@ -4534,6 +4635,9 @@ function listen(state, port, firstAttempt) {
         process.umask(0o077);
         httpServer.listen(settings.socketPath, onListening);
     }
+    else if (state.start.listening) {
+        httpServer.listen({ fd: INHERITED_LISTENER_FD }, onListening);
+    }
     else {
         httpServer.listen(port, settings.host, onListening);
     }
@@ -4607,13 +4711,9 @@ function serverReady(state, httpServer, fallbackPort) {
         if (port === '80' && state.scheme === 'http')
             for (const name of [...state.allowedHosts])
                 state.allowedHosts.add(name.slice(0, -3));
-        const urlHost = urlHostFor(settings.host);
-        url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
-        // Whoever holds the usual port gets the token from a user who types it by habit.
+        url = consoleUrl(state.scheme, settings.host, address.port, state.start.token);
         if (fallbackPort !== null)
-            notices.push(`prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens ` +
-                `there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. ` +
-                `Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`);
+            notices.push(`prdb: ${busyPortWarning(settings, address.port)}`);
         if (!isLoopbackAddress(settings.host)) {
             notices.push(`prdb: WARNING: the console listens on ${settings.host}, reachable from the network: ` +
                 `anyone with the URL runs code in pid ${state.start.targetPid}.` +
@@ -4625,7 +4725,7 @@ function serverReady(state, httpServer, fallbackPort) {
     if (keyBits !== null && keyBits < 2048)
         notices.push(`prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined ` +
             'attacker; use 2048 bits or more');
-    if (settings.urlFile !== null) {
+    if (settings.urlFile !== null && !state.start.listening) {
         try {
             writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
         }
@@ -4646,6 +4746,15 @@ function serverReady(state, httpServer, fallbackPort) {
     });
     if (state.start.inspectorMissing === null)
         scheduleWatchdogCheck(state);
+}
+function consoleUrl(scheme, host, port, token) {
+    return `${scheme}://${urlHostFor(host)}:${port}/#${token}`;
+}
+/** Whoever holds the usual port gets the token from a user who types it by habit. */
+function busyPortWarning(settings, port) {
+    return (`WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens there); this ` +
+        `console is on port ${port}: use the URL below as printed, not port ${settings.port}. Over SSH: ` +
+        `ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`);
 }
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
 function rsaKeyBits(key) {
@@ -4673,6 +4782,43 @@ function sendToTarget(message) {
         // The target is gone; 'disconnect' follows.
     }
 }
+/**
+ * client.html (600 KB) and its Content-Security-Policy, read when a page first asks: not before the
+ * child listens, where a page that connected already waits, nor at all for the command line.
+ */
+function page(state) {
+    if (state.page !== null)
+        return state.page;
+    const htmlPath = builtin('node:path').join(builtin('node:path').dirname(ownFilePath()), 'client.html');
+    let html;
+    try {
+        html = builtin('node:fs').readFileSync(htmlPath);
+    }
+    catch {
+        html = Buffer.from(`<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
+            `it there.</p>`);
+    }
+    const hashes = /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+        .exec(html.toString('utf8', 0, 512))?.[1]
+        .trim()
+        .split(/\s+/) ?? [];
+    const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
+    state.page = {
+        html,
+        contentSecurityPolicy: [
+            "default-src 'none'",
+            `script-src ${scriptSources}`,
+            // xterm.js adds <style> elements at run time, which hashes cannot cover.
+            "style-src 'unsafe-inline'",
+            "connect-src 'self'",
+            'img-src data:',
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ].join('; '),
+    };
+    return state.page;
+}
 /** Every request: the Host allow-list first, then the one page. */
 function onHttpRequest(request, response) {
     const state = server;
@@ -4692,10 +4838,10 @@ function onHttpRequest(request, response) {
         return void respond(response, 405, 'Method Not Allowed');
     }
     const encoding = chooseEncoding(request.headers['accept-encoding']);
-    const body = encoding === 'identity' ? Promise.resolve(state.html) : compressedPage(state, encoding);
+    const body = encoding === 'identity' ? Promise.resolve(page(state).html) : compressedPage(state, encoding);
     body.then((compressed) => {
         if (compressed === null)
-            sendPage(state, request, response, state.html, 'identity');
+            sendPage(state, request, response, page(state).html, 'identity');
         else
             sendPage(state, request, response, compressed, encoding);
     });
@@ -4703,7 +4849,7 @@ function onHttpRequest(request, response) {
 /** The page in `encoding`, compressed once (in the thread pool) by the first request that wants it. */
 function compressedPage(state, encoding) {
     const zlib = builtin('node:zlib');
-    const html = state.html;
+    const html = page(state).html;
     state.compressedHtml[encoding] ??= new Promise((resolve) => {
         const done = (error, result) => resolve(error === null ? result : null);
         if (encoding === 'gzip')
@@ -4727,7 +4873,7 @@ function sendPage(state, request, response, body, encoding) {
         'Content-Length': body.length,
         ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
         Vary: 'Accept-Encoding',
-        'Content-Security-Policy': state.contentSecurityPolicy,
+        'Content-Security-Policy': page(state).contentSecurityPolicy,
         'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer',
         'Cache-Control': 'no-store',
@@ -5572,6 +5718,12 @@ function clearIdleStop(state) {
 function shutdownServer(reason) {
     const state = server;
     if (state === null) {
+        // No start message: the target died right after the fork. The file it wrote is in argv.
+        const urlFile = process.argv[3];
+        if (urlFile !== undefined) {
+            removeFileQuietly(urlFile);
+            removeFileQuietly(openPageFile(urlFile));
+        }
         process.exit(0);
         return;
     }

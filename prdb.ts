@@ -178,6 +178,11 @@ const PAUSE_GRACE_MS = 300;
 
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
+/**
+ * The server child's descriptor of the listening socket that the target bound (bindInTarget): the
+ * fork's stdio entry after the IPC channel (3).
+ */
+const INHERITED_LISTENER_FD = 4;
 /** argv marker of the watchdog worker thread. */
 const WATCHDOG_ROLE_ARGUMENT = '--prdb-watchdog-role';
 
@@ -305,6 +310,8 @@ type StartMessage = {
   nodeVersion: string;
   /** Why this runtime has no watchdog (see inspectorMissing), or null. */
   inspectorMissing: string | null;
+  /** The target listens already (on INHERITED_LISTENER_FD), and printed the URL and wrote its file. */
+  listening: boolean;
 };
 
 /**
@@ -1104,7 +1111,7 @@ class ReplayBuffer {
 type Activation = {
   child: ChildProcess;
   url: string | null;
-  /** The URL file the child wrote, if it could. */
+  /** The URL file written (by the target, or by the child), if it could be. */
   urlFile: string | null;
   ready: Promise<string>;
   /** The secret of the page's URL, which also authenticates the watchdog to the child. */
@@ -1179,16 +1186,49 @@ function activate(): Promise<string> {
 }
 
 function startServerChild(settings: ServerSettings): Activation {
+  const token = randomToken();
+  const bound = bindInTarget(settings);
+  let url: string | null = null;
+  let urlFile: string | null = null;
+  if (bound !== null) {
+    url = consoleUrl('http', settings.host, bound.port, token);
+    if (bound.port !== settings.port && !settings.portChosen) report(busyPortWarning(settings, bound.port));
+    if (settings.urlFile !== null) {
+      try {
+        writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
+        urlFile = settings.urlFile;
+      } catch (error) {
+        report(`could not write ${settings.urlFile}: ${describeError(error)}`);
+      }
+    }
+    // Before the fork, which copies the target's page tables: some milliseconds per GB of memory.
+    announceUrl({ url, urlFile, printToken: settings.printToken }, false);
+  }
   const { fork } = builtin('node:child_process');
   const selfPath = ownFilePath();
-  const child = fork(selfPath, [SERVER_ROLE_ARGUMENT], {
-    // stderr is shared so that the child's `prdb:` reports reach the same place as ours.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
-    serialization: 'advanced',
-    execArgv: childExecArgv(selfPath),
-    env: environmentWithoutNodeOptions(),
-  });
+  let child: ChildProcess;
+  try {
+    // The child removes the file the target wrote if the target dies before the start message is out.
+    child = fork(selfPath, [SERVER_ROLE_ARGUMENT, ...(bound !== null && urlFile !== null ? [urlFile] : [])], {
+      // stderr is shared so that the child's `prdb:` reports reach the same place as ours.
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc', ...(bound === null ? [] : [bound.handle.fd])],
+      // Terminal bytes travel as Uint8Array, without JSON or base64 (ROADMAP: lean hot paths).
+      serialization: 'advanced',
+      execArgv: childExecArgv(selfPath),
+      env: environmentWithoutNodeOptions(),
+      // A process group of its own: Ctrl+C in the terminal, or its hangup, reach the target alone,
+      // also while the child starts (before its listeners); the child follows its target through
+      // the channel, and cleans up (the URL file that the target wrote, too).
+      detached: process.platform !== 'win32',
+    });
+  } catch (error) {
+    if (urlFile !== null) removeFileQuietly(urlFile);
+    throw error;
+  } finally {
+    // The child has its copy: the target never accepts on the socket (it closes its own before
+    // its event loop looks at it again), a page that connects meanwhile waits for the child.
+    bound?.handle.close();
+  }
   let resolveReady: (url: string) => void = () => {};
   let rejectReady: (error: Error) => void = () => {};
   const ready = new Promise<string>((resolve, reject) => {
@@ -1196,11 +1236,11 @@ function startServerChild(settings: ServerSettings): Activation {
     rejectReady = reject;
   });
   ready.catch(() => {});
-  const token = builtin('node:crypto').randomBytes(32).toString('base64url');
+  if (url !== null) resolveReady(url);
   const running: Activation = {
     child,
-    url: null,
-    urlFile: null,
+    url,
+    urlFile,
     ready,
     token,
     watchdog: null,
@@ -1216,10 +1256,12 @@ function startServerChild(settings: ServerSettings): Activation {
   child.on('message', (message: ChildMessage) => {
     try {
       if (message.type === 'ready') {
-        running.url = message.url;
-        running.urlFile = message.urlFile;
-        if (message.notice) report(message.notice);
-        announceUrl(running, false);
+        if (running.url === null) {
+          running.url = message.url;
+          running.urlFile = message.urlFile;
+          if (message.notice) report(message.notice);
+          announceUrl(running, false);
+        }
         running.watchdogAddress = message.watchdog;
         running.watchdog = startWatchdog(message.watchdog, running.token);
         resolveReady(message.url);
@@ -1244,7 +1286,7 @@ function startServerChild(settings: ServerSettings): Activation {
     process.removeListener('exit', reportExitToChild);
     closeAllSessions();
     running.watchdog?.terminate().catch(() => {});
-    // Only the file the child did write: never a path in a directory that was refused.
+    // Only the file that was written: never a path in a directory that was refused.
     if (running.urlFile !== null) {
       removeFileQuietly(running.urlFile);
       removeFileQuietly(openPageFile(running.urlFile));
@@ -1262,12 +1304,14 @@ function startServerChild(settings: ServerSettings): Activation {
 
   const start: StartMessage = {
     type: 'start',
-    settings,
+    // Where the target listens, the URL file is the one it wrote, if it could.
+    settings: bound === null ? settings : { ...settings, urlFile },
     token,
     targetPid: process.pid,
     targetTitle: process.title,
     nodeVersion: process.version,
     inspectorMissing: inspectorMissing(),
+    listening: bound !== null,
   };
   sendToChild(running, start);
   // So the pages can say how the process ended. An IPC write is attempted at once, so it
@@ -1279,6 +1323,87 @@ function startServerChild(settings: ServerSettings): Activation {
   return running;
 }
 
+/**
+ * The child takes 100 ms or more to start, so where it would listen on a loopback TCP port the
+ * target binds that port itself, at once, and the child inherits the listening socket. Not over
+ * a unix socket, nor with TLS (a key that cannot serve must fail before a URL is out), nor on
+ * another interface (the child warns of that), nor on Bun or Deno (their children do not accept on
+ * an inherited socket), nor on Windows (no `listen({ fd })`). `net.Server` binds a tick later and
+ * loads dns and cluster first, milliseconds before the URL; the handle it is built on binds now.
+ * That is Node's internal API (since 0.x): anything unexpected, and the child binds as before.
+ */
+function bindInTarget(settings: ServerSettings): { handle: ServerHandle; port: number } | null {
+  const net = builtin('node:net');
+  const { bun, deno } = process.versions as { bun?: string; deno?: string };
+  const family = net.isIP(settings.host);
+  const createHandle = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
+  if (
+    settings.socketPath !== null ||
+    settings.tls !== null ||
+    !isLoopbackAddress(settings.host) ||
+    family === 0 ||
+    bun !== undefined ||
+    deno !== undefined ||
+    process.platform === 'win32' ||
+    typeof createHandle !== 'function'
+  )
+    return null;
+  const listenOn = (port: number): { handle: ServerHandle; port: number } | number => {
+    const handle = createHandle(settings.host, port, family);
+    if (typeof handle === 'number') return handle;
+    const address: { port?: number } = {};
+    try {
+      // Node's own backlog.
+      const error = handle.listen(511) || handle.getsockname(address);
+      if (error === 0 && Number.isInteger(address.port) && handle.fd >= 0)
+        return { handle, port: address.port as number };
+      handle.close();
+      return error || -1;
+    } catch (error) {
+      handle.close();
+      throw error;
+    }
+  };
+  try {
+    const first = listenOn(settings.port);
+    // The usual port taken: any free one, as the child does, with the same warning.
+    const busy = typeof first === 'number' && builtin('node:util').getSystemErrorName(first) === 'EADDRINUSE';
+    const bound = busy && !settings.portChosen ? listenOn(0) : first;
+    // Anything else (a chosen port in use, no permission): the child tries, and says what is in the way.
+    return typeof bound === 'number' ? null : bound;
+  } catch {
+    return null;
+  }
+}
+
+type ServerHandle = {
+  fd: number;
+  listen(backlog: number): number;
+  getsockname(out: object): number;
+  close(): void;
+};
+type CreateServerHandle = (address: string, port: number, family: number) => ServerHandle | number;
+
+/**
+ * The URL's secret, 32 random bytes. From the kernel's generator, which node:crypto seeds itself
+ * with, where it is a file: loading node:crypto would hold the URL up by milliseconds.
+ */
+function randomToken(): string {
+  const fs = builtin('node:fs');
+  const bytes = Buffer.alloc(32);
+  try {
+    const descriptor = fs.openSync('/dev/urandom', 'r');
+    try {
+      if (fs.readSync(descriptor, bytes) === bytes.length) return bytes.toString('base64url');
+    } finally {
+      fs.closeSync(descriptor);
+    }
+  } catch {
+    // Windows, or a sandbox without /dev.
+  }
+  return builtin('node:crypto').randomBytes(32).toString('base64url');
+}
+
 function reportExitToChild(code: number): void {
   if (targetRole.activation !== null) sendToChild(targetRole.activation, { type: 'exiting', code });
 }
@@ -1287,6 +1412,8 @@ function preloadSessionModules(): void {
   builtin('node:repl');
   builtin('node:async_hooks');
   builtin('node:console');
+  // A global that loads perf_hooks on first use, which is the first output of the first session.
+  performance.now();
 }
 
 function setChildReferenced(running: Activation, referenced: boolean): void {
@@ -1316,7 +1443,7 @@ function sendToChild(running: Activation, message: TargetMessage): void {
  * The token goes to stderr once per server at most: stderr often ends up in logs that others
  * read. Later signals say where to read it, unless it is nowhere else.
  */
-function announceUrl(running: Activation, again: boolean): void {
+function announceUrl(running: Pick<Activation, 'url' | 'urlFile' | 'printToken'>, again: boolean): void {
   if (running.printToken && (!again || running.urlFile === null))
     return writeStderr(`prdb: console for pid ${process.pid} at ${running.url}\n`);
   const where =
@@ -4867,14 +4994,14 @@ type ServerState = {
   start: StartMessage;
   settings: ServerSettings;
   token: Buffer;
-  html: Buffer;
+  /** client.html and its policy, once a page asked (see page()). */
+  page: { html: Buffer; contentSecurityPolicy: string } | null;
   /**
    * client.html compressed, each once, in the thread pool, when a page first asks for it: not at
    * start, where its CPU (a third of a second) would compete with the target for nothing when
    * only non-browser clients connect.
    */
   compressedHtml: { br: Promise<Buffer | null> | null; gzip: Promise<Buffer | null> | null };
-  contentSecurityPolicy: string;
   /** Every live session, attached or not, by id; and the connection attached to each, if any. */
   sessions: Map<string, ServerSession>;
   connections: Map<string, Connection>;
@@ -4919,15 +5046,17 @@ function runServerRole(): void {
       report(`internal error in the server: ${describeError(error)}`);
     }
   });
-  // The target exited or was killed: tell the pages, clean up, and go.
+  // The target exited or was killed: tell the pages, clean up, and go. Also when that was while
+  // this module loaded (a Ctrl+C at once): Node emitted 'disconnect' before there was a listener.
   process.on('disconnect', () => shutdownServer('target-exit'));
+  if (!process.connected) shutdownServer('target-exit');
   // Deno's channel says nothing when a target dies while a message to it waits (a busy target,
   // killed): the child then belongs to another parent, which it checks for itself.
   const targetPid = process.ppid;
   setInterval(() => process.ppid !== targetPid && shutdownServer('target-exit'), ORPHAN_CHECK_MS).unref();
-  // Ctrl+C and a closed terminal reach the whole process group, the child with its target. The
-  // target decides (its SIGINT listener may keep it alive); the child follows through the
-  // channel, and so cleans up: dying here, it would leave the URL file behind.
+  // Ctrl+C and a closed terminal reach the whole process group, where the child is in its
+  // target's (Windows). The target decides (its SIGINT listener may keep it alive); the child
+  // follows through the channel, and so cleans up: dying here, it would leave the URL file behind.
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => shutdownServer('server-stop'));
@@ -4985,42 +5114,13 @@ function onTargetMessage(message: TargetMessage): void {
 }
 
 function startServer(start: StartMessage): void {
-  const fs = builtin('node:fs');
-  const path = builtin('node:path');
   const settings = start.settings;
-  const htmlPath = path.join(path.dirname(ownFilePath()), 'client.html');
-  let html: Buffer;
-  try {
-    html = fs.readFileSync(htmlPath);
-  } catch {
-    html = Buffer.from(
-      `<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
-        `it there.</p>`,
-    );
-  }
-  const hashes =
-    /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
-      .exec(html.toString('utf8', 0, 512))?.[1]
-      .trim()
-      .split(/\s+/) ?? [];
-  const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
   server = {
     start,
     settings,
     token: Buffer.from(start.token),
-    html,
+    page: null,
     compressedHtml: { br: null, gzip: null },
-    contentSecurityPolicy: [
-      "default-src 'none'",
-      `script-src ${scriptSources}`,
-      // xterm.js adds <style> elements at run time, which hashes cannot cover.
-      "style-src 'unsafe-inline'",
-      "connect-src 'self'",
-      'img-src data:',
-      "base-uri 'none'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-    ].join('; '),
     sessions: new Map(),
     connections: new Map(),
     unauthenticated: new Map(),
@@ -5113,6 +5213,8 @@ function listen(state: ServerState, port: number, firstAttempt: boolean): void {
     // this umask closes that window. The child creates no other file but the 0600 URL file.
     process.umask(0o077);
     httpServer.listen(settings.socketPath, onListening);
+  } else if (state.start.listening) {
+    httpServer.listen({ fd: INHERITED_LISTENER_FD }, onListening);
   } else {
     httpServer.listen(port, settings.host, onListening);
   }
@@ -5181,15 +5283,8 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -4));
     if (port === '80' && state.scheme === 'http')
       for (const name of [...state.allowedHosts]) state.allowedHosts.add(name.slice(0, -3));
-    const urlHost = urlHostFor(settings.host);
-    url = `${state.scheme}://${urlHost}:${port}/#${state.start.token}`;
-    // Whoever holds the usual port gets the token from a user who types it by habit.
-    if (fallbackPort !== null)
-      notices.push(
-        `prdb: WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens ` +
-          `there); this console is on port ${port}: use the URL below as printed, not port ${settings.port}. ` +
-          `Over SSH: ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`,
-      );
+    url = consoleUrl(state.scheme, settings.host, address.port, state.start.token);
+    if (fallbackPort !== null) notices.push(`prdb: ${busyPortWarning(settings, address.port)}`);
     if (!isLoopbackAddress(settings.host)) {
       notices.push(
         `prdb: WARNING: the console listens on ${settings.host}, reachable from the network: ` +
@@ -5205,7 +5300,7 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
       `prdb: WARNING: the \`tls\` key is RSA of ${keyBits} bits, too short to resist a determined ` +
         'attacker; use 2048 bits or more',
     );
-  if (settings.urlFile !== null) {
+  if (settings.urlFile !== null && !state.start.listening) {
     try {
       writeOwnerOnlyFile(settings.urlFile, `${url}\n`);
     } catch (error) {
@@ -5224,6 +5319,19 @@ function serverReady(state: ServerState, httpServer: HttpServer, fallbackPort: n
     watchdog: state.watchdogAddress as WatchdogAddress,
   });
   if (state.start.inspectorMissing === null) scheduleWatchdogCheck(state);
+}
+
+function consoleUrl(scheme: 'http' | 'https', host: string, port: number, token: string): string {
+  return `${scheme}://${urlHostFor(host)}:${port}/#${token}`;
+}
+
+/** Whoever holds the usual port gets the token from a user who types it by habit. */
+function busyPortWarning(settings: ServerSettings, port: number): string {
+  return (
+    `WARNING: port ${settings.port} is busy (another program, perhaps another user's, listens there); this ` +
+    `console is on port ${port}: use the URL below as printed, not port ${settings.port}. Over SSH: ` +
+    `ssh -L ${port}:${urlHostFor(settings.host)}:${port} <host>`
+  );
 }
 
 /** The size of an RSA key, null for another kind of key (or one that needs a passphrase). */
@@ -5252,6 +5360,45 @@ function sendToTarget(message: ChildMessage): void {
   }
 }
 
+/**
+ * client.html (600 KB) and its Content-Security-Policy, read when a page first asks: not before the
+ * child listens, where a page that connected already waits, nor at all for the command line.
+ */
+function page(state: ServerState): { html: Buffer; contentSecurityPolicy: string } {
+  if (state.page !== null) return state.page;
+  const htmlPath = builtin('node:path').join(builtin('node:path').dirname(ownFilePath()), 'client.html');
+  let html: Buffer;
+  try {
+    html = builtin('node:fs').readFileSync(htmlPath);
+  } catch {
+    html = Buffer.from(
+      `<!doctype html><title>prdb</title><p>prdb: client.html is missing next to ${escapeHtml(ownFilePath())}; copy ` +
+        `it there.</p>`,
+    );
+  }
+  const hashes =
+    /^<!-- prdb-csp-script-hashes: ([^>]*) -->/
+      .exec(html.toString('utf8', 0, 512))?.[1]
+      .trim()
+      .split(/\s+/) ?? [];
+  const scriptSources = hashes.map((hash) => `'${hash}'`).join(' ') || "'none'";
+  state.page = {
+    html,
+    contentSecurityPolicy: [
+      "default-src 'none'",
+      `script-src ${scriptSources}`,
+      // xterm.js adds <style> elements at run time, which hashes cannot cover.
+      "style-src 'unsafe-inline'",
+      "connect-src 'self'",
+      'img-src data:',
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  };
+  return state.page;
+}
+
 /** Every request: the Host allow-list first, then the one page. */
 function onHttpRequest(request: IncomingMessage, response: ServerResponse): void {
   const state = server;
@@ -5267,9 +5414,9 @@ function onHttpRequest(request: IncomingMessage, response: ServerResponse): void
     return void respond(response, 405, 'Method Not Allowed');
   }
   const encoding = chooseEncoding(request.headers['accept-encoding']);
-  const body = encoding === 'identity' ? Promise.resolve(state.html) : compressedPage(state, encoding);
+  const body = encoding === 'identity' ? Promise.resolve(page(state).html) : compressedPage(state, encoding);
   body.then((compressed) => {
-    if (compressed === null) sendPage(state, request, response, state.html, 'identity');
+    if (compressed === null) sendPage(state, request, response, page(state).html, 'identity');
     else sendPage(state, request, response, compressed, encoding);
   });
 }
@@ -5277,7 +5424,7 @@ function onHttpRequest(request: IncomingMessage, response: ServerResponse): void
 /** The page in `encoding`, compressed once (in the thread pool) by the first request that wants it. */
 function compressedPage(state: ServerState, encoding: 'br' | 'gzip'): Promise<Buffer | null> {
   const zlib = builtin('node:zlib');
-  const html = state.html;
+  const html = page(state).html;
   state.compressedHtml[encoding] ??= new Promise((resolve) => {
     const done = (error: Error | null, result: Buffer): void => resolve(error === null ? result : null);
     if (encoding === 'gzip') zlib.gzip(html, { level: zlib.constants.Z_BEST_COMPRESSION }, done);
@@ -5306,7 +5453,7 @@ function sendPage(
     'Content-Length': body.length,
     ...(encoding === 'identity' ? {} : { 'Content-Encoding': encoding }),
     Vary: 'Accept-Encoding',
-    'Content-Security-Policy': state.contentSecurityPolicy,
+    'Content-Security-Policy': page(state).contentSecurityPolicy,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
@@ -6153,6 +6300,12 @@ function clearIdleStop(state: ServerState): void {
 function shutdownServer(reason: 'target-exit' | 'server-stop' | null): void {
   const state = server;
   if (state === null) {
+    // No start message: the target died right after the fork. The file it wrote is in argv.
+    const urlFile = process.argv[3];
+    if (urlFile !== undefined) {
+      removeFileQuietly(urlFile);
+      removeFileQuietly(openPageFile(urlFile));
+    }
     process.exit(0);
     return;
   }

@@ -17,6 +17,7 @@ import {
   waitUntil,
   serverChildPids,
   isAlive,
+  pollUntil,
 } from './helpers.js';
 
 /** prdb's urlFilePath(pid), computed here. */
@@ -295,6 +296,7 @@ test('a storm of signals makes one server and harms nothing', async (t) => {
   const consoleUrl = parseConsoleUrl(url);
   target.signal();
   await target.waitForStderr(/is running; its URL is in/);
+  await pollUntil(() => serverChildPids(target.pid).length > 0, 'the server child');
   assert.equal(serverChildPids(target.pid).length, 1);
   assert.equal(target.stderr.match(/prdb: console for pid \d+ at (\S+)/g).length, 1, 'one URL, printed once');
   const session = await connect(t, consoleUrl);

@@ -109,6 +109,9 @@ export async function startTarget(
           ),
         'the URL on stderr',
       );
+      // The target prints the URL before it forks the server child (a page that connects meanwhile
+      // waits for it): tests that look for the child find it.
+      await pollUntil(() => serverChildPid(child.pid) !== null, 'the server child');
       return parseConsoleUrl(match[1] ?? readFileSync(match[2], 'utf8').trim());
     },
   };

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import WebSocket from 'ws';
-import { connect, entry, startTarget, waitUntil, serverChildPids, isAlive } from './helpers.js';
+import { connect, entry, startTarget, waitUntil, serverChildPids, isAlive, pollUntil } from './helpers.js';
 import { OP, ServerFrameParser, tokenFrame } from './raw-websocket.js';
 
 const { urlFilePath } = await import(entry);
@@ -1191,6 +1191,9 @@ it('the watchdog listens on no TCP port: its socket is in the owner-only directo
     },
     'the server child',
   );
+  const socketPath = path.join(path.dirname(urlFilePath(target.pid)), `${target.pid}.watchdog`);
+  // The URL comes before the child has started (the target listens for it): once it serves.
+  await pollUntil(() => fs.existsSync(socketPath), 'the watchdog socket');
   // Every TCP socket the child listens on: only the HTTP port.
   const inodes = new Set(
     fs
@@ -1212,7 +1215,6 @@ it('the watchdog listens on no TCP port: its socket is in the owner-only directo
     }
   }
   assert.deepEqual(listening, [consoleUrl.port], 'the child listens on the HTTP port and nothing else');
-  const socketPath = path.join(path.dirname(urlFilePath(target.pid)), `${target.pid}.watchdog`);
   assert.ok(fs.lstatSync(socketPath).isSocket(), `${socketPath} is the watchdog's socket`);
   assert.equal(fs.lstatSync(path.dirname(socketPath)).mode & 0o077, 0, 'in a directory no other user can enter');
   // Another user of the machine cannot even reach it (run when the tests run as root, which can make one).

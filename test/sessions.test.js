@@ -397,7 +397,8 @@ for (const appHasSigintHandler of [false, true]) {
     );
     const urlFile = path.join(tmpdir(), `prdb-${process.getuid()}`, `${child.pid}.url`);
     assert.ok(existsSync(urlFile));
-    const childPid = serverChildPid(child.pid);
+    // Forked right after the URL is printed; the SIGINT may find it still starting.
+    const childPid = await pollUntil(() => serverChildPid(child.pid), 'the server child');
     const exited = once(child, 'exit');
     process.kill(-child.pid, 'SIGINT');
     if (appHasSigintHandler) {
