@@ -147,6 +147,9 @@ const STATUS_EVERY_HEARTBEATS = 8;
 const PAGE_BROTLI_QUALITY = 10;
 /** A target that has not answered a heartbeat this soon is stuck: then the watchdog looks at its main thread. */
 const STUCK_AFTER_MS = 300;
+/** How long the watchdog thread, started at the signal, tries to reach a child that is not listening yet. */
+const WATCHDOG_LINK_MS = 30_000;
+const WATCHDOG_LINK_RETRY_MS = 20;
 /** How long a request waits for the watchdog thread to connect before it is answered without it. */
 const WATCHDOG_WAIT_MS = 3000;
 /** A lost watchdog link is asked for again after WATCHDOG_WAIT_MS, then twice as long each time, up to this. */
@@ -1015,14 +1018,17 @@ function startServerChild(settings) {
     ready.catch(() => { });
     if (url !== null)
         resolveReady(url);
+    // The watchdog thread starts now, not when the child is ready, and links to the child once the
+    // child listens: a program that turns busy right after the signal still gets its Stack and Ctrl+C.
+    const watchdogPath = watchdogSocketPath(process.pid);
     const running = {
         child,
         url,
         urlFile,
         ready,
         token,
-        watchdog: null,
-        watchdogAddress: null,
+        watchdog: watchdogPath === null ? null : startWatchdog(watchdogPath, token),
+        watchdogAddress: watchdogPath,
         printToken: settings.printToken,
         settings,
     };
@@ -1040,8 +1046,12 @@ function startServerChild(settings) {
                         report(message.notice);
                     announceUrl(running, false);
                 }
-                running.watchdogAddress = message.watchdog;
-                running.watchdog = startWatchdog(message.watchdog, running.token);
+                // Started already at the signal where its socket's path was known (see startServerChild).
+                if (running.watchdogAddress !== message.watchdog) {
+                    running.watchdog?.terminate().catch(() => { });
+                    running.watchdogAddress = message.watchdog;
+                    running.watchdog = startWatchdog(message.watchdog, running.token);
+                }
                 resolveReady(message.url);
             }
             else if (message.type === 'watchdog') {
@@ -4262,12 +4272,24 @@ function runWatchdogRole() {
     const { workerData } = builtin('node:worker_threads');
     const { address, secret } = workerData;
     const net = builtin('node:net');
-    const socket = typeof address === 'string' ? net.connect(address) : net.connect(address, '127.0.0.1');
+    // Started at the signal, this thread may be sooner than the child's socket: it tries again.
+    const giveUpAt = Date.now() + WATCHDOG_LINK_MS;
+    const where = typeof address === 'string' ? { path: address } : { port: address, host: '127.0.0.1' };
+    const socket = net.connect(where);
+    let linked = false;
     socket.setNoDelay(true);
+    socket.on('connect', () => {
+        linked = true;
+        socket.write(`${secret}\n`);
+    });
     socket.on('error', () => socket.destroy());
-    // The server is gone: so is the reason for this thread.
-    socket.on('close', () => process.exit(0));
-    socket.write(`${secret}\n`);
+    socket.on('close', () => {
+        // The server is gone: so is the reason for this thread.
+        if (linked || Date.now() > giveUpAt)
+            process.exit(0);
+        // Node's way of trying a socket again, once it has closed.
+        setTimeout(() => socket.connect(where), WATCHDOG_LINK_RETRY_MS);
+    });
     // One inspection at a time: inspector sessions share the one pause of the main thread, and
     // the first to resume it would let it run while another still acted as if it were paused
     // (and might send a SIGINT that lands outside the evaluation it was meant for).
