@@ -1467,13 +1467,18 @@ function announceUrl(running: Pick<Activation, 'url' | 'urlFile' | 'printToken'>
  * Node >= 22.18 runs prdb.ts directly; older versions that need a flag get the one the
  * target was started with. Nothing else is inherited: the target's --inspect, --import or
  * --require must not run again in the child (nor in the watchdog; see environmentWithoutNodeOptions).
+ * Node's advice to a project without "type" that loads prdb.js is the program's to get, once,
+ * not again from each of prdb's own loads of its file (the child, the watchdog thread).
  */
 function childExecArgv(selfPath: string): string[] {
-  if (!selfPath.endsWith('.ts')) return [];
+  const { bun, deno } = process.versions as { bun?: string; deno?: string };
+  if (bun !== undefined || deno !== undefined) return [];
+  const quiet = '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON';
+  if (!selfPath.endsWith('.ts')) return [quiet];
   const typeFlags = process.execArgv.filter((flag) =>
     /^--(experimental-(strip|transform)-types|no-experimental-strip-types)$/.test(flag),
   );
-  return [...typeFlags, '--disable-warning=ExperimentalWarning'];
+  return [...typeFlags, '--disable-warning=ExperimentalWarning', quiet];
 }
 
 /**
