@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import WebSocket from 'ws';
 import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
   isAlive,
   parseConsoleUrl,
   pollUntil,
@@ -26,7 +28,6 @@ import {
 
 const prdbUrl = new URL('../prdb.js', import.meta.url).href;
 const benchFile = (name) => fileURLToPath(new URL(`./${name}`, import.meta.url));
-const CHROMIUM = process.env.PRDB_CHROMIUM ?? '/usr/bin/chromium';
 /** A section that runs longer than this is failed, so that the table always comes. */
 const SECTION_DEADLINE_MS = 120_000;
 /** The Python original's figures, as issue 13 quotes them. */
@@ -645,15 +646,7 @@ async function page() {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   t.after(() => browser.close());
   const loads = [];

@@ -7,18 +7,8 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startTarget, connect, waitUntil } from './helpers.js';
+import { startTarget, connect, waitUntil, CHROMIUM, CHROMIUM_ARGS } from './helpers.js';
 
-const CHROMIUM = process.env.PRDB_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 900, height: 560 };
 const WAIT_MS = 5000;
 /** The app's own periodic log line (test/fixtures/target.js), on the target's stdout. */

@@ -16,6 +16,18 @@ export const fixture = (name) => fileURLToPath(new URL(`./fixtures/${name}`, imp
 
 const DEFAULT_DEADLINE_MS = 10_000;
 
+/** Debian's Chromium as the browser tests and the bench launch it (PRDB_CHROMIUM for another). */
+export const CHROMIUM = process.env.PRDB_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Resolves when `predicate()` is truthy, re-checked on each `emitter` event; rejects at the deadline. */
 export function waitUntil(emitter, event, predicate, what, deadlineMs = DEFAULT_DEADLINE_MS) {
   const value = predicate();
