@@ -28,14 +28,17 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Resolves when `predicate()` is truthy, re-checked on each `emitter` event; rejects at the deadline. */
+/**
+ * Resolves when `predicate()` is truthy, re-checked on each `emitter` event; rejects at the deadline
+ * saying `what` it waited for (a function is asked then, so that it can show the state at the deadline).
+ */
 export function waitUntil(emitter, event, predicate, what, deadlineMs = DEFAULT_DEADLINE_MS) {
   const value = predicate();
   if (value) return Promise.resolve(value);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       emitter.off(event, check);
-      reject(new Error(`timed out after ${deadlineMs} ms waiting for ${what}`));
+      reject(new Error(`timed out after ${deadlineMs} ms waiting for ${typeof what === 'function' ? what() : what}`));
     }, deadlineMs);
     function check() {
       const result = predicate();
@@ -99,10 +102,22 @@ export async function startTarget(
     exit: null,
     exited: once(child, 'exit').then(([code, signal]) => (target.exit = { code, signal })),
     waitForStderr(pattern, deadlineMs) {
-      return waitUntil(child.stderr, 'data', () => matchFrom(target.stderr, pattern), `stderr ${pattern}`, deadlineMs);
+      return waitUntil(
+        child.stderr,
+        'data',
+        () => matchFrom(target.stderr, pattern),
+        () => `stderr ${pattern} in ${JSON.stringify(target.stderr.slice(-300))}`,
+        deadlineMs,
+      );
     },
     waitForStdout(pattern, deadlineMs) {
-      return waitUntil(child.stdout, 'data', () => matchFrom(target.stdout, pattern), `stdout ${pattern}`, deadlineMs);
+      return waitUntil(
+        child.stdout,
+        'data',
+        () => matchFrom(target.stdout, pattern),
+        () => `stdout ${pattern} in ${JSON.stringify(target.stdout.slice(-300))}`,
+        deadlineMs,
+      );
     },
     signal(name = 'SIGUSR1') {
       process.kill(child.pid, name);
@@ -201,7 +216,9 @@ export async function connect(
         session.events,
         'update',
         () => matchFrom(stripAnsi(session.output.slice(from)), pattern),
-        `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}`,
+        () =>
+          `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}` +
+          ` (${session.outputBytes} bytes in all; last messages ${JSON.stringify(session.messages.slice(-4))})`,
         deadlineMs,
       );
     },
@@ -211,7 +228,7 @@ export async function connect(
         session.events,
         'update',
         () => session.messages.slice(from).find((message) => message.type === type),
-        `message ${type}`,
+        () => `message ${type} in ${JSON.stringify(session.messages.slice(from).map((message) => message.type))}`,
         deadlineMs,
       );
     },

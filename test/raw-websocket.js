@@ -334,7 +334,7 @@ export class RawClient {
       this.events,
       'update',
       () => pattern.exec(stripAnsi(this.output())),
-      `output ${what} in ${JSON.stringify(stripAnsi(this.output()).slice(-200))}`,
+      () => `output ${what} in ${JSON.stringify(stripAnsi(this.output()).slice(-200))}`,
       deadlineMs,
     );
   }
