@@ -7507,7 +7507,15 @@ const internalsForTests = {
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------
 function isWatchdog() {
-    return (process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread);
+    return (process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread());
+}
+/**
+ * Every import asks this, and loading node:worker_threads to answer it would cost the import more
+ * than all the rest (it loads node:stream): only a main thread has process._debugProcess (Node,
+ * Bun and Deno alike), so only a runtime without it pays for the module.
+ */
+function isMainThread() {
+    return '_debugProcess' in process || builtin('node:worker_threads').isMainThread;
 }
 function isServerChild() {
     return (process.argv[2] === SERVER_ROLE_ARGUMENT && typeof process.send === 'function' && process.argv[1] === ownFilePath());
@@ -7519,7 +7527,7 @@ function isCommandLine() {
     // costs no file system calls (the bin link is named prdb, the files prdb.*).
     if (script === undefined || !/^prdb(\.[cm]?[jt]s)?$/.test(builtin('node:path').basename(script)))
         return false;
-    if (!builtin('node:worker_threads').isMainThread)
+    if (!isMainThread())
         return false;
     const { realpathSync } = builtin('node:fs');
     try {
@@ -7535,7 +7543,7 @@ function isCommandLine() {
  * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
  */
 function isFirstCopy() {
-    if (!builtin('node:worker_threads').isMainThread)
+    if (!isMainThread())
         return false;
     const holder = globalThis;
     const first = holder[PROCESS_WIDE_KEY];

@@ -8303,8 +8303,17 @@ export const internalsForTests = {
 
 function isWatchdog(): boolean {
   return (
-    process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !builtin('node:worker_threads').isMainThread
+    process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread()
   );
+}
+
+/**
+ * Every import asks this, and loading node:worker_threads to answer it would cost the import more
+ * than all the rest (it loads node:stream): only a main thread has process._debugProcess (Node,
+ * Bun and Deno alike), so only a runtime without it pays for the module.
+ */
+function isMainThread(): boolean {
+  return '_debugProcess' in process || builtin('node:worker_threads').isMainThread;
 }
 
 function isServerChild(): boolean {
@@ -8319,7 +8328,7 @@ function isCommandLine(): boolean {
   // Every program that imports prdb asks this: a look at the name first, so that importing
   // costs no file system calls (the bin link is named prdb, the files prdb.*).
   if (script === undefined || !/^prdb(\.[cm]?[jt]s)?$/.test(builtin('node:path').basename(script))) return false;
-  if (!builtin('node:worker_threads').isMainThread) return false;
+  if (!isMainThread()) return false;
   const { realpathSync } = builtin('node:fs');
   try {
     return realpathSync(script) === realpathSync(ownFilePath());
@@ -8334,7 +8343,7 @@ function isCommandLine(): boolean {
  * load prdb again when a preload (`--import prdb`) is in their execArgv: they arm nothing.
  */
 function isFirstCopy(): boolean {
-  if (!builtin('node:worker_threads').isMainThread) return false;
+  if (!isMainThread()) return false;
   const holder = globalThis as unknown as Record<symbol, PublicApi | undefined>;
   const first = holder[PROCESS_WIDE_KEY];
   if (first !== undefined) {
