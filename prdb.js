@@ -159,8 +159,15 @@ const WATCHDOG_RETRY_MAX_MS = 60_000;
  * promise jobs after the resume never reports it: then this bounds the wait.
  */
 const RESUME_GRACE_MS = 50;
-/** A main thread that has not paused this soon runs no JavaScript: it is idle. */
+/**
+ * A main thread that has not paused this soon runs no JavaScript: it is idle, or blocked outside
+ * JavaScript. Unless the kernel shows it runnable all the while: then it runs, and on a loaded
+ * machine its answer (Debugger.enable reports every script first) can take longer; it gets up to
+ * PAUSE_RUNNABLE_GRACE_MS, looked at every THREAD_LOOK_MS.
+ */
 const PAUSE_GRACE_MS = 300;
+const PAUSE_RUNNABLE_GRACE_MS = 3000;
+const THREAD_LOOK_MS = 20;
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
 /**
@@ -4404,8 +4411,8 @@ async function inspectMainThread(whilePaused) {
     const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
     const scriptUrls = new Map();
     session.on('Debugger.scriptParsed', (message) => scriptUrls.set(message.params.scriptId, message.params.url));
-    let graceTimer;
-    const graceOver = new Promise((resolve) => (graceTimer = setTimeout(resolve, PAUSE_GRACE_MS, null)));
+    const grace = pauseGrace();
+    const graceOver = grace.over;
     let answering = false;
     try {
         answering = (await Promise.race([post('Debugger.enable'), graceOver])) !== null;
@@ -4446,7 +4453,7 @@ async function inspectMainThread(whilePaused) {
         return frames;
     }
     finally {
-        clearTimeout(graceTimer);
+        grace.cancel();
         // Never left enabled: an enabled debugger slows the app's await loops and compilation. A
         // thread that did not answer takes the disable, queued in order, when it comes back.
         const disabled = post('Debugger.disable').catch(() => { });
@@ -4454,6 +4461,24 @@ async function inspectMainThread(whilePaused) {
             await disabled;
         session.disconnect();
     }
+}
+/**
+ * Resolves `over` with null when the main thread has had its time to pause (PAUSE_GRACE_MS; more
+ * while it is seen runnable). Where /proc says nothing (not Linux), the plain grace.
+ */
+function pauseGrace() {
+    const started = Date.now();
+    const mainThreadState = mainThreadWatcher(process.pid);
+    let timer;
+    const over = new Promise((resolve) => {
+        timer = setInterval(() => {
+            const waited = Date.now() - started;
+            const state = mainThreadState();
+            if (waited >= PAUSE_RUNNABLE_GRACE_MS || (waited >= PAUSE_GRACE_MS && state !== 'busy'))
+                resolve(null);
+        }, THREAD_LOOK_MS);
+    });
+    return { over, cancel: () => clearInterval(timer) };
 }
 function formatFrames(frames) {
     return frames

@@ -176,8 +176,15 @@ const WATCHDOG_RETRY_MAX_MS = 60_000;
  * promise jobs after the resume never reports it: then this bounds the wait.
  */
 const RESUME_GRACE_MS = 50;
-/** A main thread that has not paused this soon runs no JavaScript: it is idle. */
+/**
+ * A main thread that has not paused this soon runs no JavaScript: it is idle, or blocked outside
+ * JavaScript. Unless the kernel shows it runnable all the while: then it runs, and on a loaded
+ * machine its answer (Debugger.enable reports every script first) can take longer; it gets up to
+ * PAUSE_RUNNABLE_GRACE_MS, looked at every THREAD_LOOK_MS.
+ */
 const PAUSE_GRACE_MS = 300;
+const PAUSE_RUNNABLE_GRACE_MS = 3000;
+const THREAD_LOOK_MS = 20;
 
 /** argv marker that makes this file run as the server child instead of a library. */
 const SERVER_ROLE_ARGUMENT = '--prdb-server-role';
@@ -4871,8 +4878,8 @@ async function inspectMainThread(
   session.on('Debugger.scriptParsed', (message: { params: { scriptId: string; url: string } }) =>
     scriptUrls.set(message.params.scriptId, message.params.url),
   );
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const graceOver = new Promise<null>((resolve) => (graceTimer = setTimeout(resolve, PAUSE_GRACE_MS, null)));
+  const grace = pauseGrace();
+  const graceOver = grace.over;
   let answering = false;
   try {
     answering = (await Promise.race([post('Debugger.enable'), graceOver])) !== null;
@@ -4914,13 +4921,31 @@ async function inspectMainThread(
     }
     return frames;
   } finally {
-    clearTimeout(graceTimer);
+    grace.cancel();
     // Never left enabled: an enabled debugger slows the app's await loops and compilation. A
     // thread that did not answer takes the disable, queued in order, when it comes back.
     const disabled = post('Debugger.disable').catch(() => {});
     if (answering) await disabled;
     session.disconnect();
   }
+}
+
+/**
+ * Resolves `over` with null when the main thread has had its time to pause (PAUSE_GRACE_MS; more
+ * while it is seen runnable). Where /proc says nothing (not Linux), the plain grace.
+ */
+function pauseGrace(): { over: Promise<null>; cancel(): void } {
+  const started = Date.now();
+  const mainThreadState = mainThreadWatcher(process.pid);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const over = new Promise<null>((resolve) => {
+    timer = setInterval(() => {
+      const waited = Date.now() - started;
+      const state = mainThreadState();
+      if (waited >= PAUSE_RUNNABLE_GRACE_MS || (waited >= PAUSE_GRACE_MS && state !== 'busy')) resolve(null);
+    }, THREAD_LOOK_MS);
+  });
+  return { over, cancel: () => clearInterval(timer) };
 }
 
 function formatFrames(frames: PausedFrame[]): string {
@@ -8302,9 +8327,7 @@ export const internalsForTests = {
 // ---------------------------------------------------------------------------------------------
 
 function isWatchdog(): boolean {
-  return (
-    process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread()
-  );
+  return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread();
 }
 
 /**

@@ -289,10 +289,11 @@ test('a main thread blocked outside JavaScript is never said idle: Ctrl+C and a 
 });
 
 test('a print loop without end is stopped by Ctrl+C, with memory bounded', async (t) => {
-  // The smallest bound, which the loop reaches long before it is reported busy.
+  // The smallest bound, and lines of 64 KiB: the loop passes the bound after 16 of them, long
+  // before it is reported busy, however slow the machine.
   const target = await startTarget(t, { options: { port: 0, maxOutputBuffer: 1 << 20 } });
   const session = await connect(t, await target.activate());
-  await startRunaway(session, 'for (let i = 0; ; i++) console.log(i)');
+  await startRunaway(session, 'for (let i = 0; ; i++) console.log(String(i).padEnd(1 << 16, "."))');
   session.type('\x03');
   await session.waitForOutput(/Script execution was interrupted[^]*\n> $/);
   assert.match(stripAnsi(session.output), /of output dropped here: it came faster than it could be sent/);
