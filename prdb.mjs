@@ -203,7 +203,7 @@ const DEFAULT_COMMAND_TIMEOUT_SECONDS = 30;
 const SIGNAL_ANSWER_MS = 1500;
 /** A server child that has not written its URL file this long, its target idle all along, writes none. */
 const NO_URL_FILE_MS = 5000;
-/** How far back the command line looks to tell a busy main thread from an idle one. */
+/** How far back the command line and the watchdog look to tell a busy main thread from an idle or blocked one. */
 const THREAD_WINDOW_MS = 500;
 /** How often the command line looks at /proc and for the URL file while it waits. */
 const POLL_MS = 20;
@@ -6503,7 +6503,9 @@ function inspectorPortHolder(pid, facts) {
 /**
  * Whether the main thread waits in its event loop (idle), runs (busy), or waits elsewhere
  * (blocked), judged over the last half second: one look can catch an idle thread between two
- * waits, and a spinning one shows as runnable, whatever share of a loaded CPU it gets.
+ * waits. A spinning thread shows as runnable, whatever share of a loaded CPU it gets, or at
+ * least as using CPU: one that runs top-level-await steps waits on a futex for a moment in each
+ * (Node's SIGINT watchdog thread is started and joined), and may be caught there in most looks.
  */
 function mainThreadWatcher(pid) {
     const fs = builtin('node:fs');
@@ -6513,7 +6515,10 @@ function mainThreadWatcher(pid) {
             looks.length = 0;
         try {
             const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-            const running = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R';
+            // After the name in parentheses: state, then 10 fields, then utime and stime (proc(5)).
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            const running = fields[0] === 'R';
+            const cpuTicks = Number(fields[11]) + Number(fields[12]);
             let channel = '';
             try {
                 channel = fs.readFileSync(`/proc/${pid}/task/${pid}/wchan`, 'utf8');
@@ -6522,13 +6527,15 @@ function mainThreadWatcher(pid) {
                 // Some kernels hide it.
             }
             const now = Date.now();
-            looks.push({ at: now, running, channel });
+            looks.push({ at: now, running, channel, cpuTicks });
             while (looks.length > 1 && (looks[0]?.at ?? now) < now - THREAD_WINDOW_MS)
                 looks.shift();
             // libuv waits in epoll_wait: the event loop has nothing to do, so a signal's handler runs at once.
             if (looks.some((look) => /epoll|ep_poll/.test(look.channel)))
                 return 'idle';
             if (looks.filter((look) => look.running).length * 2 >= looks.length)
+                return 'busy';
+            if (looks.length > 1 && cpuTicks > (looks[0]?.cpuTicks ?? cpuTicks))
                 return 'busy';
             if (looks.some((look) => !look.running && look.channel !== '' && look.channel !== '0'))
                 return 'blocked';
@@ -7531,7 +7538,7 @@ export const internalsForTests = {
 // Entry: the server child runs its role; anywhere else, importing installs the signal handler
 // ---------------------------------------------------------------------------------------------
 function isWatchdog() {
-    return (process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread());
+    return process.argv[process.argv.length - 1] === WATCHDOG_ROLE_ARGUMENT && !isMainThread();
 }
 /**
  * Every import asks this, and loading node:worker_threads to answer it would cost the import more

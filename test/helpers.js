@@ -192,6 +192,14 @@ export async function connect(
   } = {},
 ) {
   const socket = new WebSocket(consoleUrl.wsUrl, { origin, ...wsOptions });
+  const plainText = plainTextOf();
+  let recheckTimer = null;
+  const recheckSoon = (delayMs) => {
+    recheckTimer ??= setTimeout(() => {
+      recheckTimer = null;
+      session.events.emit('update');
+    }, delayMs);
+  };
   // The token is the first message (never in the request line), with the session to take up, if any.
   socket.on('open', () => socket.send(JSON.stringify({ type: 'token', token: consoleUrl.token, resume })));
   const session = {
@@ -212,10 +220,23 @@ export async function connect(
     },
     /** Resolves when the output since `from` (default: since the last mark) matches. */
     waitForOutput(pattern, { from = session.mark, deadlineMs } = {}) {
+      let matchedAt = -Infinity;
       return waitUntil(
         session.events,
         'update',
-        () => matchFrom(stripAnsi(session.output.slice(from)), pattern),
+        () => {
+          // Each match reads (and V8 first flattens) all of the text: a long output that grows is
+          // matched again after a time in proportion to its length, and once after its last
+          // message, not on each message (that made a 20 MB print quadratic in this client).
+          const length = plainText.lengthSince(from);
+          const interval = (length / RECHECK_ABOVE_CHARACTERS) * RECHECK_MS_PER_MEBICHARACTER;
+          if (length > RECHECK_ABOVE_CHARACTERS && performance.now() - matchedAt < interval) {
+            recheckSoon(interval);
+            return null;
+          }
+          matchedAt = performance.now();
+          return matchFrom(plainText.since(session.output, from), pattern);
+        },
         () =>
           `output ${pattern} in ${JSON.stringify(stripAnsi(session.output.slice(from)).slice(-300))}` +
           ` (${session.outputBytes} bytes in all; last messages ${JSON.stringify(session.messages.slice(-4))})`,
@@ -252,7 +273,9 @@ export async function connect(
   };
   socket.on('message', (data, isBinary) => {
     if (isBinary) {
-      session.output += data.toString('utf8');
+      const text = data.toString('utf8');
+      session.output += text;
+      plainText.add(text, session.output.length);
       session.outputBytes += data.length;
       if (acknowledge) socket.send(JSON.stringify({ type: 'ack', bytes: data.length }));
     } else {
@@ -284,6 +307,45 @@ export async function connect(
 }
 
 /** Removes terminal escape sequences and carriage returns, for assertions on visible text. */
+const RECHECK_ABOVE_CHARACTERS = 1 << 20;
+const RECHECK_MS_PER_MEBICHARACTER = 10;
+
+/**
+ * The output as stripAnsi gives it, kept up to date message by message: a wait that stripped the
+ * whole output again on each message made a 20 MB print quadratic in the test client (20 s of
+ * CPU), whose late acknowledgements then slowed the flow under test past its deadline. An escape sequence cut between two messages
+ * waits for its end. `since(output, from)` takes a raw offset, as marks are.
+ */
+function plainTextOf() {
+  let plain = '';
+  let held = '';
+  /** Raw output length -> plain length, at each message boundary. */
+  const boundaries = new Map([[0, 0]]);
+  return {
+    add(chunk, outputLength) {
+      const text = held + chunk;
+      const escape = text.lastIndexOf('\x1b');
+      const cut = escape !== -1 && isUnfinishedEscape(text.slice(escape)) ? escape : text.length;
+      plain += stripAnsi(text.slice(0, cut));
+      held = text.slice(cut);
+      boundaries.set(outputLength, plain.length);
+    },
+    lengthSince(from) {
+      return plain.length - (boundaries.get(from) ?? 0);
+    },
+    since(output, from) {
+      const start = boundaries.get(from);
+      return start === undefined ? stripAnsi(output.slice(from)) : plain.slice(start);
+    },
+  };
+}
+
+function isUnfinishedEscape(text) {
+  if (text.length === 1) return true;
+  if (text[1] === '[') return !/^\x1b\[[0-9;?]*[ -\/]*[@-~]/.test(text);
+  return (text[1] === '(' || text[1] === ')') && text.length < 3;
+}
+
 export function stripAnsi(text) {
   return text
     .replace(/\x1b\[[0-9;?]*[ -\/]*[@-~]/g, '')
