@@ -620,7 +620,7 @@ async function memory() {
 /** 7. The page: its bytes on the wire, and from page.goto to the first prompt in headless Chromium. */
 async function page() {
   const RUNS = 5;
-  const target = await benchTarget({ options: { port: 0, reattachTimeout: 0, maxSessions: RUNS + 2 } });
+  const target = await benchTarget({ options: { port: 0, reattachTimeout: 0, maxSessions: 2 * RUNS + 4 } });
   const consoleUrl = await target.activate();
   const get = (acceptEncoding) =>
     new Promise((resolve, reject) => {
@@ -649,30 +649,47 @@ async function page() {
     args: CHROMIUM_ARGS,
   });
   t.after(() => browser.close());
-  const loads = [];
-  const loadEvents = [];
-  let chromiumEncoding = '';
-  for (let run = 0; run < RUNS; run++) {
-    const context = await browser.newContext({ viewport: { width: 900, height: 560 } });
+  const viewport = { width: 900, height: 560 };
+  // The page notes, on the clock Node shares, when a row of the terminal first shows the prompt.
+  const notePrompt = () => {
+    new MutationObserver((changes, observer) => {
+      const rows = document.querySelectorAll('.xterm-rows > div');
+      if (![...rows].some((row) => /^>\s*$/.test(row.textContent))) return;
+      window.__promptAt = performance.timeOrigin + performance.now();
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+  };
+  /** Milliseconds from page.goto to the first prompt in a new tab of `context`, and to the load event. */
+  const load = async (context) => {
     const tab = await context.newPage();
-    // The page notes, on the clock Node shares, when a row of the terminal first shows the prompt.
-    await tab.addInitScript(() => {
-      new MutationObserver((changes, observer) => {
-        const rows = document.querySelectorAll('.xterm-rows > div');
-        if (![...rows].some((row) => /^>\s*$/.test(row.textContent))) return;
-        window.__promptAt = performance.timeOrigin + performance.now();
-        observer.disconnect();
-      }).observe(document, { childList: true, subtree: true, characterData: true });
-    });
     const started = performance.timeOrigin + now();
     const response = await tab.goto(consoleUrl.url);
-    loadEvents.push(performance.timeOrigin + now() - started);
+    const loadEvent = performance.timeOrigin + now() - started;
     const promptAt = await tab.waitForFunction(() => window.__promptAt, null, { timeout: 10_000 });
-    loads.push((await promptAt.jsonValue()) - started);
-    chromiumEncoding = (await response.allHeaders())['content-encoding'] ?? 'identity';
+    const prompt = (await promptAt.jsonValue()) - started;
+    const encoding = (await response.allHeaders())['content-encoding'] ?? 'identity';
+    await tab.close();
+    return { prompt, loadEvent, encoding };
+  };
+  // A new browser context each time: nothing of an earlier load is warm but the browser process.
+  const cold = [];
+  for (let run = 0; run < RUNS; run++) {
+    const context = await browser.newContext({ viewport });
+    await context.addInitScript(notePrompt);
+    cold.push(await load(context));
     await context.close();
   }
-  const load = median(loads);
+  // A user opens the URL in a new tab of a browser already in use: one context, loaded once before.
+  const warm = [];
+  const context = await browser.newContext({ viewport });
+  t.after(() => context.close());
+  await context.addInitScript(notePrompt);
+  await load(context);
+  for (let run = 0; run < RUNS; run++) warm.push(await load(context));
+  const loads = cold.map((run) => run.prompt);
+  const warmLoads = warm.map((run) => run.prompt);
+  const chromiumEncoding = cold[0].encoding;
+  const all = (values) => values.map((value) => value.toFixed(0)).join(', ');
   return [
     {
       figure: 'the page on the wire (Accept-Encoding: br, gzip)',
@@ -682,11 +699,18 @@ async function page() {
       met: '',
     },
     {
-      figure: `page.goto(URL) → first prompt visible, headless Chromium, median of ${RUNS}`,
-      peer: `page.goto's load event ${ms(median(loadEvents))}`,
-      prdb: `${ms(load)} (all: ${loads.map((value) => value.toFixed(0)).join(', ')}; sent ${chromiumEncoding})`,
+      figure: `page.goto(URL) → first prompt visible, headless Chromium, new context, median of ${RUNS}`,
+      peer: `page.goto's load event ${ms(median(cold.map((run) => run.loadEvent)))}`,
+      prdb: `${ms(median(loads))} (all: ${all(loads)}; sent ${chromiumEncoding})`,
       goal: '< 300 ms',
-      met: met(load < 300),
+      met: met(median(loads) < 300),
+    },
+    {
+      figure: `the same, a new tab of a context that loaded the page before, median of ${RUNS}`,
+      peer: `page.goto's load event ${ms(median(warm.map((run) => run.loadEvent)))}`,
+      prdb: `${ms(median(warmLoads))} (all: ${all(warmLoads)})`,
+      goal: '< 300 ms',
+      met: met(median(warmLoads) < 300),
     },
   ];
 }
