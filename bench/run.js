@@ -477,8 +477,8 @@ async function framing() {
     ['4 KiB', 4096],
     ['1 MiB', 1 << 20],
   ];
-  const ROUNDS = 8;
-  const ROUND_MS = 250;
+  const ROUNDS = 12;
+  const ROUND_MS = 150;
   const servers = {};
   for (const kind of ['prdb', 'ws']) {
     const child = spawnChild(process.execPath, [benchFile('echo-server.js'), kind]);
