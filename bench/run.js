@@ -465,15 +465,20 @@ async function output() {
   return rows;
 }
 
-/** 5. WebSocket framing: echo servers on prdb's framing and on `ws`, the same `ws` client. */
+/**
+ * 5. WebSocket framing: echo servers on prdb's framing and on `ws`, the same `ws` client. The two
+ * take turns in short rounds, both warmed up first; the figure is the median of the rounds' ratios,
+ * each between two runs next to each other in time, so that the load of a shared machine, which
+ * changes from second to second, weighs on both sides of each ratio alike.
+ */
 async function framing() {
   const SIZES = [
     ['16 B', 16],
     ['4 KiB', 4096],
     ['1 MiB', 1 << 20],
   ];
-  const ROUNDS = 3;
-  const ROUND_MS = 400;
+  const ROUNDS = 12;
+  const ROUND_MS = 150;
   const servers = {};
   for (const kind of ['prdb', 'ws']) {
     const child = spawnChild(process.execPath, [benchFile('echo-server.js'), kind]);
@@ -490,36 +495,40 @@ async function framing() {
         answer = resolve;
         socket.send(payload, { binary: true });
       });
-    servers[kind] = { echo, messages: 0, elapsed: 0 };
+    /** Messages per second, echoed one at a time for `duration` ms. */
+    const rate = async (payload, duration) => {
+      const started = now();
+      let messages = 0;
+      let elapsed = 0;
+      while ((elapsed = now() - started) < duration) {
+        await echo(payload);
+        messages++;
+      }
+      return (messages / elapsed) * 1000;
+    };
+    servers[kind] = { echo, rate };
   }
   const rows = [];
   for (const [label, size] of SIZES) {
     note(`framing: ${label} messages, ${ROUNDS} rounds of ${ROUND_MS} ms each`);
     const payload = Buffer.alloc(size, 0x61);
     for (const server of Object.values(servers)) {
-      server.messages = 0;
-      server.elapsed = 0;
-      const back = await server.echo(payload); // warm-up, and a check that it echoes
+      const back = await server.echo(payload);
       if (!payload.equals(back)) throw new Error('the echo differs from the message');
+      await server.rate(payload, ROUND_MS); // warm-up: both sides' code at its optimized tier
     }
+    const rates = { prdb: [], ws: [] };
+    const ratios = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of round % 2 ? ['ws', 'prdb'] : ['prdb', 'ws']) {
-        const server = servers[kind];
-        const started = now();
-        let elapsed = 0;
-        while ((elapsed = now() - started) < ROUND_MS) {
-          await server.echo(payload);
-          server.messages++;
-        }
-        server.elapsed += elapsed;
-      }
+      for (const kind of round % 2 ? ['ws', 'prdb'] : ['prdb', 'ws'])
+        rates[kind].push(await servers[kind].rate(payload, ROUND_MS));
+      ratios.push(rates.prdb[round] / rates.ws[round]);
     }
-    const rate = (server) => (server.messages / server.elapsed) * 1000;
-    const ratio = rate(servers.prdb) / rate(servers.ws);
+    const ratio = median(ratios);
     rows.push({
       figure: `WebSocket echo, ${label} messages one at a time, same \`ws\` client`,
-      peer: `\`ws\` server ${count(rate(servers.ws))} msg/s`,
-      prdb: `${count(rate(servers.prdb))} msg/s, ${ratio.toFixed(2)}x`,
+      peer: `\`ws\` server ${count(median(rates.ws))} msg/s`,
+      prdb: `${count(median(rates.prdb))} msg/s, ${ratio.toFixed(2)}x (median of ${ROUNDS} paired rounds)`,
       goal: '≥ 1.0x ws',
       met: met(ratio >= 1),
     });

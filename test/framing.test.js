@@ -204,6 +204,31 @@ test('a text message keeps a leading byte order mark: the payload is the text (�
   );
 });
 
+test('one reader, text after text: each message decodes on its own (the decoder is reused)', () => {
+  // A code point split across the fragments of one message, a BOM opening the next, binary
+  // and a ping between them: nothing of one message leaks into the next.
+  const bytes = Buffer.concat([
+    masked({ opcode: OP.text, fin: false, payload: hex('e2 82') }),
+    masked({ opcode: OP.ping, payload: Buffer.from('p') }),
+    masked({ opcode: OP.continuation, payload: hex('ac 21') }),
+    masked({ opcode: OP.text, payload: hex('ef bb bf 42') }),
+    masked({ opcode: OP.binary, payload: hex('e2 82') }),
+    masked({ opcode: OP.text, payload: Buffer.from('plain') }),
+    masked({ opcode: OP.text, fin: false, payload: hex('f0 90') }),
+    masked({ opcode: OP.continuation, fin: false }),
+    masked({ opcode: OP.continuation, payload: hex('8d 88') }),
+  ]);
+  assertYields(bytes, [ping('p'), text('€!'), text('\ufeffB'), binary(hex('e2 82')), text('plain'), text('𐍈')]);
+  // A text message that ends inside a code point still fails after ones that did not.
+  const broken = Buffer.concat([
+    masked({ opcode: OP.text, payload: Buffer.from('ok') }),
+    masked({ opcode: OP.text, payload: hex('e2 82') }),
+  ]);
+  const { events, error } = feed(broken, null);
+  assert.deepEqual(strip(events), [text('ok')]);
+  assert.equal(error?.code, 1007);
+});
+
 test('§5.5.1: close frames, and nothing after them is processed', () => {
   assertYields(masked({ opcode: OP.close }), [{ type: 'close', code: null, reason: '' }]);
   assertYields(masked({ opcode: OP.close, payload: closePayload(1000, 'bye') }), [
@@ -541,9 +566,9 @@ test('encodeFrame round trips through MessageReader, masked and not, at every le
   assertYields(Buffer.concat(parts), [ping('!'), text('fragmented')]);
 });
 
-test('unmask, a word at a time, equals a byte-wise XOR at every length 0..70, alignment 0..7 and key phase', () => {
+test('unmask, a word at a time, equals a byte-wise XOR at every length 0..140, alignment 0..7 and key phase', () => {
   const key = hex('37 fa 21 3d');
-  for (let length = 0; length <= 70; length++) {
+  for (let length = 0; length <= 140; length++) {
     for (let alignment = 0; alignment < 8; alignment++) {
       for (let phase = 0; phase < 4; phase++) {
         // The payload sits at `alignment` within its memory, with guard bytes on both sides.
