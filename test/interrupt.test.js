@@ -295,7 +295,13 @@ test('a print loop without end is stopped by Ctrl+C, with memory bounded', async
   const session = await connect(t, await target.activate());
   await startRunaway(session, 'for (let i = 0; ; i++) console.log(String(i).padEnd(1 << 16, "."))');
   session.type('\x03');
-  await session.waitForOutput(/Script execution was interrupted[^]*\n> $/);
+  await session.waitForOutput(/Script execution was interrupted[^]*\n> $/).catch(async (error) => {
+    // Where the main thread is then, as the Stack button would show it, for whoever reads the failure.
+    const from = session.messages.length;
+    session.send({ type: 'stack' });
+    const stack = await session.waitForMessage('stack', { from, deadlineMs: 5000 }).catch((late) => late);
+    throw new Error(`${error.message}; then the stack: ${stack.text ?? stack.message}; stderr: ${target.stderr}`);
+  });
   assert.match(stripAnsi(session.output), /of output dropped here: it came faster than it could be sent/);
   // What the target holds is bounded: live JavaScript memory, and the process's footprint
   // (V8 keeps the heap it grew, so RSS is a loose bound; Node 24 grows more than 20).
