@@ -314,6 +314,30 @@ test('a print loop without end is stopped by Ctrl+C, with memory bounded', async
   assert.match(await session.evaluate('appState.name'), /'fixture'/);
 });
 
+test('Ctrl+C right after Enter stops the line, though the thread is first seen before the line runs', async (t) => {
+  const target = await startTarget(t);
+  const session = await connect(t, await target.activate());
+  // The input preview of a loop runs it (side-effect free) until Node's 333 ms preview timeout:
+  // Enter and Ctrl+C wait behind it, and the watchdog's first look may find the thread in the
+  // preview, or in prdb's start of the evaluation, not yet in the loop. Where it lands depends
+  // on when the key is pressed, so the keys go at several moments into the preview.
+  for (const pressedAfterMs of [0, 15, 30, 45, 60, 90]) {
+    await session.evaluate('appState.mark = appState.ticks');
+    session.type('while (true) {}');
+    await session.waitForOutput('while (true) {}');
+    session.markOutput();
+    await new Promise((resolve) => setTimeout(resolve, pressedAfterMs));
+    session.type('\r');
+    session.type('\x03');
+    await session.waitForOutput(/Script execution was interrupted by Ctrl\+C[^]*\n> $/).catch((error) => {
+      throw new Error(`Ctrl+C ${pressedAfterMs} ms after the echo: ${error.message}`);
+    });
+    const said = stripAnsi(session.output.slice(session.mark));
+    assert.doesNotMatch(said, /did not start|To exit, press Ctrl\+C again/, `${pressedAfterMs} ms`);
+    assert.match(await session.evaluate('appState.ticks > appState.mark'), /true/);
+  }
+});
+
 test('Ctrl+C never interrupts the app’s own code', async (t) => {
   // Busy for long enough that the Ctrl+C reaches the watchdog, after the busy report and
   // STUCK_AFTER_MS, on a loaded machine too; else the program is free again and the REPL takes it.

@@ -162,7 +162,9 @@ test('1000 sessions come and go without growth in the target or the child', asyn
       await session.waitForClose();
     }
   };
-  await cycle(100);
+  // The child cannot be made to collect garbage, and V8 enlarges its heap over the first thousand
+  // sessions (no garbage collection was due): measured from there, a leak still grows linearly.
+  await cycle(1000);
   const before = await measure();
   await cycle(1000);
   // A handle that comes and goes with the work of the moment (the measuring evaluation's own
@@ -181,9 +183,11 @@ test('1000 sessions come and go without growth in the target or the child', asyn
   );
   assert.ok(after.heap - before.heap < 4 * 1024 * 1024, `target heap ${before.heap} -> ${after.heap}`);
   assert.ok(
-    after.childMemory - before.childMemory < 20 * 1024,
+    // 3-4 MB here on Node 20 to 26; a kept request and 16 KiB per session made it 20 MB.
+    after.childMemory - before.childMemory < 10 * 1024,
     `child RSS ${before.childMemory} kB -> ${after.childMemory} kB`,
   );
+  t.diagnostic(`child RSS over 1,000 sessions: ${before.childMemory} kB -> ${after.childMemory} kB`);
 });
 
 test('a page that never acknowledges gets at most the credit window, even from a print loop that yields', async (t) => {
