@@ -330,7 +330,10 @@ test('Ctrl+C right after Enter stops the line, though the thread is first seen b
     session.type('\r');
     session.type('\x03');
     await session.waitForOutput(/Script execution was interrupted by Ctrl\+C[^]*\n> $/).catch((error) => {
-      throw new Error(`Ctrl+C ${pressedAfterMs} ms after the echo: ${error.message}`);
+      const notices = session.messages.filter((message) => message.type === 'notice');
+      throw new Error(
+        `Ctrl+C ${pressedAfterMs} ms after the echo: ${error.message}; notices ${JSON.stringify(notices)}`,
+      );
     });
     const said = stripAnsi(session.output.slice(session.mark));
     assert.doesNotMatch(said, /did not start|To exit, press Ctrl\+C again/, `${pressedAfterMs} ms`);
