@@ -206,6 +206,6 @@ ${APP}`,
     /\[ 1, 'mjs', 'cjs' \]/,
   );
   // port: 0, given to the import's copy, is what the running server (the require's) uses.
-  assert.doesNotMatch(target.stderr, /4242/);
+  assert.doesNotMatch(target.stderr, /:4242\//);
   assert.equal(serverChildScript(target), join(directory, 'prdb.cjs'));
 });

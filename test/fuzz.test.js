@@ -81,7 +81,11 @@ for (const { seed: SEED, connections, budgetMs, kind } of runs)
     );
     // The server child is the same process, alive, and serves a fresh session.
     assert.equal(await serverChildPid(target.pid), serverPid, 'the server child was replaced');
-    const session = await connect(t, consoleUrl);
+    // The fuzz's sessions typed long random lines, and Node 26's REPL colors the whole line again
+    // on every key (quadratic: a 4 KiB line costs 0.5 s of the main thread, against 21 ms on
+    // Node 20): its first prompt may come after the target has caught up with them.
+    const session = await connect(t, consoleUrl, { waitForPrompt: false });
+    await session.waitForOutput(/> $/, { from: 0, deadlineMs: 60_000 });
     assert.match(await session.evaluate('1+1'), /\n2\n> $/);
     const first = Number(/(\d+)\n> $/.exec(await session.evaluate('appState.ticks'))[1]);
     for (const deadline = Date.now() + 5000; ;) {
